@@ -1,0 +1,3 @@
+from crm_roi.cli import main
+
+main()

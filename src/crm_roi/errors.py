@@ -1,0 +1,65 @@
+"""Errors as values: what went wrong, where, and why.
+
+Library code raises :class:`CrmRoiError` subclasses for whole-file problems and returns
+:class:`RowIssue` values for problems with single rows. Only the CLI decides exit codes and
+how they look on a terminal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+
+class Severity(StrEnum):
+    ERROR = "error"  # the row is rejected: left out of every figure
+    WARNING = "warning"  # the row is used, but something about it deserves a look
+
+
+@dataclass(frozen=True)
+class RowIssue:
+    """One problem with one row of one input file.
+
+    ``row`` is the row number a spreadsheet user sees (the header is row 1 when nothing is
+    above it); ``column`` is the file's own header text.
+    """
+
+    file: str
+    row: int
+    column: str
+    value: str
+    reason: str
+    severity: Severity = Severity.ERROR
+    code: str = "invalid"
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.row}"
+        return (
+            f"{where}: {self.column}: {self.reason}" if self.column else f"{where}: {self.reason}"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class CrmRoiError(Exception):
+    """Base of every error crm-roi raises on purpose. ``str()`` is one line for the user."""
+
+    exit_code = 1
+
+
+class InputError(CrmRoiError):
+    """A whole input can't be used: missing, empty, unreadable, or a required column is absent."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class UsageError(CrmRoiError):
+    """The command was asked for something that doesn't fit (bad option value, bad mapping file)."""
+
+    exit_code = 2

@@ -1,0 +1,215 @@
+"""Match a file's headers to canonical fields, and stage text to won / lost / open.
+
+Headers are normalised (case, accents, punctuation, spacing and a CRM prefix such as
+``Deal - `` ignored) and compared with the synonyms declared in :mod:`crm_roi.schema`. A TOML
+mapping file names anything else::
+
+    [deals.columns]          # canonical field = the header in your file
+    amount = "Net Value"
+    close_date = "Signed On"
+
+    [deals.stages]           # stage text = won | lost | open
+    "Contract signed" = "won"
+    "Dead" = "lost"
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crm_roi.errors import InputError, UsageError
+from crm_roi.schema import FieldSpec, InputKind, field_specs
+
+DEFAULT_MAPPING_FILE = "crm-roi.toml"
+
+_PREFIX_RE = re.compile(
+    r"^(deal|opportunity|organization|organisation|person|contact|company|account|lead)\s*-\s+"
+)
+_NON_ALNUM_RE = re.compile(r"[^a-z0-9]+")
+
+WON_STAGES = frozenset({"won", "closedwon", "dealwon", "gewonnen", "closedgewonnen", "wonclosed"})
+LOST_STAGES = frozenset(
+    {"lost", "closedlost", "deallost", "verloren", "closedverloren", "lostclosed"}
+)
+STATUSES = ("won", "lost", "open")
+
+
+def normalise_header(text: object) -> str:
+    """A header reduced to what identifies it.
+
+    >>> normalise_header("Deal - Close Date ")
+    'close date'
+    >>> normalise_header("Country/Region")
+    'country region'
+    >>> normalise_header("Sluitingsdatum (é)")
+    'sluitingsdatum e'
+    """
+    decomposed = unicodedata.normalize("NFKD", str(text).strip().lstrip("\ufeff"))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    plain = _PREFIX_RE.sub("", plain)
+    return _NON_ALNUM_RE.sub(" ", plain).strip()
+
+
+def normalise_stage(text: str) -> str:
+    """Stage text reduced to letters and digits: ``Closed - Won`` → ``closedwon``."""
+    return _NON_ALNUM_RE.sub("", normalise_header(text))
+
+
+def known_headers() -> frozenset[str]:
+    """Every normalised synonym of every input: how a header row is recognised."""
+    return frozenset(
+        normalise_header(s)
+        for kind in InputKind
+        for spec in field_specs(kind)
+        for s in (spec.name.replace("_", " "), *spec.synonyms)
+    )
+
+
+@dataclass(frozen=True)
+class MappingConfig:
+    """What a mapping file says about one input kind."""
+
+    columns: Mapping[str, str] = field(default_factory=dict)  # field → header
+    stages: Mapping[str, str] = field(default_factory=dict)  # normalised stage → status
+    source: str | None = None
+
+
+def load_mapping(path: Path | None, kind: InputKind) -> MappingConfig:
+    """Read the ``[<kind>.columns]`` and ``[<kind>.stages]`` tables of a TOML mapping file.
+
+    With no path, ``crm-roi.toml`` in the working directory is used when it exists.
+    """
+    if path is None:
+        default = Path(DEFAULT_MAPPING_FILE)
+        if not default.is_file():
+            return MappingConfig()
+        path = default
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise UsageError(f"mapping file {path} does not exist") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"mapping file {path} is not valid TOML: {exc}") from None
+    section: Any = data.get(kind.value, {})
+    if not isinstance(section, dict):
+        raise UsageError(f"mapping file {path}: [{kind.value}] must be a table")
+    names = {spec.name for spec in field_specs(kind)}
+    columns = section.get("columns", {})
+    for name, header in columns.items():
+        if name not in names:
+            raise UsageError(
+                f"mapping file {path}: [{kind.value}.columns] has no field {name!r}; "
+                f"fields are {', '.join(sorted(names))}"
+            )
+        if not isinstance(header, str):
+            raise UsageError(f"mapping file {path}: [{kind.value}.columns] {name} must be text")
+    stages = {}
+    for stage, status in section.get("stages", {}).items():
+        if status not in STATUSES:
+            raise UsageError(
+                f"mapping file {path}: [{kind.value}.stages] {stage!r} = {status!r}; "
+                f"a stage maps to won, lost or open"
+            )
+        stages[normalise_stage(stage)] = status
+    return MappingConfig(columns=dict(columns), stages=stages, source=str(path))
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """How one file's headers are used: canonical field → header, and the headers kept as-is."""
+
+    fields: Mapping[str, str]
+    attributes: tuple[str, ...]
+    how: Mapping[str, str]  # field → "synonym 'x'" or "mapping file"
+
+
+def map_columns(
+    headers: Sequence[str], kind: InputKind, config: MappingConfig, path: str
+) -> ColumnMap:
+    """Match headers to the fields of ``kind``; a header serves at most one field.
+
+    Raises :class:`InputError` when a field the mapping file names has no such header, or a
+    required field has no column.
+    """
+    by_norm: dict[str, list[str]] = {}
+    for h in headers:
+        by_norm.setdefault(normalise_header(h), []).append(h)
+    chosen: dict[str, str] = {}
+    how: dict[str, str] = {}
+    for name, header in config.columns.items():
+        match = header if header in headers else _lookup(by_norm, normalise_header(header))
+        if match is None:
+            raise InputError(
+                path,
+                f"the mapping file names column {header!r} for {name}, but there is none; "
+                f"headers are {_listing(headers)}",
+            )
+        chosen[name] = match
+        how[name] = "mapping file"
+    used = set(chosen.values())
+    for spec in field_specs(kind):
+        if spec.name in chosen:
+            continue
+        for synonym in _candidates(spec):
+            match = _lookup(by_norm, normalise_header(synonym), exclude=used)
+            if match is not None:
+                chosen[spec.name] = match
+                how[spec.name] = f"synonym {synonym!r}"
+                used.add(match)
+                break
+    for spec in field_specs(kind):
+        if spec.required and spec.name not in chosen:
+            raise InputError(path, missing_column_message(spec, headers))
+    if kind is InputKind.COSTS and not {"date", "start_date"} & chosen.keys():
+        date = next(s for s in field_specs(kind) if s.name == "date")
+        raise InputError(path, missing_column_message(date, headers))
+    attributes = tuple(h for h in headers if h not in used)
+    return ColumnMap(fields=chosen, attributes=attributes, how=how)
+
+
+def _candidates(spec: FieldSpec) -> tuple[str, ...]:
+    return (spec.name.replace("_", " "), *spec.synonyms)
+
+
+def _lookup(by_norm: Mapping[str, list[str]], key: str, exclude: set[str] = set()) -> str | None:  # noqa: B006
+    return next((h for h in by_norm.get(key, []) if h not in exclude), None)
+
+
+def _listing(headers: Sequence[str], limit: int = 12) -> str:
+    shown = ", ".join(repr(h) for h in headers[:limit])
+    return shown + (f", … ({len(headers)} in all)" if len(headers) > limit else "")
+
+
+def missing_column_message(spec: FieldSpec, headers: Sequence[str]) -> str:
+    """One line naming the field, what was looked for, what was seen and the closest match."""
+    norms = {normalise_header(h): h for h in headers}
+    wanted = [normalise_header(s) for s in _candidates(spec)]
+    close = difflib.get_close_matches(" ".join(wanted[:1]), list(norms), n=1, cutoff=0.6)
+    for w in wanted[1:]:
+        if close:
+            break
+        close = difflib.get_close_matches(w, list(norms), n=1, cutoff=0.75)
+    hint = f"; closest is {norms[close[0]]!r} (map it with --mapping)" if close else ""
+    looked = ", ".join(repr(s) for s in _candidates(spec)[:6])
+    return (
+        f"no column for required field {spec.name} (looked for {looked}, …); "
+        f"headers are {_listing(headers)}{hint}"
+    )
+
+
+def stage_status(stage_norm: str, config: MappingConfig) -> str:
+    """won / lost / open for a normalised stage text; the mapping file decides first."""
+    if stage_norm in config.stages:
+        return config.stages[stage_norm]
+    if stage_norm in WON_STAGES:
+        return "won"
+    if stage_norm in LOST_STAGES:
+        return "lost"
+    return "open"

@@ -1,0 +1,360 @@
+"""Turn a column of text into money, numbers and dates: vectorised, exact, and explained.
+
+Every function takes a whole column (a pyarrow string array) and returns the parsed column, a
+mask of the values that could not be read, and what it decided about the column (decimal
+style, date order). The work is done by Arrow's compute kernels, never a Python loop per
+value, so a million-row column takes a fraction of a second.
+
+Money comes back as integer cents: sums are then exact, with no binary-float drift.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# ---------------------------------------------------------------------------------------------
+# Numbers and money
+
+_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY"}
+_MONEY_RE = (
+    r"^(?P<open>\()?\s*(?P<sign>[-−])?\s*(?P<pre>[€$£¥]|[A-Z]{3})?\s*(?P<sign2>[-−])?\s*"
+    r"(?P<num>[0-9](?:[0-9.,' \x{00A0}\x{202F}]*[0-9])?)\s*(?P<post>[€$£¥]|[A-Z]{3})?\s*"
+    r"(?P<close>\))?$"
+)
+# One separator followed by exactly three digits ("1.234", "12,500") reads both ways.
+_AMBIGUOUS_RE = r"^[0-9]{1,3}[.,][0-9]{3}$"
+_DOT_STYLE_RE = r"^([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\.[0-9]+)?$"
+_COMMA_STYLE_RE = r"^([0-9]+|[0-9]{1,3}(\.[0-9]{3})+)(,[0-9]+)?$"
+_MAX_INTEGER_DIGITS = 13  # up to 9,999,999,999,999.99: sums of millions of rows stay in int64
+
+
+@dataclass
+class Parsed:
+    """A parsed column: values (null where empty or invalid), and which values were invalid."""
+
+    values: pa.Array
+    invalid: np.ndarray  # bool per row: text was present but could not be read
+    reason: str = ""  # the rule an invalid value broke, worded for the user
+    notes: list[str] = field(default_factory=list)  # what was decided about the column
+    decimal: str | None = None  # "." or "," when the column had a decimal style to decide
+    rounded: np.ndarray | None = None  # bool per row: more than two decimals, rounded
+    currency: pa.Array | None = None  # money only: currency found in the cell, or null
+    order: str | None = None  # dates only: "DMY", "MDY" or "YMD"
+
+
+def _blank(values: pa.Array) -> pa.Array:
+    trimmed = pc.utf8_trim_whitespace(values)
+    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+
+
+def _mask(arr: pa.Array) -> np.ndarray:
+    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def decide_decimal(numbers: pa.Array, hint: str | None) -> tuple[str, str | None]:
+    """The decimal separator of a column, from the values that can only be read one way.
+
+    A value such as ``1.234,56``, ``12,5`` or ``1,234.56`` settles the column; a column of only
+    ambiguous values (``1.234``) follows ``hint`` (the file's locale), else ``.``. Returns the
+    separator and a note when it was not settled by the values.
+    """
+    ambiguous = pc.match_substring_regex(numbers, _AMBIGUOUS_RE)
+    dot = pc.and_(pc.match_substring_regex(numbers, _DOT_STYLE_RE), pc.invert(ambiguous))
+    comma = pc.and_(pc.match_substring_regex(numbers, _COMMA_STYLE_RE), pc.invert(ambiguous))
+    has_sep = pc.match_substring_regex(numbers, r"[.,]")
+    dot_votes = pc.sum(pc.and_(dot, has_sep)).as_py() or 0
+    comma_votes = pc.sum(pc.and_(comma, has_sep)).as_py() or 0
+    if dot_votes > comma_votes:
+        return ".", None
+    if comma_votes > dot_votes:
+        return ",", None
+    if not pc.any(ambiguous).as_py():
+        return hint or ".", None
+    chosen = hint or "."
+    why = "by the file's locale" if hint else "(the default; the file has no locale hint)"
+    style = "1.234 = 1234 (decimal comma)" if chosen == "," else "1.234 = 1.234 (decimal point)"
+    return chosen, f"values such as 1.234 read both ways; read as {style} {why}"
+
+
+def _normalise_numbers(
+    numbers: pa.Array, hint: str | None
+) -> tuple[pa.Array, pa.Array, str, str | None]:
+    """Digits with ``.`` as the only separator, a validity mask, and the column's decimal style."""
+    numbers = pc.replace_substring_regex(numbers, r"[' \x{00A0}\x{202F}]", "")
+    decimal, note = decide_decimal(numbers, hint)
+    own, other = (
+        (_DOT_STYLE_RE, _COMMA_STYLE_RE) if decimal == "." else (_COMMA_STYLE_RE, _DOT_STYLE_RE)
+    )
+    fits_own = pc.match_substring_regex(numbers, own)
+    fits_other = pc.match_substring_regex(numbers, other)
+    use_comma = pc.and_(pc.invert(fits_own), fits_other) if decimal == "." else fits_own
+    as_comma = pc.replace_substring(pc.replace_substring(numbers, ".", ""), ",", ".")
+    as_dot = pc.replace_substring(numbers, ",", "")
+    normal = pc.if_else(use_comma, as_comma, as_dot)
+    valid = pc.or_(fits_own, fits_other)
+    return normal, valid, decimal, note
+
+
+def _scaled_integers(normal: pa.Array, scale: int) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """``"1234.567"`` at scale 2 → 123457 (half up), whether it was rounded, and whether it fits."""
+    parts = pc.extract_regex(normal, r"^(?P<whole>[0-9]+)(?:\.(?P<frac>[0-9]*))?$")
+    whole = pc.fill_null(pc.struct_field(parts, "whole"), "0")
+    frac = pc.fill_null(pc.struct_field(parts, "frac"), "")
+    kept = pc.utf8_rpad(pc.utf8_slice_codeunits(frac, 0, scale), scale, "0")
+    rest = pc.utf8_slice_codeunits(frac, scale)
+    round_up = pc.greater_equal(pc.utf8_slice_codeunits(rest, 0, 1), "5")
+    rounded = pc.match_substring_regex(rest, "[1-9]")
+    fits = pc.less_equal(pc.utf8_length(pc.utf8_ltrim(whole, "0")), _MAX_INTEGER_DIGITS)
+    safe_whole = pc.if_else(fits, whole, "0")
+    units = pc.multiply(pc.cast(safe_whole, pa.int64()), 10**scale)
+    if scale:
+        units = pc.add(units, pc.cast(kept, pa.int64()))
+    units = pc.add(units, pc.cast(round_up, pa.int64()))
+    return units, rounded, fits
+
+
+def parse_money(values: pa.Array, hint: str | None = None) -> Parsed:
+    """Amounts as integer cents, with the currency written in the cell.
+
+    Reads ``1234.56``, ``1,234.56``, ``1.234,56``, ``€ 1.234,56``, ``$1,234``, ``1234.56 EUR``,
+    ``-5``, ``(1,234.00)`` (negative). More than two decimals are rounded half up to the cent.
+
+    >>> parse_money(pa.array(["€ 1.234,56", "(12.50)", "", "abc"])).values.to_pylist()
+    [123456, -1250, None, None]
+    """
+    text = _blank(values)
+    m = pc.extract_regex(text, _MONEY_RE)
+    matched = pc.is_valid(m)
+    part = {
+        name: pc.struct_field(m, name)
+        for name in ("open", "sign", "pre", "sign2", "num", "post", "close")
+    }
+    normal, valid_number, decimal, note = _normalise_numbers(part["num"], hint)
+    parens_ok = pc.equal(pc.utf8_length(part["open"]), pc.utf8_length(part["close"]))
+    one_sign = pc.less_equal(
+        pc.add(
+            pc.add(pc.utf8_length(part["sign"]), pc.utf8_length(part["sign2"])),
+            pc.utf8_length(part["open"]),
+        ),
+        1,
+    )
+    pre, post = (_currency_codes(part[k]) for k in ("pre", "post"))
+    currency = pc.coalesce(pre, post)
+    currencies_agree = pc.or_(pc.or_(pc.is_null(pre), pc.is_null(post)), pc.equal(pre, post))
+    units, rounded, fits = _scaled_integers(normal, 2)
+    ok = pc.and_(
+        pc.and_(pc.and_(matched, valid_number), pc.and_(parens_ok, one_sign)),
+        pc.and_(pc.fill_null(currencies_agree, True), fits),
+    )
+    ok = pc.fill_null(ok, False)
+    negative = pc.greater(
+        pc.add(
+            pc.add(pc.utf8_length(part["sign"]), pc.utf8_length(part["sign2"])),
+            pc.utf8_length(part["open"]),
+        ),
+        0,
+    )
+    signed = pc.if_else(pc.fill_null(negative, False), pc.negate(units), units)
+    result = pc.if_else(ok, signed, pa.scalar(None, pa.int64()))
+    present = pc.is_valid(text)
+    return Parsed(
+        values=result,
+        invalid=_mask(pc.and_(present, pc.invert(ok))),
+        reason="is not an amount",
+        notes=[note] if note else [],
+        decimal=decimal,
+        rounded=_mask(pc.and_(ok, rounded)),
+        currency=pc.if_else(ok, currency, pa.scalar(None, pa.string())),
+    )
+
+
+def _currency_codes(symbols: pa.Array) -> pa.Array:
+    """``€`` → ``EUR`` (and so on); a three-letter code stays; empty → null."""
+    out = pc.if_else(pc.equal(symbols, ""), pa.scalar(None, pa.string()), symbols)
+    for symbol, code in _SYMBOLS.items():
+        out = pc.if_else(pc.equal(out, symbol), code, out)
+    return out
+
+
+def parse_number(values: pa.Array, hint: str | None = None) -> Parsed:
+    """Plain numbers (hours): ``1.5``, ``1,5``, ``2``; a float64 column.
+
+    >>> parse_number(pa.array(["1,5", "2", "x"]), hint=",").values.to_pylist()
+    [1.5, 2.0, None]
+    """
+    text = _blank(values)
+    m = pc.extract_regex(text, r"^(?P<sign>-)?(?P<num>[0-9](?:[0-9.,' ]*[0-9])?)$")
+    normal, valid, decimal, note = _normalise_numbers(pc.struct_field(m, "num"), hint)
+    ok = pc.fill_null(pc.and_(pc.is_valid(m), valid), False)
+    number = pc.cast(pc.if_else(ok, normal, "0"), pa.float64())
+    negative = pc.fill_null(pc.equal(pc.struct_field(m, "sign"), "-"), False)
+    number = pc.if_else(negative, pc.negate(number), number)
+    return Parsed(
+        values=pc.if_else(ok, number, pa.scalar(None, pa.float64())),
+        invalid=_mask(pc.and_(pc.is_valid(text), pc.invert(ok))),
+        reason="is not a number",
+        notes=[note] if note else [],
+        decimal=decimal,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates
+
+_DATE_RE = (
+    r"^(?P<a>[0-9]{1,4})(?P<sep>[-/.])(?P<b>[0-9]{1,2})[-/.](?P<c>[0-9]{2}|[0-9]{4})"
+    r"(?:(?:[T ]|, ?)[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?\s*"
+    r"(?:Z|[AaPp]\.?[Mm]\.?|[+-][0-9]{2}:?[0-9]{2}|UTC|GMT)?)?$"
+)
+_COMPACT_RE = r"^(?P<y>(?:19|20|21)[0-9]{2})(?P<m>[0-9]{2})(?P<d>[0-9]{2})$"
+_SERIAL_RE = r"^[0-9]{1,7}(?:\.[0-9]+)?$"
+_EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
+MIN_YEAR, MAX_YEAR = 1900, 2199
+ORDERS = {"DMY": "DD-MM-YYYY", "MDY": "MM/DD/YYYY", "YMD": "YYYY-MM-DD"}
+
+
+def _ints(arr: pa.Array) -> np.ndarray:
+    filled = pc.if_else(pc.equal(pc.fill_null(arr, ""), ""), "0", pc.fill_null(arr, "0"))
+    return np.asarray(pc.cast(filled, pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def decide_order(
+    first: np.ndarray,
+    second: np.ndarray,
+    preferred: str | None,
+    hint: str | None,
+    separator: str | None,
+) -> tuple[str, str | None]:
+    """Day-first or month-first for a column's ``a-b-yyyy`` values.
+
+    A first part over 12 settles day-first, a second part over 12 month-first. When every
+    value reads both ways the user's ``--dayfirst/--monthfirst`` decides, else the file's
+    locale hint, else the separator (``-`` and ``.`` are European, ``/`` American); the note
+    then says so.
+    """
+    day_first = bool((first > 12).any())
+    month_first = bool((second > 12).any())
+    if day_first and not month_first:
+        return "DMY", None
+    if month_first and not day_first:
+        return "MDY", None
+    if preferred:
+        return preferred, None
+    if day_first and month_first:
+        by = int((first > 12).sum()) >= int((second > 12).sum())
+        order = "DMY" if by else "MDY"
+        return order, f"dates are written both day-first and month-first; read as {ORDERS[order]}"
+    if hint == "dayfirst":
+        order, why = "DMY", "the file's locale (';' and decimal comma)"
+    elif separator in ("-", "."):
+        order, why = "DMY", f"the separator {separator!r}"
+    else:
+        order, why = "MDY", "the separator '/'"
+    return order, (
+        f"every date reads both day-first and month-first; read as {ORDERS[order]} by {why} "
+        f"(pass --dayfirst or --monthfirst if that is wrong)"
+    )
+
+
+def parse_dates(values: pa.Array, preferred: str | None = None, hint: str | None = None) -> Parsed:
+    """Dates in a column: ISO (with or without time), DD-MM-YYYY, DD/MM/YYYY, MM/DD/YYYY,
+    D-M-YY, YYYYMMDD, and Excel serial numbers. Returns a ``date32`` array.
+
+    >>> parse_dates(pa.array(["2024-03-01", "13/02/2024", ""])).values.to_pylist()
+    [datetime.date(2024, 3, 1), datetime.date(2024, 2, 13), None]
+    """
+    text = _blank(values)
+    n = len(text)
+    m = pc.extract_regex(text, _DATE_RE)
+    a, b, c = (pc.struct_field(m, k) for k in "abc")
+    sep = pc.struct_field(m, "sep")
+    iso = pc.fill_null(pc.equal(pc.utf8_length(a), 4), False)
+    yearless = pc.fill_null(pc.and_(pc.is_valid(m), pc.invert(iso)), False)
+    ai, bi, ci = _ints(a), _ints(b), _ints(c)
+    ym = _mask(yearless)
+    order, note = "YMD", None
+    if ym.any():
+        seps = pc.unique(pc.filter(sep, yearless)).to_pylist()
+        order, note = decide_order(
+            ai[ym], bi[ym], preferred, hint, seps[0] if len(seps) == 1 else None
+        )
+    isom = _mask(iso)
+    year = np.where(isom, ai, np.where(ci < 100, np.where(ci < 69, 2000 + ci, 1900 + ci), ci))
+    if order == "DMY":
+        month, day = np.where(isom, bi, bi), np.where(isom, ci, ai)
+    else:
+        month, day = np.where(isom, bi, ai), np.where(isom, ci, bi)
+    matched = _mask(pc.is_valid(m))
+
+    compact = pc.extract_regex(text, _COMPACT_RE)
+    cm = _mask(pc.is_valid(compact))
+    if cm.any():
+        year = np.where(cm, _ints(pc.struct_field(compact, "y")), year)
+        month = np.where(cm, _ints(pc.struct_field(compact, "m")), month)
+        day = np.where(cm, _ints(pc.struct_field(compact, "d")), day)
+        matched = matched | cm
+
+    days = _days_from_ymd(year, month, day, matched)
+
+    is_serial = pc.and_(pc.match_substring_regex(text, _SERIAL_RE), pc.invert(pc.is_valid(compact)))
+    serial = _mask(is_serial)
+    if serial.any():
+        number = pc.cast(pc.if_else(pc.fill_null(is_serial, False), text, "0"), pa.float64())
+        whole = np.floor(
+            np.nan_to_num(np.asarray(number.to_numpy(zero_copy_only=False)), nan=0.0)
+        ).astype(np.int64)
+        in_range = (whole >= 1) & (whole <= 2958465)
+        serial_days = (_EXCEL_EPOCH - np.datetime64("1970-01-01", "D")).astype(np.int64) + whole
+        ok_serial = serial & in_range
+        days = np.where(ok_serial, serial_days, days)
+        matched = matched | ok_serial
+        if ok_serial.any():
+            note = (note + "; " if note else "") + "numbers read as Excel date serials"
+
+    valid_days = matched & (days != _NO_DAY)
+    present = _mask(pc.is_valid(text))
+    result = pa.array(
+        np.where(valid_days, days, 0).astype(np.int32), type=pa.int32(), mask=~valid_days
+    ).cast(pa.date32())
+    if not isom.any() and not ym.any() and not cm.any() and serial.any():
+        order = "serial"
+    return Parsed(
+        values=result,
+        invalid=present & ~valid_days,
+        reason="is not a date",
+        notes=[note] if note else [],
+        order=order,
+    )
+
+
+_NO_DAY = np.iinfo(np.int64).min
+
+
+def _days_from_ymd(
+    year: np.ndarray, month: np.ndarray, day: np.ndarray, matched: np.ndarray
+) -> np.ndarray:
+    """Days since 1970-01-01 for valid (year, month, day); ``_NO_DAY`` where there is no such day."""
+    ok = (
+        matched
+        & (year >= MIN_YEAR)
+        & (year <= MAX_YEAR)
+        & (month >= 1)
+        & (month <= 12)
+        & (day >= 1)
+    )
+    y = np.where(ok, year, 1970)
+    mth = np.where(ok, month, 1)
+    first = (np.array(y - 1970, dtype="datetime64[Y]").astype("datetime64[M]") + (mth - 1)).astype(
+        "datetime64[D]"
+    )
+    next_month = (np.array(y - 1970, dtype="datetime64[Y]").astype("datetime64[M]") + mth).astype(
+        "datetime64[D]"
+    )
+    length = (next_month - first).astype(np.int64)
+    ok &= day <= length
+    days = first.astype(np.int64) + np.where(ok, day, 1) - 1
+    return np.where(ok, days, _NO_DAY)

@@ -1,0 +1,34 @@
+"""Strict JSON: null, never NaN or Infinity; dates as YYYY-MM-DD."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from decimal import Decimal
+from typing import Any
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def clean(value: Any) -> Any:
+    """Replace NaN and infinities (anywhere in a structure) with None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(v) for v in value]
+    return value
+
+
+def dumps(report: Any) -> str:
+    return json.dumps(
+        clean(report), default=_default, allow_nan=False, ensure_ascii=False, indent=2
+    )

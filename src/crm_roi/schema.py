@@ -1,0 +1,359 @@
+"""The four inputs and their canonical fields, declared once.
+
+Every other part of crm-roi derives from the pydantic models below: column matching uses
+their synonyms, validation their types and constraints, error wording their validators, and
+the field tables in ``docs/`` their descriptions. Nothing here reads a file.
+
+A model is never run over a whole file row by row (that is far too slow for a million rows):
+validation is vectorised over columns in :mod:`crm_roi.validate`, and pydantic is asked only
+to word the error of a value that failed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from functools import cache
+from typing import Annotated, Any, Literal
+
+import annotated_types
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+
+class Kind(StrEnum):
+    """How a column's text is read."""
+
+    TEXT = "text"
+    MONEY = "money"
+    DATE = "date"
+    NUMBER = "number"
+    STATUS = "status"
+
+
+Text = Annotated[str, Kind.TEXT]
+Money = Annotated[Decimal, Kind.MONEY]
+Day = Annotated[date, Kind.DATE]
+Number = Annotated[float, Kind.NUMBER]
+Status = Annotated[Literal["won", "lost", "open"], Kind.STATUS]
+
+
+def canonical(
+    description: str,
+    *synonyms: str,
+    required: bool = False,
+    required_when_status: tuple[str, ...] = (),
+    **constraints: Any,
+) -> Any:
+    """A canonical field: its meaning, the header names it is known by, and its rules.
+
+    ``synonyms`` are in order of preference: when two headers of one file match the same
+    field, the one matching the earlier synonym is used and the other is kept as an attribute.
+    """
+    return Field(
+        default=None,
+        description=description,
+        json_schema_extra={
+            "synonyms": list(synonyms),
+            "required": required,
+            "required_when_status": list(required_when_status),
+        },
+        **constraints,
+    )
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class Deal(Record):
+    """One deal (opportunity) from the CRM."""
+
+    deal_id: Text = canonical(
+        "The deal's identifier, unique within the file.",
+        "deal id", "id", "record id", "opportunity id", "deal number", "dealnummer", "deal nr",
+        "deal",
+        required=True,
+    )  # fmt: skip
+    amount: Money = canonical(
+        "The deal's value. Revenue is the sum of the amounts of won deals.",
+        "amount", "deal amount", "value", "deal value", "opportunity amount", "bedrag",
+        "waarde", "dealwaarde", "revenue", "omzet",
+        required_when_status=("won",),
+        ge=0,
+    )  # fmt: skip
+    status: Status = canonical(
+        "won, lost or open, mapped from the stage text: Closed Won, closedwon, Won, gewonnen "
+        "→ won; Closed Lost, closedlost, Lost, verloren → lost; any other stage → open.",
+        "status", "stage", "deal stage", "opportunity stage", "stage name", "fase",
+        "dealfase", "deal status",
+        required=True,
+    )  # fmt: skip
+    close_date: Day = canonical(
+        "The day the deal was won or lost.",
+        "close date", "closed on", "closing date", "closed date", "date closed",
+        "sluitingsdatum", "afsluitdatum", "datum gesloten", "won date",
+        required_when_status=("won", "lost"),
+    )  # fmt: skip
+    created_date: Day = canonical(
+        "The day the deal was created; needed for the sales cycle.",
+        "created date", "create date", "created", "created on", "creation date",
+        "date created", "deal created", "aanmaakdatum", "aangemaakt", "aangemaakt op",
+    )  # fmt: skip
+    customer_id: Text = canonical(
+        "The customer (account, company, organisation) the deal is with.",
+        "customer id", "customer", "account id", "account", "account name", "company id",
+        "company", "company name", "associated company", "organization", "organisation",
+        "organization name", "organisation name", "klant id", "klantnummer", "klant",
+        "klantnaam", "bedrijf", "organisatie",
+    )  # fmt: skip
+    channel: Text = canonical(
+        "The lead source the deal came from.",
+        "channel", "lead source", "source", "original source", "source channel",
+        "marketing channel", "kanaal", "bron", "leadbron",
+    )  # fmt: skip
+    campaign: Text = canonical(
+        "The marketing campaign the deal is attributed to.",
+        "campaign", "campaign name", "primary campaign source", "campaign source",
+        "source campaign", "campagne", "campagnenaam",
+    )  # fmt: skip
+    owner: Text = canonical(
+        "The sales rep who owns the deal.",
+        "owner", "deal owner", "opportunity owner", "sales rep", "rep", "salesperson",
+        "eigenaar", "verkoper", "accountmanager",
+    )  # fmt: skip
+    product: Text = canonical(
+        "The product or plan sold.",
+        "product", "product name", "plan", "productnaam",
+    )  # fmt: skip
+    currency: Text = canonical(
+        "ISO currency code of the amount; else the symbol or code in the amount cell.",
+        "currency", "currency code", "deal currency", "valuta", "munteenheid",
+    )  # fmt: skip
+
+
+class Cost(Record):
+    """One cost line from the ledger: ad spend, tools, salaries, events, …"""
+
+    date: Day = canonical(
+        "The day the cost was incurred. A row may give start_date and end_date instead.",
+        "date", "cost date", "posting date", "transaction date", "invoice date",
+        "datum", "boekdatum", "factuurdatum",
+    )  # fmt: skip
+    start_date: Day = canonical(
+        "First day of a cost spread over a period (spread evenly per day up to end_date).",
+        "start date", "period start", "from", "startdatum", "begindatum", "van",
+    )  # fmt: skip
+    end_date: Day = canonical(
+        "Last day (inclusive) of a cost spread over a period.",
+        "end date", "period end", "to", "until", "einddatum", "tot",
+    )  # fmt: skip
+    amount: Money = canonical(
+        "What it cost. A negative amount is a credit: allowed, and listed as a warning.",
+        "amount", "cost", "costs", "spend", "actual cost", "value", "total", "bedrag",
+        "kosten", "uitgaven",
+        required=True,
+    )  # fmt: skip
+    channel: Text = canonical(
+        "The channel the cost belongs to.",
+        "channel", "lead source", "source", "kanaal", "bron",
+    )  # fmt: skip
+    campaign: Text = canonical(
+        "The campaign the cost belongs to.",
+        "campaign", "campaign name", "campagne", "campagnenaam",
+    )  # fmt: skip
+    category: Text = canonical(
+        "What kind of cost it is (ad spend, tools, salaries, …): a breakdown dimension.",
+        "category", "cost category", "categorie", "kostensoort", "kostenpost",
+    )  # fmt: skip
+    type: Text = canonical(
+        "acquisition (the default) or retention; only acquisition cost counts towards CAC.",
+        "type", "cost type", "soort", "kostentype",
+    )  # fmt: skip
+    currency: Text = canonical(
+        "ISO currency code of the amount; else the symbol or code in the amount cell.",
+        "currency", "currency code", "valuta", "munteenheid",
+    )  # fmt: skip
+
+
+class Customer(Record):
+    """One customer (account, company) from the CRM."""
+
+    customer_id: Text = canonical(
+        "The customer's identifier as the deals name it, unique within the file.",
+        "customer id", "customer", "account id", "account", "account name", "company id",
+        "company", "company name", "organization", "organisation", "organization name",
+        "organisation name", "record id", "id", "klant id", "klantnummer", "klant",
+        "klantnaam", "bedrijf", "organisatie", "name", "naam",
+        required=True,
+    )  # fmt: skip
+    acquired_date: Day = canonical(
+        "The day it became a customer; else the close date of its first won deal.",
+        "acquired date", "acquisition date", "acquired on", "customer since",
+        "became a customer date", "first purchase date", "klant sinds", "startdatum klant",
+    )  # fmt: skip
+    churned_date: Day = canonical(
+        "The day it stopped being a customer.",
+        "churned date", "churn date", "churned on", "cancellation date", "cancelled on",
+        "lost date", "opzegdatum", "einddatum klant",
+    )  # fmt: skip
+    segment: Text = canonical(
+        "The customer segment (SMB, Mid-Market, Enterprise, …).",
+        "segment", "customer segment", "tier", "klantsegment",
+    )  # fmt: skip
+    country: Text = canonical(
+        "The customer's country.",
+        "country", "country/region", "country region", "land",
+    )  # fmt: skip
+    industry: Text = canonical(
+        "The customer's industry.",
+        "industry", "sector", "branche",
+    )  # fmt: skip
+
+
+class TimeLog(Record):
+    """Hours someone logged on sales or marketing work."""
+
+    date: Day = canonical(
+        "The day the hours were worked.",
+        "date", "work date", "log date", "day", "datum", "werkdatum",
+        required=True,
+    )  # fmt: skip
+    hours: Number = canonical(
+        "Hours worked: more than 0, at most 24.",
+        "hours", "hours logged", "hours worked", "duration", "duration hours",
+        "time spent", "uren", "aantal uren", "tijd",
+        required=True,
+        gt=0,
+        le=24,
+    )  # fmt: skip
+    hourly_rate: Money = canonical(
+        "What an hour of this person costs, fully loaded.",
+        "hourly rate", "rate", "cost rate", "rate per hour", "hour rate", "uurtarief",
+        "tarief", "kostprijs per uur",
+        ge=0,
+    )  # fmt: skip
+    person: Text = canonical(
+        "Who logged the hours.",
+        "person", "employee", "user", "name", "consultant", "medewerker", "werknemer",
+        "naam", "gebruiker",
+    )  # fmt: skip
+    role: Text = canonical(
+        "The person's role.",
+        "role", "job title", "function", "rol", "functie",
+    )  # fmt: skip
+    activity: Text = canonical(
+        "What the time was spent on; account management, support, onboarding and renewal "
+        "count as retention, anything else as acquisition.",
+        "activity", "activity type", "task", "type", "activiteit", "taak", "werkzaamheden",
+    )  # fmt: skip
+    deal_id: Text = canonical(
+        "The deal the time was spent on: the time counts for that deal's groups.",
+        "deal id", "deal", "opportunity id", "opportunity", "dealnummer",
+    )  # fmt: skip
+    customer_id: Text = canonical(
+        "The customer the time was spent on.",
+        "customer id", "customer", "account", "account name", "company", "klant",
+        "klant id", "klantnummer",
+    )  # fmt: skip
+    campaign: Text = canonical(
+        "The campaign the time was spent on.",
+        "campaign", "campaign name", "campagne",
+    )  # fmt: skip
+    channel: Text = canonical(
+        "The channel the time was spent on.",
+        "channel", "kanaal",
+    )  # fmt: skip
+    currency: Text = canonical(
+        "ISO currency code of the hourly rate.",
+        "currency", "valuta",
+    )  # fmt: skip
+
+
+class InputKind(StrEnum):
+    """The four inputs crm-roi reads."""
+
+    DEALS = "deals"
+    COSTS = "costs"
+    CUSTOMERS = "customers"
+    TIME_LOGS = "time_logs"
+
+
+MODELS: dict[InputKind, type[Record]] = {
+    InputKind.DEALS: Deal,
+    InputKind.COSTS: Cost,
+    InputKind.CUSTOMERS: Customer,
+    InputKind.TIME_LOGS: TimeLog,
+}
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """What the rest of crm-roi needs to know about one canonical field."""
+
+    name: str
+    kind: Kind
+    description: str
+    synonyms: tuple[str, ...]
+    required: bool
+    required_when_status: tuple[str, ...]
+    minimum: Decimal | None = None
+    minimum_exclusive: bool = False
+    maximum: Decimal | None = None
+
+
+@cache
+def field_specs(kind: InputKind) -> tuple[FieldSpec, ...]:
+    """The canonical fields of one input, in declaration order."""
+    specs = []
+    for name, info in MODELS[kind].model_fields.items():
+        extra = info.json_schema_extra
+        assert isinstance(extra, dict)
+        field_kind = next(m for m in info.metadata if isinstance(m, Kind))
+        minimum = maximum = None
+        exclusive = False
+        for m in info.metadata:
+            if isinstance(m, annotated_types.Ge):
+                minimum = Decimal(str(m.ge))
+            elif isinstance(m, annotated_types.Gt):
+                minimum, exclusive = Decimal(str(m.gt)), True
+            elif isinstance(m, annotated_types.Le):
+                maximum = Decimal(str(m.le))
+        specs.append(
+            FieldSpec(
+                name=name,
+                kind=field_kind,
+                description=info.description or "",
+                synonyms=tuple(extra["synonyms"]),  # type: ignore[arg-type]
+                required=bool(extra["required"]),
+                required_when_status=tuple(extra["required_when_status"]),  # type: ignore[arg-type]
+                minimum=minimum,
+                minimum_exclusive=exclusive,
+                maximum=maximum,
+            )
+        )
+    return tuple(specs)
+
+
+def field_spec(kind: InputKind, name: str) -> FieldSpec:
+    return next(f for f in field_specs(kind) if f.name == name)
+
+
+@cache
+def _adapter(kind: InputKind, name: str) -> TypeAdapter[Any]:
+    info = MODELS[kind].model_fields[name]
+    return TypeAdapter(Annotated[(info.annotation, *info.metadata)])  # type: ignore[valid-type]
+
+
+def constraint_message(kind: InputKind, name: str, value: Any) -> str | None:
+    """pydantic's wording of why ``value`` breaks the field's constraints, or None if it doesn't.
+
+    >>> constraint_message(InputKind.TIME_LOGS, "hours", 30.0)
+    'Input should be less than or equal to 24'
+    """
+    try:
+        _adapter(kind, name).validate_python(value)
+    except ValidationError as exc:
+        return str(exc.errors()[0]["msg"])
+    return None

@@ -1,0 +1,508 @@
+"""Turn a table of text into validated records: typed columns, and a reason for every row left out.
+
+Validation runs over whole columns (Arrow kernels and NumPy), never over rows in Python. The
+rules come from :mod:`crm_roi.schema`: each field's kind says how it is parsed, its constraints
+(``ge=0``, ``gt=0, le=24``) are checked as vectorised comparisons, and pydantic words the
+message of a value that breaks one. Rules that span fields:
+
+- a won deal needs an amount and a close date; a lost deal needs a close date;
+- deal and customer ids are unique within their file: the first is kept, repeats rejected;
+- a close date before the created date is a warning;
+- a cost needs a date, or a start and an end date (not after each other);
+- a negative cost is a credit: used, and listed as a warning;
+- a time log needs an hourly rate unless a default rate is given;
+- an amount whose cell names a currency (``$1,234``) that the currency column contradicts is
+  rejected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from crm_roi.errors import RowIssue, Severity
+from crm_roi.mapping import ColumnMap, MappingConfig, stage_status
+from crm_roi.parse import ORDERS, Parsed, parse_dates, parse_money, parse_number
+from crm_roi.read import RawTable
+from crm_roi.schema import FieldSpec, InputKind, Kind, constraint_message, field_specs
+
+ROW = "_row"  # the column holding each record's spreadsheet row number
+
+ACQUISITION, RETENTION = "acquisition", "retention"
+_TYPE_WORDS = {
+    ACQUISITION: ("acquisition", "acquisitie", "new business", "nieuwe klanten", "marketing",
+                  "sales", "new", "nieuw"),
+    RETENTION: ("retention", "retentie", "account management", "accountmanagement", "support",
+                "onboarding", "renewal", "renewals", "customer success", "verlenging",
+                "klantbehoud"),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ValidateOptions:
+    date_order: str | None = None  # "DMY" / "MDY": how to read dates that read both ways
+    default_hourly_rate: Decimal | None = None
+    mapping: MappingConfig = field(default_factory=MappingConfig)
+
+
+@dataclass
+class ColumnReport:
+    """What was detected about one mapped column."""
+
+    field: str
+    header: str
+    how: str
+    kind: str
+    decimal: str | None = None
+    date_order: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Validated:
+    frame: pd.DataFrame  # used rows: canonical fields (typed), attributes (text), _row
+    rejected: list[RowIssue]  # every error, row by row (a row may have several)
+    warnings: list[RowIssue]
+    columns: list[ColumnReport]
+    rejected_rows: int
+
+
+class _Issues:
+    """Collects row issues column by column, from boolean masks."""
+
+    def __init__(self, path: str, row_numbers: np.ndarray) -> None:
+        self.path = path
+        self.row_numbers = row_numbers
+        self.bad = np.zeros(len(row_numbers), dtype=bool)
+        self.errors: list[RowIssue] = []
+        self.warnings: list[RowIssue] = []
+
+    def add(
+        self,
+        mask: np.ndarray,
+        column: str,
+        values: Sequence[object] | pa.Array | None,
+        reason: str | Callable[[str], str],
+        severity: Severity = Severity.ERROR,
+        code: str = "invalid",
+    ) -> None:
+        """One issue per row where ``mask`` holds; ``reason`` may be worded from the value."""
+        where = np.flatnonzero(mask)
+        if not len(where):
+            return
+        texts = _take_text(values, where)
+        out = self.errors if severity is Severity.ERROR else self.warnings
+        for i, text in zip(where.tolist(), texts, strict=True):
+            why = reason(text) if callable(reason) else reason
+            out.append(
+                RowIssue(self.path, int(self.row_numbers[i]), column, text, why, severity, code)
+            )
+        if severity is Severity.ERROR:
+            self.bad[where] = True
+
+
+def _take_text(values: Sequence[object] | pa.Array | None, where: np.ndarray) -> list[str]:
+    if values is None:
+        return [""] * len(where)
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        taken = values.take(pa.array(where)).to_pylist()
+    else:
+        taken = [values[i] for i in where]
+    return ["" if v is None else str(v) for v in taken]
+
+
+def validate(
+    raw: RawTable, kind: InputKind, cmap: ColumnMap, options: ValidateOptions
+) -> Validated:
+    """Parse and check every mapped column of ``raw``; see the module docstring for the rules."""
+    issues = _Issues(raw.path, raw.row_numbers)
+    index = {h: f"c{i}" for i, h in enumerate(raw.headers)}
+    text = {
+        h: pc.utf8_trim_whitespace(raw.data.column(index[h]).combine_chunks()) for h in raw.headers
+    }
+    specs = {s.name: s for s in field_specs(kind)}
+    columns: dict[str, pa.Array] = {}
+    reports: list[ColumnReport] = []
+    invalid: dict[str, np.ndarray] = {}
+    money_currency: dict[str, pa.Array] = {}
+
+    decimal_hint = raw.locale_hint
+    parsed: dict[str, Parsed] = {}
+    for name, header in cmap.fields.items():
+        spec = specs[name]
+        if spec.kind is Kind.MONEY:
+            parsed[name] = parse_money(text[header], decimal_hint)
+        elif spec.kind is Kind.NUMBER:
+            parsed[name] = parse_number(text[header], decimal_hint)
+    comma_file = decimal_hint == "," or any(
+        p.decimal == "," for p in parsed.values() if p.decimal and not p.notes
+    )
+    date_hint = "dayfirst" if comma_file else None
+    for name, header in cmap.fields.items():
+        spec = specs[name]
+        if spec.kind is Kind.DATE:
+            parsed[name] = parse_dates(text[header], options.date_order, date_hint)
+
+    for name, header in cmap.fields.items():
+        spec = specs[name]
+        report = ColumnReport(name, header, cmap.how.get(name, ""), spec.kind.value)
+        reports.append(report)
+        if name in parsed:
+            p = parsed[name]
+            columns[name] = p.values
+            invalid[name] = p.invalid
+            report.notes = list(p.notes)
+            report.decimal = p.decimal if spec.kind in (Kind.MONEY, Kind.NUMBER) else None
+            report.date_order = (
+                ORDERS.get(p.order or "", p.order) if spec.kind is Kind.DATE else None
+            )
+            issues.add(p.invalid, header, text[header], lambda v, r=p.reason: f"{v!r} {r}")
+            if p.rounded is not None and p.rounded.any():
+                issues.add(
+                    p.rounded,
+                    header,
+                    text[header],
+                    lambda v: f"{v!r} has more than two decimals: rounded to the cent",
+                    Severity.WARNING,
+                    "rounded",
+                )
+            if p.currency is not None:
+                money_currency[name] = p.currency
+            _check_bounds(issues, kind, spec, header, p.values, text[header])
+        elif spec.kind is Kind.STATUS:
+            columns[name] = _statuses(text[header], options.mapping)
+            invalid[name] = np.zeros(raw.data.num_rows, dtype=bool)
+        else:
+            arr = text[header]
+            columns[name] = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+            invalid[name] = np.zeros(raw.data.num_rows, dtype=bool)
+
+    _check_required(issues, kind, cmap, columns, invalid, raw.data.num_rows)
+    _check_currency(issues, cmap, columns, money_currency)
+    RULES[kind](issues, cmap, columns, invalid, options)
+
+    keep = ~issues.bad
+    out: dict[str, pa.Array] = {ROW: pa.array(raw.row_numbers, pa.int64())}
+    out.update(columns)
+    for header in cmap.attributes:
+        name = header if header not in out else f"{header} (attribute)"
+        arr = text[header]
+        out[name] = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+    table = pa.table(out).filter(pa.array(keep))
+    frame = table.to_pandas(
+        date_as_object=False,
+        types_mapper={pa.int64(): pd.Int64Dtype()}.get,
+    )
+    return Validated(
+        frame=frame,
+        rejected=sorted(issues.errors, key=lambda i: i.row),
+        warnings=sorted(issues.warnings, key=lambda i: i.row),
+        columns=reports,
+        rejected_rows=int(issues.bad.sum()),
+    )
+
+
+def _statuses(stage: pa.Array, mapping: MappingConfig) -> pa.Array:
+    """won / lost / open for every stage text, worked out once per distinct stage."""
+    norm = pc.replace_substring_regex(pc.utf8_lower(stage), r"[^a-z0-9]+", "")
+    distinct = pc.unique(norm).to_pylist()
+    statuses = [None if not s else stage_status(s, mapping) for s in distinct]
+    return pc.take(
+        pa.array(statuses, pa.string()), pc.index_in(norm, pa.array(distinct, pa.string()))
+    )
+
+
+def _check_bounds(
+    issues: _Issues, kind: InputKind, spec: FieldSpec, header: str, values: pa.Array, text: pa.Array
+) -> None:
+    """The field's ``ge``/``gt``/``le`` constraints, worded by pydantic."""
+    if spec.minimum is None and spec.maximum is None:
+        return
+    scale = 100 if spec.kind is Kind.MONEY else 1
+    numbers = np.asarray(
+        pc.fill_null(pc.cast(values, pa.float64()), np.nan).to_numpy(zero_copy_only=False)
+    )
+    if kind is InputKind.COSTS and spec.name == "amount":
+        return
+    checks = []
+    if spec.minimum is not None:
+        low = float(spec.minimum) * scale
+        checks.append(numbers <= low if spec.minimum_exclusive else numbers < low)
+    if spec.maximum is not None:
+        checks.append(numbers > float(spec.maximum) * scale)
+    for mask in checks:
+        mask = mask & ~np.isnan(numbers)
+        if mask.any():
+            first = float(numbers[np.flatnonzero(mask)[0]]) / scale
+            sample = Decimal(str(first)) if spec.kind is Kind.MONEY else first
+            message = constraint_message(kind, spec.name, sample) or "is out of range"
+            issues.add(
+                mask,
+                header,
+                text,
+                lambda v, m=message: f"{v!r}: {m[0].lower()}{m[1:]}",
+                code="out_of_range",
+            )
+
+
+def _check_required(
+    issues: _Issues,
+    kind: InputKind,
+    cmap: ColumnMap,
+    columns: dict[str, pa.Array],
+    invalid: dict[str, np.ndarray],
+    n: int,
+) -> None:
+    status = _strings(columns["status"]) if "status" in columns else None
+    for spec in field_specs(kind):
+        if not (spec.required or spec.required_when_status) or spec.name not in cmap.fields:
+            if spec.required_when_status and spec.name not in cmap.fields and status is not None:
+                needs = np.isin(status, spec.required_when_status)
+                if needs.any():
+                    issues.add(
+                        needs, "", None, lambda v, s=spec: _needs_message(s, None), code="required"
+                    )
+            continue
+        header = cmap.fields[spec.name]
+        missing = _nulls(columns[spec.name]) & ~invalid[spec.name]
+        if spec.required:
+            issues.add(missing, header, None, f"{spec.name} is required but empty", code="required")
+        elif status is not None:
+            for wanted in spec.required_when_status:
+                mask = missing & (status == wanted)
+                issues.add(mask, header, None, _needs_message(spec, wanted), code="required")
+
+
+def _needs_message(spec: FieldSpec, status: str | None) -> str:
+    who = f"a {status} deal" if status else "a " + "/".join(spec.required_when_status) + " deal"
+    return f"{who} needs {spec.name.replace('_', ' ')}" + ("" if status else " (no such column)")
+
+
+def _check_currency(
+    issues: _Issues,
+    cmap: ColumnMap,
+    columns: dict[str, pa.Array],
+    money_currency: dict[str, pa.Array],
+) -> None:
+    """One currency per row: the currency column, else the code or symbol in the amount cell."""
+    column = columns.get("currency")
+    if column is not None:
+        column = pc.utf8_upper(column)
+    found = None
+    for name, cell in money_currency.items():
+        if column is not None:
+            clash = _mask(
+                pc.and_(pc.and_(pc.is_valid(cell), pc.is_valid(column)), pc.not_equal(cell, column))
+            )
+            cells = cell.to_pylist()
+            issues.add(
+                clash,
+                cmap.fields[name],
+                column,
+                lambda v, c=cells: f"the amount is written in another currency than {v!r}",
+                code="currency",
+            )
+        found = cell if found is None else pc.coalesce(found, cell)
+    if column is not None or found is not None:
+        columns["currency"] = (
+            column if found is None else (found if column is None else pc.coalesce(column, found))
+        )
+
+
+def _nulls(arr: pa.Array) -> np.ndarray:
+    return _mask(pc.is_null(arr))
+
+
+def _mask(arr: pa.Array) -> np.ndarray:
+    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _strings(arr: pa.Array) -> np.ndarray:
+    return np.asarray(pc.fill_null(arr, "").to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _days(arr: pa.Array) -> np.ndarray:
+    """Days since 1970 (NaN where missing), for comparing two date columns."""
+    return np.asarray(pc.cast(arr, pa.int32()).to_numpy(zero_copy_only=False), dtype=float)
+
+
+def _first_kept(issues: _Issues, ids: pa.Array, column: str, label: str) -> None:
+    """Reject repeats of an id among the rows still in; the first one is kept."""
+    values = pd.Series(_strings(ids), dtype=object)
+    live = ~issues.bad & ~_nulls(ids)
+    series = values.where(live)
+    dup = series.duplicated(keep="first").to_numpy() & live
+    if not dup.any():
+        return
+    first_row = {}
+    for i in np.flatnonzero(live & series.duplicated(keep=False).to_numpy()):
+        first_row.setdefault(values[i], int(issues.row_numbers[i]))
+    issues.add(
+        dup,
+        column,
+        ids,
+        lambda v: f"duplicate {label} {v!r} (first on row {first_row[v]}, which is used)",
+        code="duplicate",
+    )
+
+
+def _deal_rules(
+    issues: _Issues,
+    cmap: ColumnMap,
+    columns: dict[str, pa.Array],
+    invalid: dict[str, np.ndarray],
+    options: ValidateOptions,
+) -> None:
+    if "close_date" in columns and "created_date" in columns:
+        close, created = _days(columns["close_date"]), _days(columns["created_date"])
+        with np.errstate(invalid="ignore"):
+            early = close < created
+        issues.add(
+            early,
+            cmap.fields["close_date"],
+            columns["close_date"],
+            lambda v: f"closes ({v}) before it was created",
+            Severity.WARNING,
+            "order",
+        )
+    _first_kept(issues, columns["deal_id"], cmap.fields["deal_id"], "deal_id")
+
+
+def _cost_rules(
+    issues: _Issues,
+    cmap: ColumnMap,
+    columns: dict[str, pa.Array],
+    invalid: dict[str, np.ndarray],
+    options: ValidateOptions,
+) -> None:
+    n = len(issues.row_numbers)
+    none = np.ones(n, dtype=bool)
+    has_date = ~_nulls(columns["date"]) if "date" in columns else ~none
+    has_start = ~_nulls(columns["start_date"]) if "start_date" in columns else ~none
+    has_end = ~_nulls(columns["end_date"]) if "end_date" in columns else ~none
+    broken = np.zeros(n, dtype=bool)
+    for name in ("date", "start_date", "end_date"):
+        if name in invalid:
+            broken |= invalid[name]
+    undated = ~has_date & ~(has_start & has_end) & ~broken
+    column = cmap.fields.get("date") or cmap.fields.get("start_date") or ""
+    issues.add(
+        undated, column, None, "needs a date, or a start date and an end date", code="required"
+    )
+    if "start_date" in columns and "end_date" in columns:
+        start, end = _days(columns["start_date"]), _days(columns["end_date"])
+        with np.errstate(invalid="ignore"):
+            backwards = start > end
+        issues.add(
+            backwards,
+            cmap.fields["end_date"],
+            columns["end_date"],
+            lambda v: f"the end date {v} is before the start date",
+            code="order",
+        )
+    cents = np.asarray(pc.fill_null(columns["amount"], 0).to_numpy(zero_copy_only=False))
+    issues.add(
+        (cents < 0) & ~issues.bad,
+        cmap.fields["amount"],
+        columns["amount"],
+        lambda v: f"negative amount ({int(v) / 100:.2f}): a credit, used as such",
+        Severity.WARNING,
+        "credit",
+    )
+    if "type" in columns:
+        columns["type"] = _cost_types(issues, columns["type"], cmap.fields["type"])
+    else:
+        columns["type"] = pa.array([ACQUISITION] * n, pa.string())
+
+
+def _cost_types(issues: _Issues, types: pa.Array, header: str) -> pa.Array:
+    """acquisition or retention; an empty type is acquisition, an unknown one too (warned)."""
+    lower = pc.utf8_lower(pc.fill_null(types, ""))
+    distinct = pc.unique(lower).to_pylist()
+    lookup = {w: k for k, words in _TYPE_WORDS.items() for w in words}
+    mapped = [ACQUISITION if not d else lookup.get(d) for d in distinct]
+    out = pc.take(
+        pa.array(mapped, pa.string()), pc.index_in(lower, pa.array(distinct, pa.string()))
+    )
+    unknown = _nulls(out)
+    issues.add(
+        unknown,
+        header,
+        types,
+        lambda v: f"type {v!r} is neither acquisition nor retention: counted as acquisition",
+        Severity.WARNING,
+        "type",
+    )
+    return pc.fill_null(out, ACQUISITION)
+
+
+def _customer_rules(
+    issues: _Issues,
+    cmap: ColumnMap,
+    columns: dict[str, pa.Array],
+    invalid: dict[str, np.ndarray],
+    options: ValidateOptions,
+) -> None:
+    if "acquired_date" in columns and "churned_date" in columns:
+        start, end = _days(columns["acquired_date"]), _days(columns["churned_date"])
+        with np.errstate(invalid="ignore"):
+            backwards = end < start
+        issues.add(
+            backwards,
+            cmap.fields["churned_date"],
+            columns["churned_date"],
+            lambda v: f"churned ({v}) before it was acquired",
+            Severity.WARNING,
+            "order",
+        )
+    _first_kept(issues, columns["customer_id"], cmap.fields["customer_id"], "customer_id")
+
+
+def _time_rules(
+    issues: _Issues,
+    cmap: ColumnMap,
+    columns: dict[str, pa.Array],
+    invalid: dict[str, np.ndarray],
+    options: ValidateOptions,
+) -> None:
+    n = len(issues.row_numbers)
+    default = options.default_hourly_rate
+    if "hourly_rate" not in columns:
+        if default is None:
+            issues.add(
+                np.ones(n, dtype=bool),
+                "",
+                None,
+                "no hourly rate: the file has no rate column and no --hourly-rate was given",
+                code="required",
+            )
+            columns["hourly_rate"] = pa.nulls(n, pa.int64())
+            return
+        columns["hourly_rate"] = pa.array([int(default * 100)] * n, pa.int64())
+        return
+    rate = columns["hourly_rate"]
+    missing = _nulls(rate) & ~invalid["hourly_rate"]
+    if default is not None:
+        columns["hourly_rate"] = pc.fill_null(rate, int(default * 100))
+    else:
+        issues.add(
+            missing,
+            cmap.fields["hourly_rate"],
+            None,
+            "hourly rate is empty (give one, or pass --hourly-rate)",
+            code="required",
+        )
+
+
+RULES: dict[InputKind, Callable[..., None]] = {
+    InputKind.DEALS: _deal_rules,
+    InputKind.COSTS: _cost_rules,
+    InputKind.CUSTOMERS: _customer_rules,
+    InputKind.TIME_LOGS: _time_rules,
+}
