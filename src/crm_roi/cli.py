@@ -6,6 +6,7 @@ Heavy libraries (pandas, pyarrow, pydantic) are imported inside the commands, so
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -43,6 +44,25 @@ EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 class OutputFormat(StrEnum):
     table = "table"
     json = "json"
+
+
+class ReportFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+class Allocation(StrEnum):
+    none = "none"
+    revenue = "revenue"
+    deals = "deals"
+    even = "even"
+
+
+SUFFIX_FORMATS = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown",
+                  ".txt": "table"}
+EXIT_ROI = 3
 
 
 class KindChoice(StrEnum):
@@ -202,6 +222,181 @@ def inspect(
         print_issues(console, "Skipped lines", loaded.raw.skipped, 10, "dim")
         if rows:
             print_rows(console, loaded, rows)
+
+
+@app.command()
+def compute(
+    deals: Annotated[Path, typer.Argument(help="Deals (opportunities) export.", show_default=False)],
+    costs: Annotated[Path | None, typer.Argument(help="Costs from the ledger.", show_default=False)] = None,
+    customers: CustomersOpt = None,
+    time_logs: TimeLogsOpt = None,
+    by: Annotated[list[str] | None, typer.Option("--by", help="Break down by a dimension: channel, campaign, owner, product, segment, any column, month, quarter, year, cohort; 'a,b' crosses two. Repeatable.", rich_help_panel="Figures")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="First day of the window (YYYY-MM-DD; default: earliest date in the inputs).", rich_help_panel="Figures")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last day of the window, inclusive (default: latest date in the inputs).", rich_help_panel="Figures")] = None,
+    gross_margin: Annotated[float, typer.Option("--gross-margin", min=0.0, max=1.0, help="Share of revenue that is gross profit.", rich_help_panel="Figures")] = 1.0,
+    allocate: Annotated[Allocation, typer.Option("--allocate", help="Spread cost that can't be attributed over the groups by revenue, won deals, or evenly.", rich_help_panel="Figures")] = Allocation.none,
+    churn_after: Annotated[int, typer.Option("--churn-after", min=1, help="Days after its last won deal a customer counts as churned (when the customers have no churn date).", rich_help_panel="Figures")] = 365,
+    lifespan: Annotated[float | None, typer.Option("--lifespan", min=0.0, help="Customer lifespan in years for CLV (default: 1 / churn rate).", rich_help_panel="Figures")] = None,
+    max_lifespan: Annotated[float, typer.Option("--max-lifespan", min=0.0, help="Cap on the lifespan in years.", rich_help_panel="Figures")] = 10.0,
+    currency: Annotated[str | None, typer.Option("--currency", help="Report currency (default: the one currency in the data).", rich_help_panel="Figures")] = None,
+    rates: Annotated[Path | None, typer.Option("--rates", help="CSV of currency,rate: units of the report currency per unit.", rich_help_panel="Figures")] = None,
+    mapping: MappingOpt = None,
+    sheet: SheetOpt = None,
+    dayfirst: DayFirstOpt = None,
+    hourly_rate: HourlyRateOpt = None,
+    output_format: Annotated[ReportFormat | None, typer.Option("--format", help="table, json, csv or markdown (default: from --output's extension, else table on a terminal and json otherwise).", rich_help_panel="Output")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file (atomically) instead of stdout.", rich_help_panel="Output")] = None,
+    locale: Annotated[str, typer.Option("--locale", help="Locale for money and numbers in the table, e.g. nl_NL.", rich_help_panel="Output")] = "en_US",
+    strict: Annotated[bool, typer.Option("--strict", help="Any rejected row is an error: exit 1, nothing computed.", rich_help_panel="Output")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No warnings on stderr.", rich_help_panel="Output")] = False,
+    fail_under_roi: Annotated[float | None, typer.Option("--fail-under-roi", help="Exit 3 when the total ROI is below this percentage (for cron alerts).", rich_help_panel="Output")] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Compute ROI, CAC, CLV, LTV:CAC, payback, win rate, deal size and sales cycle, in total
+    and by any dimension.
+
+    Exit codes: 0 ok, 1 data error (or --strict and a rejected row), 2 usage error,
+    3 ROI below --fail-under-roi.
+    """
+    with _errors(debug):
+        fmt = _report_format(output_format, output)
+        inputs_paths = [p for p in (deals, costs, customers, time_logs) if p is not None]
+        if output is not None:
+            from crm_roi.output import check_target
+
+            check_target(output, inputs_paths)
+        settings = _settings(by, date_from, date_to, gross_margin, allocate, churn_after,
+                             lifespan, max_lifespan, currency, rates)
+        options = _load_options(mapping, sheet, dayfirst, hourly_rate)
+        loaded = _load_all(deals, costs, customers, time_logs, options)
+        rejected = sum(i.rejected_total for i in loaded)
+        if strict and rejected:
+            if not quiet:
+                for line in [str(r) for i in loaded for r in i.all_rejections][:20]:
+                    typer.echo(line, err=True)
+            _fail(f"{rejected:,} rows rejected and --strict given: nothing computed", EXIT_DATA)
+        from crm_roi.metrics import Inputs, compute as compute_report, dimension_exists
+        from crm_roi.render.report import report_dict
+
+        by_kind = {i.kind.value: i.frame for i in loaded}
+        data = Inputs(by_kind["deals"], by_kind.get("costs"), by_kind.get("customers"),
+                      by_kind.get("time_logs"))
+        for dims in settings.by:
+            for dim in dims:
+                if not dimension_exists(dim, data):
+                    raise UsageError(f"--by {dim}: no input has such a field or column")
+        report = compute_report(data, settings)
+        document = report_dict(report, loaded)
+        if not quiet:
+            for line in document["warnings"]:
+                typer.echo(f"warning: {line}", err=True)
+        _emit(document, fmt, output, locale, rejected)
+        if fail_under_roi is not None:
+            roi = document["totals"]["roi"]
+            if roi is None or roi * 100 < fail_under_roi:
+                shown = "undefined (no cost)" if roi is None else f"{roi * 100:.1f}%"
+                typer.echo(f"ROI {shown} is below --fail-under-roi {fail_under_roi:g}%", err=True)
+                raise typer.Exit(EXIT_ROI)
+
+
+def _report_format(chosen: ReportFormat | None, output: Path | None) -> str:
+    if chosen is not None:
+        return chosen.value
+    if output is not None:
+        suffix = output.suffix.lower()
+        if suffix not in SUFFIX_FORMATS:
+            raise UsageError(
+                f"--output {output}: can't tell the format from {suffix or 'no extension'!r}; "
+                f"use {', '.join(SUFFIX_FORMATS)} or pass --format"
+            )
+        return SUFFIX_FORMATS[suffix]
+    return "table" if sys.stdout.isatty() else "json"
+
+
+def _settings(by: list[str] | None, date_from: str | None, date_to: str | None,
+              gross_margin: float, allocate: Allocation, churn_after: int,
+              lifespan: float | None, max_lifespan: float, currency: str | None,
+              rates: Path | None) -> Any:
+    from crm_roi.metrics import Settings
+
+    dims = tuple(tuple(p.strip() for p in b.split(",") if p.strip()) for b in by or [])
+    if any(not d for d in dims):
+        raise UsageError("--by needs a dimension name")
+    return Settings(
+        start=_date_option("--from", date_from),
+        end=_date_option("--to", date_to),
+        by=dims,
+        gross_margin=Decimal(str(gross_margin)),
+        allocate=allocate.value,
+        churn_after_days=churn_after,
+        lifespan=Decimal(str(lifespan)) if lifespan is not None else None,
+        max_lifespan=Decimal(str(max_lifespan)),
+        currency=currency,
+        rates=_read_rates(rates) if rates is not None else {},
+    )
+
+
+def _date_option(name: str, value: str | None) -> Any:
+    if value is None:
+        return None
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{name} {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _read_rates(path: Path) -> dict[str, Decimal]:
+    import csv
+
+    if not path.is_file():
+        raise UsageError(f"--rates {path}: no such file")
+    rates: dict[str, Decimal] = {}
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        for number, row in enumerate(csv.reader(handle), start=1):
+            if not row or not row[0].strip() or row[0].strip().lower() == "currency":
+                continue
+            try:
+                rate = Decimal(row[1].strip().replace(",", "."))
+            except (IndexError, InvalidOperation):
+                raise UsageError(f"--rates {path}:{number}: expected currency,rate") from None
+            if rate <= 0:
+                raise UsageError(f"--rates {path}:{number}: a rate must be positive")
+            rates[row[0].strip().upper()] = rate
+    return rates
+
+
+def _emit(document: dict[str, Any], fmt: str, output: Path | None, locale: str, rejected: int) -> None:
+    if fmt == "table":
+        from rich.console import Console
+
+        from crm_roi.render.table import print_report
+
+        if output is None:
+            print_report(_console(), document, locale, rejected)
+            return
+        console = Console(record=True, width=160, file=open(os.devnull, "w"))  # noqa: SIM115
+        print_report(console, document, locale, rejected)
+        text = console.export_text()
+    elif fmt == "json":
+        from crm_roi.render.json import dumps
+
+        text = dumps(document) + "\n"
+    elif fmt == "csv":
+        from crm_roi.render.tabular import to_csv
+
+        text = to_csv(document)
+    else:
+        from crm_roi.render.tabular import to_markdown
+
+        text = to_markdown(document)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        from crm_roi.output import write_atomic
+
+        write_atomic(output, text.encode("utf-8"))
 
 
 # --- plumbing --------------------------------------------------------------------------------

@@ -20,10 +20,12 @@ import pyarrow.compute as pc
 # Numbers and money
 
 _SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY"}
+# Spaces around a symbol may be non-breaking: "€\u00a01.234,56", "1.234,56\u00a0€".
+_SP = r"[\s\x{00A0}\x{202F}]*"
 _MONEY_RE = (
-    r"^(?P<open>\()?\s*(?P<sign>[-−])?\s*(?P<pre>[€$£¥]|[A-Z]{3})?\s*(?P<sign2>[-−])?\s*"
-    r"(?P<num>[0-9](?:[0-9.,' \x{00A0}\x{202F}]*[0-9])?)\s*(?P<post>[€$£¥]|[A-Z]{3})?\s*"
-    r"(?P<close>\))?$"
+    rf"^(?P<open>\()?{_SP}(?P<sign>[-−])?{_SP}(?P<pre>[€$£¥]|[A-Z]{{3}})?{_SP}(?P<sign2>[-−])?"
+    rf"{_SP}(?P<num>[0-9](?:[0-9.,' \x{{00A0}}\x{{202F}}]*[0-9])?){_SP}"
+    rf"(?P<post>[€$£¥]|[A-Z]{{3}})?{_SP}(?P<close>\))?$"
 )
 # One separator followed by exactly three digits ("1.234", "12,500") reads both ways.
 _AMBIGUOUS_RE = r"^[0-9]{1,3}[.,][0-9]{3}$"
@@ -142,7 +144,7 @@ def parse_money(values: pa.Array, hint: str | None = None) -> Parsed:
         ),
         1,
     )
-    pre, post = (_currency_codes(part[k]) for k in ("pre", "post"))
+    pre, post = (currency_codes(part[k]) for k in ("pre", "post"))
     currency = pc.coalesce(pre, post)
     currencies_agree = pc.or_(pc.or_(pc.is_null(pre), pc.is_null(post)), pc.equal(pre, post))
     units, rounded, fits = _scaled_integers(normal, 2)
@@ -172,7 +174,7 @@ def parse_money(values: pa.Array, hint: str | None = None) -> Parsed:
     )
 
 
-def _currency_codes(symbols: pa.Array) -> pa.Array:
+def currency_codes(symbols: pa.Array) -> pa.Array:
     """``€`` → ``EUR`` (and so on); a three-letter code stays; empty → null."""
     out = pc.if_else(pc.equal(symbols, ""), pa.scalar(None, pa.string()), symbols)
     for symbol, code in _SYMBOLS.items():

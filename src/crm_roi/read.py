@@ -152,7 +152,7 @@ def _read_text(raw: bytes, display: str) -> RawTable:
         header_row=header_index + 1,
         encoding=encoding,
         delimiter=delimiter,
-        skipped=skipped + tail,
+        skipped=sorted(skipped + tail, key=lambda i: i.row),
         rejected=rejected,
         locale_hint=hint,
     )

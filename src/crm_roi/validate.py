@@ -27,8 +27,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crm_roi.errors import RowIssue, Severity
-from crm_roi.mapping import ColumnMap, MappingConfig, stage_status
-from crm_roi.parse import ORDERS, Parsed, parse_dates, parse_money, parse_number
+from crm_roi.mapping import ColumnMap, MappingConfig, normalise_stage, stage_status
+from crm_roi.parse import (
+    ORDERS,
+    Parsed,
+    currency_codes,
+    parse_dates,
+    parse_money,
+    parse_number,
+)
 from crm_roi.read import RawTable
 from crm_roi.schema import FieldSpec, InputKind, Kind, constraint_message, field_specs
 
@@ -184,7 +191,7 @@ def validate(
             invalid[name] = np.zeros(raw.data.num_rows, dtype=bool)
 
     _check_required(issues, kind, cmap, columns, invalid, raw.data.num_rows)
-    _check_currency(issues, cmap, columns, money_currency)
+    _check_currency(issues, cmap, columns, money_currency, text)
     RULES[kind](issues, cmap, columns, invalid, options)
 
     keep = ~issues.bad
@@ -209,12 +216,16 @@ def validate(
 
 
 def _statuses(stage: pa.Array, mapping: MappingConfig) -> pa.Array:
-    """won / lost / open for every stage text, worked out once per distinct stage."""
-    norm = pc.replace_substring_regex(pc.utf8_lower(stage), r"[^a-z0-9]+", "")
-    distinct = pc.unique(norm).to_pylist()
-    statuses = [None if not s else stage_status(s, mapping) for s in distinct]
+    """won / lost / open for every stage text, worked out once per distinct stage.
+
+    Each distinct text is normalised as the mapping file's stage names are (accents, case,
+    punctuation), so ``Contrat signé`` in the file meets ``"Contrat signé" = "won"``.
+    """
+    distinct = pc.unique(stage).to_pylist()
+    norms = [normalise_stage(s) if s else "" for s in distinct]
+    statuses = [stage_status(n, mapping) if n else None for n in norms]
     return pc.take(
-        pa.array(statuses, pa.string()), pc.index_in(norm, pa.array(distinct, pa.string()))
+        pa.array(statuses, pa.string()), pc.index_in(stage, pa.array(distinct, pa.string()))
     )
 
 
@@ -289,25 +300,41 @@ def _check_currency(
     cmap: ColumnMap,
     columns: dict[str, pa.Array],
     money_currency: dict[str, pa.Array],
+    text: dict[str, pa.Array],
 ) -> None:
-    """One currency per row: the currency column, else the code or symbol in the amount cell."""
+    """One currency per row: the currency column, else the code or symbol in the amount cell.
+
+    The currency column is read like a cell's currency (``eur`` and ``€`` are ``EUR``); an
+    amount whose cell names another currency than the column is rejected.
+    """
     column = columns.get("currency")
     if column is not None:
-        column = pc.utf8_upper(column)
+        column = currency_codes(pc.utf8_upper(column))
     found = None
     for name, cell in money_currency.items():
         if column is not None:
             clash = _mask(
                 pc.and_(pc.and_(pc.is_valid(cell), pc.is_valid(column)), pc.not_equal(cell, column))
             )
-            cells = cell.to_pylist()
-            issues.add(
-                clash,
-                cmap.fields[name],
-                column,
-                lambda v, c=cells: f"the amount is written in another currency than {v!r}",
-                code="currency",
-            )
+            if clash.any():
+                where = pa.array(np.flatnonzero(clash))
+                pairs = set(
+                    zip(
+                        cell.take(where).to_pylist(), column.take(where).to_pylist(), strict=True
+                    )
+                )
+                in_cell, in_column = _strings(cell), _strings(column)
+                header, said_by = cmap.fields[name], cmap.fields["currency"]
+                for written, said in sorted(pairs):
+                    issues.add(
+                        clash & (in_cell == written) & (in_column == said),
+                        header,
+                        text[header],
+                        lambda v, w=written, c=said, h=said_by: (
+                            f"{v!r} is in {w}, but {h} says {c}"
+                        ),
+                        code="currency",
+                    )
         found = cell if found is None else pc.coalesce(found, cell)
     if column is not None or found is not None:
         columns["currency"] = (

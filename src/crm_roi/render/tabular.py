@@ -1,0 +1,52 @@
+"""CSV and Markdown: one row per group, ``dimension,key,<every field>``; totals first."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from crm_roi.metrics import FIELDS
+from crm_roi.render.safe import neutralise
+
+HEADER = ["dimension", "key", *FIELDS]
+
+
+def rows(report: dict[str, Any]) -> list[list[Any]]:
+    """The report's groups as rows: ``("total", "")`` first, then each breakdown's groups.
+
+    A cross breakdown's key joins its parts with `` / `` (``Email / 2024-01``)."""
+    out = [["total", "", *(report["totals"][f] for f in FIELDS)]]
+    for name, groups in report["breakdowns"].items():
+        dims = name.split(",")
+        for group in groups:
+            key = " / ".join(str(group[d]) for d in dims)
+            out.append([name, key, *(group[f] for f in FIELDS)])
+    return out
+
+
+def to_csv(report: dict[str, Any]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(HEADER)
+    for row in rows(report):
+        writer.writerow(["" if v is None else neutralise(v) for v in row])
+    return buffer.getvalue()
+
+
+def to_markdown(report: dict[str, Any]) -> str:
+    def cell(value: Any) -> str:
+        text = "" if value is None else str(value)
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = [f"# crm-roi report ({report['window']['from']} to {report['window']['to']}, "
+             f"{report['currency'] or 'no currency'})", ""]
+    sections = [("Totals", [rows(report)[0]])]
+    for name in report["breakdowns"]:
+        sections.append((f"By {name}", [r for r in rows(report)[1:] if r[0] == name]))
+    for title, section in sections:
+        lines += [f"## {title}", "", "| " + " | ".join(HEADER[1:]) + " |",
+                  "|" + "---|" * (len(HEADER) - 1)]
+        lines += ["| " + " | ".join(cell(v) for v in r[1:]) + " |" for r in section]
+        lines.append("")
+    return "\n".join(lines)
