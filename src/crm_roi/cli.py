@@ -405,7 +405,10 @@ def _emit(document: dict[str, Any], fmt: str, output: Path | None, locale: str, 
 def _console(stderr: bool = False) -> Console:
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    stream = sys.stderr if stderr else sys.stdout
+    # A pipe or a file gets the whole table, never one cut to 80 columns.
+    width = None if stream.isatty() else 200
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width)
 
 
 def _load_options(

@@ -95,12 +95,17 @@ def load_mapping(path: Path | None, kind: InputKind) -> MappingConfig:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise UsageError(f"mapping file {path} does not exist") from None
+    except OSError as exc:  # a folder, no permission, …
+        raise UsageError(f"mapping file {path} can't be read ({exc.strerror})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(f"mapping file {path} is not valid TOML: {exc}") from None
     section: Any = data.get(kind.value, {})
     if not isinstance(section, dict):
         raise UsageError(f"mapping file {path}: [{kind.value}] must be a table")
     names = {spec.name for spec in field_specs(kind)}
+    for table in ("columns", "stages"):
+        if not isinstance(section.get(table, {}), dict):
+            raise UsageError(f"mapping file {path}: [{kind.value}.{table}] must be a table")
     columns = section.get("columns", {})
     for name, header in columns.items():
         if name not in names:
@@ -175,7 +180,8 @@ def map_columns(
 
 
 def _candidates(spec: FieldSpec) -> tuple[str, ...]:
-    return (spec.name.replace("_", " "), *spec.synonyms)
+    """The field's own name, then its synonyms; each once (``deal id`` is both)."""
+    return tuple(dict.fromkeys((spec.name.replace("_", " "), *spec.synonyms)))
 
 
 def _lookup(by_norm: Mapping[str, list[str]], key: str, exclude: set[str] = set()) -> str | None:  # noqa: B006

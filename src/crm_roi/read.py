@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from crm_roi import sniff
@@ -125,7 +126,8 @@ def _read_text(raw: bytes, display: str) -> RawTable:
         )
     else:
         row_numbers = np.arange(header_index + 2, header_index + 2 + table.num_rows, dtype=np.int64)
-        skipped, rejected = [], []
+        table, row_numbers, skipped = _drop_blank(table, row_numbers, display)
+        rejected = []
     skipped = [
         RowIssue(
             display,
@@ -217,7 +219,8 @@ def _careful_read(
     numbers: list[int] = []
     skipped: list[RowIssue] = []
     rejected: list[RowIssue] = []
-    reader = csv.reader(io.StringIO(text.replace("\x00", "")), delimiter=delimiter)
+    # newline="": rows may end in \r\n, \n or a lone \r (Excel for Mac's "CSV (Macintosh)").
+    reader = csv.reader(io.StringIO(text.replace("\x00", ""), newline=""), delimiter=delimiter)
     try:
         for index, row in enumerate(reader):
             if index <= header_index:
@@ -262,6 +265,27 @@ def _careful_read(
         ) from None
     table = pa.table({f"c{i}": pa.array(col, pa.string()) for i, col in enumerate(columns)})
     return table, np.asarray(numbers, dtype=np.int64), skipped, rejected
+
+
+def _drop_blank(
+    table: pa.Table, row_numbers: np.ndarray, display: str
+) -> tuple[pa.Table, np.ndarray, list[RowIssue]]:
+    """Remove rows whose every cell is blank (an empty line, or ``,,,,``), as the careful
+    path does: they are skipped and mentioned, not data."""
+    if not table.num_rows or not table.num_columns:
+        return table, row_numbers, []
+    blank = None
+    for column in table.columns:
+        empty = pc.equal(pc.utf8_trim_whitespace(column), "")
+        blank = empty if blank is None else pc.and_(blank, empty)
+    mask = np.asarray(blank.to_numpy(), dtype=bool)
+    if not mask.any():
+        return table, row_numbers, []
+    found = [
+        RowIssue(display, int(n), "", "", "blank row, skipped", Severity.WARNING, "blank")
+        for n in row_numbers[mask]
+    ]
+    return table.filter(pa.array(~mask)), row_numbers[~mask], found
 
 
 def _drop_footer(

@@ -77,7 +77,7 @@ def looks_binary(head: bytes, encoding: str) -> bool:
 
 def parse_lines(text: str, delimiter: str, limit: int = 60) -> list[list[str]]:
     """The first ``limit`` records of CSV text (quoted fields may hold newlines)."""
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)  # \r, \n or \r\n
     rows = []
     try:
         for row in reader:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from babel import Locale
 from babel.numbers import format_currency, format_decimal, format_percent
 from rich.console import Console, Group
 from rich.panel import Panel
@@ -29,9 +30,11 @@ HEADLINE = (
 class Formatter:
     """Figures in the user's locale: ``--locale nl_NL`` gives ``€ 25.000,00``."""
 
-    def __init__(self, currency: str | None, locale: str) -> None:
+    def __init__(self, currency: str | None, locale: str, cents: bool = True) -> None:
         self.currency = currency
         self.locale = locale
+        standard = Locale.parse(locale).currency_formats["standard"].pattern
+        self.pattern = standard if cents else standard.replace(".00", "")
 
     def __call__(self, name: str, value: Any) -> Text:
         if value is None:
@@ -39,8 +42,10 @@ class Formatter:
         if name in ("revenue", "cost", "net_return", "avg_deal_size", "cac", "clv",
                     "direct_cost", "time_cost", "acquisition_cost", "gross_profit", "clv_to_date"):
             amount = Decimal(str(value))
-            text = (format_currency(amount, self.currency, locale=self.locale)
-                    if self.currency else format_decimal(amount, format="#,##0.00", locale=self.locale))
+            text = (format_currency(amount, self.currency, format=self.pattern, locale=self.locale,
+                                    currency_digits=False)
+                    if self.currency else
+                    format_decimal(amount, format="#,##0.00", locale=self.locale))
             return Text(text, style="red" if amount < 0 else "")
         if name in ("roi", "win_rate"):
             return Text(format_percent(value, format="#,##0.0%", locale=self.locale),
@@ -66,16 +71,17 @@ def print_report(console: Console, report: dict[str, Any], locale: str, rejected
     window = report["window"]
     console.print(Panel(grid, title=f"ROI {window['from']} → {window['to']}", expand=False,
                         subtitle=report["currency"] or ""))
+    whole = Formatter(report["currency"], locale, cents=False)
     for name, rows in report["breakdowns"].items():
         dims = name.split(",")
         table = Table(title=f"By {name}", title_justify="left", header_style="bold")
         for d in dims:
-            table.add_column(d)
+            table.add_column(d, overflow="fold", min_width=min(14, max(len(str(r[d])) for r in rows) if rows else 8))
         for _, label in COLUMNS:
-            table.add_column(label, justify="right")
+            table.add_column(label, justify="right", no_wrap=True, overflow="fold")
         for row in rows:
             table.add_row(*(Text(str(row[d]), style="dim" if str(row[d]).startswith("(") else "")
-                            for d in dims), *(fmt(f, row[f]) for f, _ in COLUMNS))
+                            for d in dims), *(whole(f, row[f]) for f, _ in COLUMNS))
         console.print(table)
     notes = []
     for name, rows in report["breakdowns"].items():
