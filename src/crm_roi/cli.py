@@ -60,8 +60,13 @@ class Allocation(StrEnum):
     even = "even"
 
 
-SUFFIX_FORMATS = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown",
-                  ".txt": "table"}
+SUFFIX_FORMATS = {
+    ".json": "json",
+    ".csv": "csv",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "table",
+}
 EXIT_ROI = 3
 
 
@@ -226,30 +231,147 @@ def inspect(
 
 @app.command()
 def compute(
-    deals: Annotated[Path, typer.Argument(help="Deals (opportunities) export.", show_default=False)],
-    costs: Annotated[Path | None, typer.Argument(help="Costs from the ledger.", show_default=False)] = None,
+    deals: Annotated[
+        Path, typer.Argument(help="Deals (opportunities) export.", show_default=False)
+    ],
+    costs: Annotated[
+        Path | None, typer.Argument(help="Costs from the ledger.", show_default=False)
+    ] = None,
     customers: CustomersOpt = None,
     time_logs: TimeLogsOpt = None,
-    by: Annotated[list[str] | None, typer.Option("--by", help="Break down by a dimension: channel, campaign, owner, product, segment, any column, month, quarter, year, cohort; 'a,b' crosses two. Repeatable.", rich_help_panel="Figures")] = None,
-    date_from: Annotated[str | None, typer.Option("--from", help="First day of the window (YYYY-MM-DD; default: earliest date in the inputs).", rich_help_panel="Figures")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Last day of the window, inclusive (default: latest date in the inputs).", rich_help_panel="Figures")] = None,
-    gross_margin: Annotated[float, typer.Option("--gross-margin", min=0.0, max=1.0, help="Share of revenue that is gross profit.", rich_help_panel="Figures")] = 1.0,
-    allocate: Annotated[Allocation, typer.Option("--allocate", help="Spread cost that can't be attributed over the groups by revenue, won deals, or evenly.", rich_help_panel="Figures")] = Allocation.none,
-    churn_after: Annotated[int, typer.Option("--churn-after", min=1, help="Days after its last won deal a customer counts as churned (when the customers have no churn date).", rich_help_panel="Figures")] = 365,
-    lifespan: Annotated[float | None, typer.Option("--lifespan", min=0.0, help="Customer lifespan in years for CLV (default: 1 / churn rate).", rich_help_panel="Figures")] = None,
-    max_lifespan: Annotated[float, typer.Option("--max-lifespan", min=0.0, help="Cap on the lifespan in years.", rich_help_panel="Figures")] = 10.0,
-    currency: Annotated[str | None, typer.Option("--currency", help="Report currency (default: the one currency in the data).", rich_help_panel="Figures")] = None,
-    rates: Annotated[Path | None, typer.Option("--rates", help="CSV of currency,rate: units of the report currency per unit.", rich_help_panel="Figures")] = None,
+    by: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--by",
+            help="Break down by a dimension: channel, campaign, owner, product, segment, any column, month, quarter, year, cohort; 'a,b' crosses two. Repeatable.",
+            rich_help_panel="Figures",
+        ),
+    ] = None,
+    date_from: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="First day of the window (YYYY-MM-DD; default: earliest date in the inputs).",
+            rich_help_panel="Figures",
+        ),
+    ] = None,
+    date_to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            help="Last day of the window, inclusive (default: latest date in the inputs).",
+            rich_help_panel="Figures",
+        ),
+    ] = None,
+    gross_margin: Annotated[
+        float,
+        typer.Option(
+            "--gross-margin",
+            min=0.0,
+            max=1.0,
+            help="Share of revenue that is gross profit.",
+            rich_help_panel="Figures",
+        ),
+    ] = 1.0,
+    allocate: Annotated[
+        Allocation,
+        typer.Option(
+            "--allocate",
+            help="Spread cost that can't be attributed over the groups by revenue, won deals, or evenly.",
+            rich_help_panel="Figures",
+        ),
+    ] = Allocation.none,
+    churn_after: Annotated[
+        int,
+        typer.Option(
+            "--churn-after",
+            min=1,
+            help="Days after its last won deal a customer counts as churned (when the customers have no churn date).",
+            rich_help_panel="Figures",
+        ),
+    ] = 365,
+    lifespan: Annotated[
+        float | None,
+        typer.Option(
+            "--lifespan",
+            min=0.0,
+            help="Customer lifespan in years for CLV (default: 1 / churn rate).",
+            rich_help_panel="Figures",
+        ),
+    ] = None,
+    max_lifespan: Annotated[
+        float,
+        typer.Option(
+            "--max-lifespan",
+            min=0.0,
+            help="Cap on the lifespan in years.",
+            rich_help_panel="Figures",
+        ),
+    ] = 10.0,
+    currency: Annotated[
+        str | None,
+        typer.Option(
+            "--currency",
+            help="Report currency (default: the one currency in the data).",
+            rich_help_panel="Figures",
+        ),
+    ] = None,
+    rates: Annotated[
+        Path | None,
+        typer.Option(
+            "--rates",
+            help="CSV of currency,rate: units of the report currency per unit.",
+            rich_help_panel="Figures",
+        ),
+    ] = None,
     mapping: MappingOpt = None,
     sheet: SheetOpt = None,
     dayfirst: DayFirstOpt = None,
     hourly_rate: HourlyRateOpt = None,
-    output_format: Annotated[ReportFormat | None, typer.Option("--format", help="table, json, csv or markdown (default: from --output's extension, else table on a terminal and json otherwise).", rich_help_panel="Output")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file (atomically) instead of stdout.", rich_help_panel="Output")] = None,
-    locale: Annotated[str, typer.Option("--locale", help="Locale for money and numbers in the table, e.g. nl_NL.", rich_help_panel="Output")] = "en_US",
-    strict: Annotated[bool, typer.Option("--strict", help="Any rejected row is an error: exit 1, nothing computed.", rich_help_panel="Output")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No warnings on stderr.", rich_help_panel="Output")] = False,
-    fail_under_roi: Annotated[float | None, typer.Option("--fail-under-roi", help="Exit 3 when the total ROI is below this percentage (for cron alerts).", rich_help_panel="Output")] = None,
+    output_format: Annotated[
+        ReportFormat | None,
+        typer.Option(
+            "--format",
+            help="table, json, csv or markdown (default: from --output's extension, else table on a terminal and json otherwise).",
+            rich_help_panel="Output",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the report to this file (atomically) instead of stdout.",
+            rich_help_panel="Output",
+        ),
+    ] = None,
+    locale: Annotated[
+        str,
+        typer.Option(
+            "--locale",
+            help="Locale for money and numbers in the table, e.g. nl_NL.",
+            rich_help_panel="Output",
+        ),
+    ] = "en_US",
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Any rejected row is an error: exit 1, nothing computed.",
+            rich_help_panel="Output",
+        ),
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No warnings on stderr.", rich_help_panel="Output")
+    ] = False,
+    fail_under_roi: Annotated[
+        float | None,
+        typer.Option(
+            "--fail-under-roi",
+            help="Exit 3 when the total ROI is below this percentage (for cron alerts).",
+            rich_help_panel="Output",
+        ),
+    ] = None,
     debug: DebugOpt = False,
 ) -> None:
     """Compute ROI, CAC, CLV, LTV:CAC, payback, win rate, deal size and sales cycle, in total
@@ -265,8 +387,18 @@ def compute(
             from crm_roi.output import check_target
 
             check_target(output, inputs_paths)
-        settings = _settings(by, date_from, date_to, gross_margin, allocate, churn_after,
-                             lifespan, max_lifespan, currency, rates)
+        settings = _settings(
+            by,
+            date_from,
+            date_to,
+            gross_margin,
+            allocate,
+            churn_after,
+            lifespan,
+            max_lifespan,
+            currency,
+            rates,
+        )
         options = _load_options(mapping, sheet, dayfirst, hourly_rate)
         loaded = _load_all(deals, costs, customers, time_logs, options)
         rejected = sum(i.rejected_total for i in loaded)
@@ -279,8 +411,12 @@ def compute(
         from crm_roi.render.report import report_dict
 
         by_kind = {i.kind.value: i.frame for i in loaded}
-        data = Inputs(by_kind["deals"], by_kind.get("costs"), by_kind.get("customers"),
-                      by_kind.get("time_logs"))
+        data = Inputs(
+            by_kind["deals"],
+            by_kind.get("costs"),
+            by_kind.get("customers"),
+            by_kind.get("time_logs"),
+        )
         for dims in settings.by:
             for dim in dims:
                 if not dimension_exists(dim, data):
@@ -313,10 +449,18 @@ def _report_format(chosen: ReportFormat | None, output: Path | None) -> str:
     return "table" if sys.stdout.isatty() else "json"
 
 
-def _settings(by: list[str] | None, date_from: str | None, date_to: str | None,
-              gross_margin: float, allocate: Allocation, churn_after: int,
-              lifespan: float | None, max_lifespan: float, currency: str | None,
-              rates: Path | None) -> Any:
+def _settings(
+    by: list[str] | None,
+    date_from: str | None,
+    date_to: str | None,
+    gross_margin: float,
+    allocate: Allocation,
+    churn_after: int,
+    lifespan: float | None,
+    max_lifespan: float,
+    currency: str | None,
+    rates: Path | None,
+) -> Any:
     from crm_roi.metrics import Settings
 
     dims = tuple(tuple(p.strip() for p in b.split(",") if p.strip()) for b in by or [])
@@ -367,7 +511,9 @@ def _read_rates(path: Path) -> dict[str, Decimal]:
     return rates
 
 
-def _emit(document: dict[str, Any], fmt: str, output: Path | None, locale: str, rejected: int) -> None:
+def _emit(
+    document: dict[str, Any], fmt: str, output: Path | None, locale: str, rejected: int
+) -> None:
     if fmt == "table":
         from rich.console import Console
 

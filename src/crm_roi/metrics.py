@@ -131,8 +131,9 @@ def compute(inputs: Inputs, settings: Settings) -> Report:
             {**dict(zip(dims, key, strict=True)), **figures}
             for key, figures in sorted(rows.items(), key=lambda kv: _sort_key(kv[0]))
         ]
-    return Report(currency, start, end, replace(settings, start=start, end=end), totals,
-                  breakdowns, warnings)
+    return Report(
+        currency, start, end, replace(settings, start=start, end=end), totals, breakdowns, warnings
+    )
 
 
 def _sort_key(key: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
@@ -210,7 +211,9 @@ def convert_currencies(
         time_logs=convert(inputs.time_logs, "hourly_rate"),
     )
     warnings.append(
-        "converted into " + str(currency) + " at "
+        "converted into "
+        + str(currency)
+        + " at "
         + ", ".join(f"{c} {rates[c]}" for c in sorted(set(seen) - {currency}))
     )
     return currency, converted
@@ -230,8 +233,9 @@ def scale_cents(cents: pd.Series, factor: Decimal | float) -> pd.Series:
 class Model:
     """The inputs prepared for one window: which rows count, and their keys per dimension."""
 
-    def __init__(self, inputs: Inputs, settings: Settings, start: date, end: date,
-                 warnings: list[str]) -> None:
+    def __init__(
+        self, inputs: Inputs, settings: Settings, start: date, end: date, warnings: list[str]
+    ) -> None:
         self.settings = settings
         self.start, self.end = pd.Timestamp(start), pd.Timestamp(end)
         self.warnings = warnings
@@ -265,8 +269,11 @@ class Model:
 
     def _prepare_customers(self, customers: pd.DataFrame | None) -> pd.DataFrame:
         """One row per customer: acquisition date and deal, churn date, own fields."""
-        won = self.deals[(self.deals["status"] == "won") & self.deals["close"].notna()
-                         & self.deals["customer_id"].notna()]
+        won = self.deals[
+            (self.deals["status"] == "won")
+            & self.deals["close"].notna()
+            & self.deals["customer_id"].notna()
+        ]
         first = won.sort_values(["close", "deal_id"]).drop_duplicates("customer_id")
         first = first.set_index("customer_id")
         last_won = won.groupby("customer_id")["close"].max()
@@ -287,8 +294,10 @@ class Model:
             c["churn"] = _day(own["churned_date"], len(own)).reindex(ids)
         else:
             guess = last_won.reindex(ids) + pd.Timedelta(days=self.settings.churn_after_days)
-            data_end = max((x.max() for x in (self.deals["created"], self.deals["close"])
-                            if x.notna().any()), default=self.end)
+            data_end = max(
+                (x.max() for x in (self.deals["created"], self.deals["close"]) if x.notna().any()),
+                default=self.end,
+            )
             c["churn"] = guess.where(guess <= data_end)
         for column in own.columns:
             if column not in ("acquired_date", "churned_date", "_row"):
@@ -309,9 +318,13 @@ class Model:
     def _prepare_costs(self, costs: pd.DataFrame | None) -> pd.DataFrame:
         """Cost rows within the window; a cost spread over days is cut to the window's days."""
         if costs is None or costs.empty:
-            return pd.DataFrame({"cents": pd.Series([], dtype="int64"),
-                                 "date": pd.Series([], dtype="datetime64[ms]"),
-                                 "type": pd.Series([], dtype="str")})
+            return pd.DataFrame(
+                {
+                    "cents": pd.Series([], dtype="int64"),
+                    "date": pd.Series([], dtype="datetime64[ms]"),
+                    "type": pd.Series([], dtype="str"),
+                }
+            )
         c = costs.copy()
         c["cents"] = c["amount"].astype("int64")
         single = _day(c.get("date"), len(c))
@@ -345,7 +358,11 @@ class Model:
         span = _days_between(c["first"], c["last"]) + 1
         k_lo = _days_between(c["first"], c["lo"])
         k_hi = _days_between(c["first"], c["hi"]) + 1
-        cents = c["cents"].to_numpy().astype(object) if _overflow_risk(c["cents"], span) else c["cents"].to_numpy()
+        cents = (
+            c["cents"].to_numpy().astype(object)
+            if _overflow_risk(c["cents"], span)
+            else c["cents"].to_numpy()
+        )
         part = (cents * k_hi) // span - (cents * k_lo) // span
         c["cents"] = np.asarray(part, dtype=np.int64)
         c["date"] = c["lo"]
@@ -353,20 +370,28 @@ class Model:
 
     def _prepare_time(self, logs: pd.DataFrame | None) -> pd.DataFrame:
         if logs is None or logs.empty:
-            return pd.DataFrame({"cents": pd.Series([], dtype="int64"),
-                                 "hours": pd.Series([], dtype="float64"),
-                                 "date": pd.Series([], dtype="datetime64[ms]"),
-                                 "type": pd.Series([], dtype="str")})
+            return pd.DataFrame(
+                {
+                    "cents": pd.Series([], dtype="int64"),
+                    "hours": pd.Series([], dtype="float64"),
+                    "date": pd.Series([], dtype="datetime64[ms]"),
+                    "type": pd.Series([], dtype="str"),
+                }
+            )
         t = logs.copy()
         t["date"] = _day(t["date"], len(t))
         t = t[(t["date"] >= self.start) & (t["date"] <= self.end)].copy()
         rate = t["hourly_rate"].astype("float64").to_numpy()
         t["cents"] = np.floor(t["hours"].to_numpy() * rate + 0.5).astype(np.int64)
         activity = t["activity"].str.lower().str.strip() if "activity" in t else None
-        retention = activity.isin(RETENTION_ACTIVITIES).to_numpy() if activity is not None else False
+        retention = (
+            activity.isin(RETENTION_ACTIVITIES).to_numpy() if activity is not None else False
+        )
         t["type"] = np.where(retention, "retention", "acquisition")
         if "campaign" in t and "channel" in t and self.campaign_channel:
-            t["channel"] = t["channel"].where(t["channel"].notna(), t["campaign"].map(self.campaign_channel))
+            t["channel"] = t["channel"].where(
+                t["channel"].notna(), t["campaign"].map(self.campaign_channel)
+            )
         elif "campaign" in t and self.campaign_channel:
             t["channel"] = t["campaign"].map(self.campaign_channel)
         return t
@@ -380,13 +405,21 @@ class Model:
             when = d["close"].where(d["status"] != "open", d["created"])
             return period_label(when, dim).fillna(NONE)
         if dim == COHORT:
-            return period_label(d["customer_id"].map(self.customers["acquired"]), "month").fillna(NONE)
+            return period_label(d["customer_id"].map(self.customers["acquired"]), "month").fillna(
+                NONE
+            )
         column = _find_column(d, dim, InputKind.DEALS)
         if column is not None:
             return d[column].astype("str").where(d[column].notna(), NONE)
         column = _find_column(self.customers, dim, InputKind.CUSTOMERS)
         if column is not None:
-            return d["customer_id"].map(self.customers[column]).astype("str").fillna(NONE).replace("nan", NONE)
+            return (
+                d["customer_id"]
+                .map(self.customers[column])
+                .astype("str")
+                .fillna(NONE)
+                .replace("nan", NONE)
+            )
         return pd.Series(NONE, index=d.index, dtype="str")
 
     def customer_key(self, dim: str) -> pd.Series:
@@ -397,7 +430,11 @@ class Model:
         column = _find_column(c, dim, InputKind.CUSTOMERS)
         if column is not None and dim not in PERIODS:
             return c[column].astype("str").where(c[column].notna(), NONE)
-        deal_keys = self.deal_key(dim).set_axis(self.deals["deal_id"]) if len(self.deals) else pd.Series(dtype="str")
+        deal_keys = (
+            self.deal_key(dim).set_axis(self.deals["deal_id"])
+            if len(self.deals)
+            else pd.Series(dtype="str")
+        )
         deal_keys = deal_keys[~deal_keys.index.duplicated()]
         return c["acq_deal"].map(deal_keys).fillna(NONE)
 
@@ -414,7 +451,11 @@ class Model:
         if dim in PERIODS:
             return period_label(t["date"], dim)
         key = pd.Series(np.nan, index=t.index, dtype="object")
-        own = _find_column(t, dim, InputKind.TIME_LOGS) if dim not in ("deal_id", "customer_id") else None
+        own = (
+            _find_column(t, dim, InputKind.TIME_LOGS)
+            if dim not in ("deal_id", "customer_id")
+            else None
+        )
         if own is not None and own not in ("campaign", "channel"):
             key = t[own].astype("object")
         if "deal_id" in t and len(self.deals):
@@ -457,48 +498,79 @@ class Model:
         d = self.deals
         deal_keys = pd.DataFrame({dim: self.deal_key(dim) for dim in dims}, index=d.index)
         won = d["won_w"]
-        values = pd.DataFrame({
-            "revenue": np.where(won, d["cents"], 0).astype(np.int64),
-            "won": won.astype(np.int64),
-            "lost": d["lost_w"].astype(np.int64),
-            "open": d["open_w"].astype(np.int64),
-        }, index=d.index)
+        values = pd.DataFrame(
+            {
+                "revenue": np.where(won, d["cents"], 0).astype(np.int64),
+                "won": won.astype(np.int64),
+                "lost": d["lost_w"].astype(np.int64),
+                "open": d["open_w"].astype(np.int64),
+            },
+            index=d.index,
+        )
         counted = won | d["lost_w"] | d["open_w"]
         add(deal_keys[counted], values[counted], dict.fromkeys(values.columns, "sum"))
         cycle = (d["close"] - d["created"]).dt.days.where(won & d["created"].notna())
         has_cycle = cycle.notna()
         if has_cycle.any():
-            add(deal_keys[has_cycle], pd.DataFrame({"cycle": cycle[has_cycle]}), {"cycle": "median"})
+            add(
+                deal_keys[has_cycle], pd.DataFrame({"cycle": cycle[has_cycle]}), {"cycle": "median"}
+            )
         active = won & d["customer_id"].notna()
         if active.any():
-            add(deal_keys[active], pd.DataFrame({"active": d.loc[active, "customer_id"]}),
-                {"active": "nunique"})
+            add(
+                deal_keys[active],
+                pd.DataFrame({"active": d.loc[active, "customer_id"]}),
+                {"active": "nunique"},
+            )
 
         segs = self.cost_segments(period)
         if len(segs):
             keys = pd.DataFrame({dim: self.cost_key(dim, segs) for dim in dims}, index=segs.index)
             acq = segs["type"].fillna("acquisition") != "retention"
-            add(keys, pd.DataFrame({"direct": segs["cents"],
-                                    "acq": np.where(acq, segs["cents"], 0).astype(np.int64)},
-                                   index=segs.index), {"direct": "sum", "acq": "sum"})
+            add(
+                keys,
+                pd.DataFrame(
+                    {
+                        "direct": segs["cents"],
+                        "acq": np.where(acq, segs["cents"], 0).astype(np.int64),
+                    },
+                    index=segs.index,
+                ),
+                {"direct": "sum", "acq": "sum"},
+            )
         t = self.time
         if len(t):
             keys = pd.DataFrame({dim: self.time_key(dim) for dim in dims}, index=t.index)
             acq = t["type"] != "retention"
-            add(keys, pd.DataFrame({"time": t["cents"], "hours": t["hours"],
-                                    "acq": np.where(acq, t["cents"], 0).astype(np.int64)},
-                                   index=t.index), {"time": "sum", "hours": "sum", "acq": "sum"})
+            add(
+                keys,
+                pd.DataFrame(
+                    {
+                        "time": t["cents"],
+                        "hours": t["hours"],
+                        "acq": np.where(acq, t["cents"], 0).astype(np.int64),
+                    },
+                    index=t.index,
+                ),
+                {"time": "sum", "hours": "sum", "acq": "sum"},
+            )
 
         self._customer_parts(dims, period, parts)
         if self.settings.allocate != "none" and dims:
             allocate(parts, self.settings.allocate, self.warnings)
-        return {key: self._derive(p, self._window_years(key, dims, period)) for key, p in parts.items()}
+        return {
+            key: self._derive(p, self._window_years(key, dims, period)) for key, p in parts.items()
+        }
 
-    def _window_years(self, key: tuple[str, ...], dims: tuple[str, ...], period: str | None) -> Decimal:
+    def _window_years(
+        self, key: tuple[str, ...], dims: tuple[str, ...], period: str | None
+    ) -> Decimal:
         lo, hi = self._group_window(key, dims, period)
         return Decimal((hi - lo).days + 1) / DAYS_PER_YEAR if hi >= lo else Decimal(0)
 
-    def _group_window(self, key: tuple[str, ...], dims: tuple[str, ...], period: str | None) -> tuple[pd.Timestamp, pd.Timestamp]:
+    def _group_window(
+        self, key: tuple[str, ...], dims: tuple[str, ...], period: str | None
+    ) -> tuple[pd.Timestamp, pd.Timestamp]:
         if period is None:
             return self.start, self.end
         label = key[dims.index(period)]
@@ -507,8 +579,12 @@ class Model:
         lo, hi = period_bounds(label, period)
         return max(lo, self.start), min(hi, self.end)
 
-    def _customer_parts(self, dims: tuple[str, ...], period: str | None,
-                        parts: dict[tuple[str, ...], dict[str, Any]]) -> None:
+    def _customer_parts(
+        self,
+        dims: tuple[str, ...],
+        period: str | None,
+        parts: dict[tuple[str, ...], dict[str, Any]],
+    ) -> None:
         """new customers, churn and CLV to date, per group (per period window for periods)."""
         c = self.customers
         if c.empty:
@@ -528,16 +604,27 @@ class Model:
             new = (acquired >= lo) & (acquired <= hi)
             churned = (churn >= lo) & (churn <= hi) & acquired.notna()
             risk_from = acquired.where(acquired > lo, lo)
-            risk_to = churn.where(churn.notna() & (churn <= hi + pd.Timedelta(days=1)), hi + pd.Timedelta(days=1))
-            risk_days = (risk_to - risk_from).dt.days.where(acquired.notna() & (acquired <= hi), 0).clip(lower=0)
+            risk_to = churn.where(
+                churn.notna() & (churn <= hi + pd.Timedelta(days=1)), hi + pd.Timedelta(days=1)
+            )
+            risk_days = (
+                (risk_to - risk_from)
+                .dt.days.where(acquired.notna() & (acquired <= hi), 0)
+                .clip(lower=0)
+            )
             to_date = won[won["close"] <= hi].groupby("customer_id")["cents"].sum()
             ltd_customers = acquired.notna() & (acquired <= hi)
             ltd = to_date.reindex(c.index).fillna(0).where(ltd_customers, 0)
-            frame = pd.DataFrame({
-                "new": new.astype(np.int64), "churned": churned.astype(np.int64),
-                "risk_days": risk_days.fillna(0).astype(np.int64),
-                "ltd_sum": ltd.astype(np.int64), "ltd_n": ltd_customers.astype(np.int64),
-            }, index=c.index)
+            frame = pd.DataFrame(
+                {
+                    "new": new.astype(np.int64),
+                    "churned": churned.astype(np.int64),
+                    "risk_days": risk_days.fillna(0).astype(np.int64),
+                    "ltd_sum": ltd.astype(np.int64),
+                    "ltd_n": ltd_customers.astype(np.int64),
+                },
+                index=c.index,
+            )
             if plain:
                 agg = frame.groupby([keys[d] for d in plain], sort=False).sum()
                 for k, row in agg.iterrows():
@@ -548,7 +635,16 @@ class Model:
                         slot[name] = slot.get(name, 0) + int(value)
             else:
                 full = _full_key(dims, plain, (), period, label)
-                slot = parts.setdefault(full, {}) if (full in parts or frame["new"].sum() or frame["churned"].sum() or frame["ltd_n"].sum()) else None
+                slot = (
+                    parts.setdefault(full, {})
+                    if (
+                        full in parts
+                        or frame["new"].sum()
+                        or frame["churned"].sum()
+                        or frame["ltd_n"].sum()
+                    )
+                    else None
+                )
                 if slot is not None:
                     for name, value in frame.sum().items():
                         slot[name] = slot.get(name, 0) + int(value)
@@ -581,10 +677,17 @@ class Model:
             lifespan = s.max_lifespan
         else:
             lifespan = min(1 / churn_rate, s.max_lifespan)
-        clv = (avg * frequency * s.gross_margin * lifespan
-               if avg is not None and frequency is not None and lifespan is not None else None)
+        clv = (
+            avg * frequency * s.gross_margin * lifespan
+            if avg is not None and frequency is not None and lifespan is not None
+            else None
+        )
         ltd_n = int(p.get("ltd_n", 0))
-        monthly = avg * frequency * s.gross_margin / 12 if avg is not None and frequency is not None else None
+        monthly = (
+            avg * frequency * s.gross_margin / 12
+            if avg is not None and frequency is not None
+            else None
+        )
         cycle = p.get("cycle")
         return {
             "revenue": _cents(revenue),
@@ -615,8 +718,13 @@ class Model:
         }
 
 
-def _full_key(dims: tuple[str, ...], plain: tuple[str, ...], values: tuple[Any, ...],
-              period: str | None, label: str | None) -> tuple[str, ...]:
+def _full_key(
+    dims: tuple[str, ...],
+    plain: tuple[str, ...],
+    values: tuple[Any, ...],
+    period: str | None,
+    label: str | None,
+) -> tuple[str, ...]:
     by_dim = dict(zip(plain, map(str, values), strict=True))
     if period is not None:
         by_dim[period] = str(label)
@@ -631,20 +739,32 @@ def allocate(parts: dict[tuple[str, ...], dict[str, Any]], mode: str, warnings: 
     """Spread each group with (unattributed) keys over the groups that agree with it on its other
     keys, in proportion to revenue, won deals, or equally; cents add up exactly (largest
     remainder)."""
-    weight_of = {"revenue": lambda p: int(p.get("revenue", 0)),
-                 "deals": lambda p: int(p.get("won", 0)),
-                 "even": lambda p: 1}[mode]
+    weight_of = {
+        "revenue": lambda p: int(p.get("revenue", 0)),
+        "deals": lambda p: int(p.get("won", 0)),
+        "even": lambda p: 1,
+    }[mode]
     for key in [k for k in parts if UNATTRIBUTED in k]:
         source = parts[key]
-        amount = int(source.get("direct", 0)) + int(source.get("time", 0)) + int(source.get("allocated", 0))
+        amount = (
+            int(source.get("direct", 0))
+            + int(source.get("time", 0))
+            + int(source.get("allocated", 0))
+        )
         acq = int(source.get("acq", 0)) + int(source.get("allocated_acq", 0))
         if not amount and not acq:
             continue
-        targets = [k for k in parts if UNATTRIBUTED not in k
-                   and all(a == b for a, b in zip(k, key, strict=True) if b != UNATTRIBUTED)]
+        targets = [
+            k
+            for k in parts
+            if UNATTRIBUTED not in k
+            and all(a == b for a, b in zip(k, key, strict=True) if b != UNATTRIBUTED)
+        ]
         weights = [weight_of(parts[k]) for k in targets]
         if not targets or sum(weights) <= 0:
-            warnings.append(f"nothing to allocate {' / '.join(key)} cost over by {mode}: it stays unattributed")
+            warnings.append(
+                f"nothing to allocate {' / '.join(key)} cost over by {mode}: it stays unattributed"
+            )
             continue
         for name, total in (("allocated", amount), ("allocated_acq", acq)):
             for k, share in zip(targets, split_cents(total, weights), strict=True):
@@ -746,7 +866,10 @@ def _days_between(a: pd.Series, b: pd.Series) -> np.ndarray:
 
 
 def _overflow_risk(cents: pd.Series, span: np.ndarray) -> bool:
-    return bool(len(cents)) and float(np.abs(cents.to_numpy(dtype=float)).max()) * float(span.max() + 1) > 9e18
+    return (
+        bool(len(cents))
+        and float(np.abs(cents.to_numpy(dtype=float)).max()) * float(span.max() + 1) > 9e18
+    )
 
 
 def _day(column: pd.Series | None, n: int) -> pd.Series:
@@ -777,8 +900,12 @@ def dimension_exists(dim: str, inputs: Inputs) -> bool:
     """Whether any input can give ``dim`` a value."""
     if dim in PERIODS or dim == COHORT:
         return True
-    frames = [(inputs.deals, InputKind.DEALS), (inputs.customers, InputKind.CUSTOMERS),
-              (inputs.costs, InputKind.COSTS), (inputs.time_logs, InputKind.TIME_LOGS)]
+    frames = [
+        (inputs.deals, InputKind.DEALS),
+        (inputs.customers, InputKind.CUSTOMERS),
+        (inputs.costs, InputKind.COSTS),
+        (inputs.time_logs, InputKind.TIME_LOGS),
+    ]
     return any(f is not None and _find_column(f, dim, k) is not None for f, k in frames)
 
 

@@ -39,18 +39,41 @@ class Formatter:
     def __call__(self, name: str, value: Any) -> Text:
         if value is None:
             return Text("–", style="dim")
-        if name in ("revenue", "cost", "net_return", "avg_deal_size", "cac", "clv",
-                    "direct_cost", "time_cost", "acquisition_cost", "gross_profit", "clv_to_date"):
+        if name in (
+            "revenue",
+            "cost",
+            "net_return",
+            "avg_deal_size",
+            "cac",
+            "clv",
+            "direct_cost",
+            "time_cost",
+            "acquisition_cost",
+            "gross_profit",
+            "clv_to_date",
+        ):
             amount = Decimal(str(value))
-            text = (format_currency(amount, self.currency, format=self.pattern, locale=self.locale,
-                                    currency_digits=False)
-                    if self.currency else
-                    format_decimal(amount, format="#,##0.00", locale=self.locale))
+            text = (
+                format_currency(
+                    amount,
+                    self.currency,
+                    format=self.pattern,
+                    locale=self.locale,
+                    currency_digits=False,
+                )
+                if self.currency
+                else format_decimal(amount, format="#,##0.00", locale=self.locale)
+            )
             return Text(text, style="red" if amount < 0 else "")
         if name in ("roi", "win_rate"):
-            return Text(format_percent(value, format="#,##0.0%", locale=self.locale),
-                        style="bold red" if name == "roi" and value < 0 else
-                        "bold green" if name == "roi" else "")
+            return Text(
+                format_percent(value, format="#,##0.0%", locale=self.locale),
+                style="bold red"
+                if name == "roi" and value < 0
+                else "bold green"
+                if name == "roi"
+                else "",
+            )
         if name == "ltv_cac":
             return Text(format_decimal(value, format="0.0", locale=self.locale) + "×")
         if name == "payback_months":
@@ -69,30 +92,56 @@ def print_report(console: Console, report: dict[str, Any], locale: str, rejected
     for name, label in HEADLINE:
         grid.add_row(label, fmt(name, totals[name]))
     window = report["window"]
-    console.print(Panel(grid, title=f"ROI {window['from']} → {window['to']}", expand=False,
-                        subtitle=report["currency"] or ""))
+    console.print(
+        Panel(
+            grid,
+            title=f"ROI {window['from']} → {window['to']}",
+            expand=False,
+            subtitle=report["currency"] or "",
+        )
+    )
     whole = Formatter(report["currency"], locale, cents=False)
     for name, rows in report["breakdowns"].items():
         dims = name.split(",")
         table = Table(title=f"By {name}", title_justify="left", header_style="bold")
         for d in dims:
-            table.add_column(d, overflow="fold", min_width=min(14, max(len(str(r[d])) for r in rows) if rows else 8))
+            table.add_column(
+                d,
+                overflow="fold",
+                min_width=min(14, max(len(str(r[d])) for r in rows) if rows else 8),
+            )
         for _, label in COLUMNS:
             table.add_column(label, justify="right", no_wrap=True, overflow="fold")
         for row in rows:
-            table.add_row(*(Text(str(row[d]), style="dim" if str(row[d]).startswith("(") else "")
-                            for d in dims), *(whole(f, row[f]) for f, _ in COLUMNS))
+            table.add_row(
+                *(
+                    Text(str(row[d]), style="dim" if str(row[d]).startswith("(") else "")
+                    for d in dims
+                ),
+                *(whole(f, row[f]) for f, _ in COLUMNS),
+            )
         console.print(table)
     notes = []
     for name, rows in report["breakdowns"].items():
         stray = [r for r in rows if UNATTRIBUTED in [str(r[d]) for d in name.split(",")]]
         if stray:
             cost = sum(Decimal(str(r["cost"] or 0)) for r in stray)
-            notes.append(Text.assemble("By ", name, ": ", fmt("cost", cost),
-                                       " of cost can't be attributed to a group "
-                                       "(--allocate spreads it)."))
+            notes.append(
+                Text.assemble(
+                    "By ",
+                    name,
+                    ": ",
+                    fmt("cost", cost),
+                    " of cost can't be attributed to a group (--allocate spreads it).",
+                )
+            )
     if rejected:
-        notes.append(Text(f"{rejected:,} input rows were rejected and left out "
-                          "(see the warnings, or run crm-roi validate).", style="yellow"))
+        notes.append(
+            Text(
+                f"{rejected:,} input rows were rejected and left out "
+                "(see the warnings, or run crm-roi validate).",
+                style="yellow",
+            )
+        )
     if notes:
         console.print(Group(*notes), style="dim")

@@ -39,14 +39,21 @@ def to_markdown(report: dict[str, Any]) -> str:
         text = "" if value is None else str(value)
         return text.replace("|", "\\|").replace("\n", " ")
 
-    lines = [f"# crm-roi report ({report['window']['from']} to {report['window']['to']}, "
-             f"{report['currency'] or 'no currency'})", ""]
+    lines = [
+        f"# crm-roi report ({report['window']['from']} to {report['window']['to']}, "
+        f"{report['currency'] or 'no currency'})",
+        "",
+    ]
     sections = [("Totals", [rows(report)[0]])]
     for name in report["breakdowns"]:
         sections.append((f"By {name}", [r for r in rows(report)[1:] if r[0] == name]))
     for title, section in sections:
-        lines += [f"## {title}", "", "| " + " | ".join(HEADER[1:]) + " |",
-                  "|" + "---|" * (len(HEADER) - 1)]
+        lines += [
+            f"## {title}",
+            "",
+            "| " + " | ".join(HEADER[1:]) + " |",
+            "|" + "---|" * (len(HEADER) - 1),
+        ]
         lines += ["| " + " | ".join(cell(v) for v in r[1:]) + " |" for r in section]
         lines.append("")
     return "\n".join(lines)

@@ -1,0 +1,57 @@
+"""The README and docs say what the code does."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from crm_roi.cli import app
+from crm_roi.fieldtable import inputs_markdown
+from crm_roi.metrics import FIELDS
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _blocks(lang: str) -> list[str]:
+    return re.findall(rf"```{lang}\n(.*?)```", README, flags=re.S)
+
+
+def test_readme_quick_start_output_is_what_the_command_prints(monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    command = _blocks("sh")[0].strip()
+    assert command.startswith("pip install . && crm-roi compute ")
+    args = shlex.split(command.split("&& crm-roi ", 1)[1])
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    shown = [line.rstrip() for line in _blocks("text")[0].strip().splitlines()]
+    printed = [line.rstrip() for line in result.stdout.strip().splitlines()]
+    assert printed == shown
+
+
+def test_readme_test_command_is_what_ci_runs() -> None:
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert _blocks("sh")[1].strip() == "pip install '.[test]' && python -m pytest"
+    assert "'.[test]'" in ci and "-m pytest" in ci
+
+
+def test_docs_inputs_md_is_generated_from_the_schema() -> None:
+    assert (ROOT / "docs" / "inputs.md").read_text(
+        encoding="utf-8"
+    ).strip() == inputs_markdown().strip()
+
+
+def test_every_figure_is_defined_in_docs_metrics() -> None:
+    text = (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8")
+    for name in FIELDS:
+        assert f"`{name}`" in text, name
+
+
+def test_every_command_has_help_text() -> None:
+    for command in ("compute", "validate", "inspect"):
+        result = CliRunner().invoke(app, [command, "--help"])
+        assert result.exit_code == 0
+        assert len(result.stdout.split("\n")) > 5
