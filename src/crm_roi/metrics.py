@@ -28,12 +28,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from crm_roi.errors import CrmRoiError, UsageError
 from crm_roi.mapping import normalise_header
@@ -227,83 +229,135 @@ def scale_cents(cents: pd.Series, factor: Decimal | float) -> pd.Series:
 
 
 # ---------------------------------------------------------------------------------------------
-# The model: prepared frames and how each kind of row is keyed
+# The model: prepared arrays, and the group of every row per dimension
+
+
+@dataclass
+class Keys:
+    """One dimension's groups: ``labels`` and, per kind of row, the index of its label."""
+
+    labels: list[str]
+    deals: np.ndarray
+    customers: np.ndarray
+    costs: np.ndarray
+    time: np.ndarray
+
+
+class Vocabulary:
+    """Labels of one dimension, shared by deals, customers, costs and time logs."""
+
+    def __init__(self) -> None:
+        self.labels: list[str] = []
+        self.index: dict[str, int] = {}
+
+    def code(self, label: str) -> int:
+        if label not in self.index:
+            self.index[label] = len(self.labels)
+            self.labels.append(label)
+        return self.index[label]
+
+    def codes(self, values: pd.Series | np.ndarray) -> np.ndarray:
+        """The label index of every value; -1 where there is none."""
+        text = (
+            _arrow(values)
+            if isinstance(values, pd.Series)
+            else pa.array(values, pa.string(), from_pandas=True)
+        )
+        encoded = pc.dictionary_encode(text)
+        found = np.asarray(
+            pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64
+        )
+        lookup = np.array(
+            [self.code(str(u)) for u in encoded.dictionary.to_pylist()] + [-1], dtype=np.int64
+        )
+        return lookup[found]
+
+    def fill(self, codes: np.ndarray, missing: str) -> np.ndarray:
+        """``codes`` with -1 replaced by the label ``missing``."""
+        if (codes < 0).any():
+            return np.where(codes < 0, self.code(missing), codes)
+        return codes
 
 
 class Model:
-    """The inputs prepared for one window: which rows count, and their keys per dimension."""
+    """The inputs prepared for one window, as arrays: what counts, and where it belongs."""
 
     def __init__(
         self, inputs: Inputs, settings: Settings, start: date, end: date, warnings: list[str]
     ) -> None:
         self.settings = settings
-        self.start, self.end = pd.Timestamp(start), pd.Timestamp(end)
         self.warnings = warnings
+        self.start, self.end = _epoch_day(start), _epoch_day(end)
         self.has_costs = inputs.costs is not None
         self.has_time = inputs.time_logs is not None
-        self.deals = self._prepare_deals(inputs.deals)
-        self.customers = self._prepare_customers(inputs.customers)
+        self._prepare_deals(inputs.deals)
+        self._prepare_customers(inputs.customers)
         self.campaign_channel = self._campaign_channels()
-        self.costs = self._prepare_costs(inputs.costs)
-        self.time = self._prepare_time(inputs.time_logs)
-        self.data_end = max(
-            (c.max() for c in (self.deals["created"], self.deals["close"]) if c.notna().any()),
-            default=self.end,
-        )
+        self._prepare_costs(inputs.costs)
+        self._prepare_time(inputs.time_logs)
 
     # --- preparation ---------------------------------------------------------------------------
 
-    def _prepare_deals(self, deals: pd.DataFrame) -> pd.DataFrame:
-        d = deals.copy()
-        d["close"] = _day(d.get("close_date"), len(d))
-        d["created"] = _day(d.get("created_date"), len(d))
-        d["cents"] = d["amount"].fillna(0).astype("int64") if "amount" in d else 0
-        in_w = (d["close"] >= self.start) & (d["close"] <= self.end)
-        d["won_w"] = (d["status"] == "won") & in_w
-        d["lost_w"] = (d["status"] == "lost") & in_w
-        created_in = (d["created"] >= self.start) & (d["created"] <= self.end)
-        d["open_w"] = (d["status"] == "open") & (created_in | d["created"].isna())
-        if "customer_id" not in d:
-            d["customer_id"] = pd.Series(pd.NA, index=d.index, dtype="str")
-        return d
+    def _prepare_deals(self, deals: pd.DataFrame) -> None:
+        self.deals = deals
+        self.d_close = _days(deals.get("close_date"), len(deals))
+        self.d_created = _days(deals.get("created_date"), len(deals))
+        amount = deals["amount"] if "amount" in deals else pd.Series(0, index=deals.index)
+        self.d_cents = amount.fillna(0).to_numpy(dtype=np.int64)
+        in_window = (self.d_close >= self.start) & (self.d_close <= self.end)
+        self.d_won_any = (deals["status"] == "won").to_numpy(dtype=bool, na_value=False)
+        self.won = self.d_won_any & in_window
+        self.lost = (deals["status"] == "lost").to_numpy(dtype=bool, na_value=False) & in_window
+        created_in = (self.d_created >= self.start) & (self.d_created <= self.end)
+        is_open = (deals["status"] == "open").to_numpy(dtype=bool, na_value=False)
+        self.open = is_open & (created_in | np.isnan(self.d_created))
+        self.deal_ids = _arrow(deals["deal_id"])
 
-    def _prepare_customers(self, customers: pd.DataFrame | None) -> pd.DataFrame:
-        """One row per customer: acquisition date and deal, churn date, own fields."""
-        won = self.deals[
-            (self.deals["status"] == "won")
-            & self.deals["close"].notna()
-            & self.deals["customer_id"].notna()
-        ]
-        first = won.sort_values(["close", "deal_id"]).drop_duplicates("customer_id")
-        first = first.set_index("customer_id")
-        last_won = won.groupby("customer_id")["close"].max()
-        ids = pd.Index(self.deals["customer_id"].dropna().unique(), name="customer_id")
+    def _prepare_customers(self, customers: pd.DataFrame | None) -> None:
+        """Every customer: the deals' and the customers file's. Acquisition: the file's date,
+        else its first won deal ever (ties: the smallest deal id)."""
+        from_deals = (
+            _arrow(self.deals["customer_id"])
+            if "customer_id" in self.deals
+            else pa.array([], pa.string())
+        )
+        pool = [pc.drop_null(from_deals)]
         if customers is not None:
-            ids = ids.union(pd.Index(customers["customer_id"].dropna().unique()))
-            own = customers.drop_duplicates("customer_id").set_index("customer_id")
-        else:
-            own = pd.DataFrame(index=pd.Index([], name="customer_id"))
-        c = pd.DataFrame(index=ids)
-        c.index.name = "customer_id"
-        given = _day(own.get("acquired_date"), len(own)).reindex(ids) if len(own) else None
-        c["acq_deal"] = first["deal_id"].reindex(ids)
-        c["acquired"] = first["close"].reindex(ids)
-        if given is not None:
-            c["acquired"] = given.where(given.notna(), c["acquired"])
+            pool.append(pc.drop_null(_arrow(customers["customer_id"])))
+        ids = pc.unique(pa.chunked_array(pool, type=pa.string()).combine_chunks())
+        self.customer_ids = ids
+        self.customer_index = pd.Index(ids.to_pylist(), dtype="object")
+        n = len(ids)
+        self.d_cust = (
+            _index_in(from_deals, ids) if len(from_deals) else np.full(len(self.deals), -1)
+        )
+        won = np.flatnonzero(self.d_won_any & ~np.isnan(self.d_close) & (self.d_cust >= 0))
+        self.c_acq_deal = _first_won(
+            self.d_cust[won], self.d_close[won], won, self.deals["deal_id"], n
+        )
+        has = self.c_acq_deal >= 0
+        self.c_acquired = np.full(n, np.nan)
+        self.c_acquired[has] = self.d_close[self.c_acq_deal[has]]
+        last_won = np.full(n, -np.inf)
+        np.maximum.at(last_won, self.d_cust[won], self.d_close[won])
+        last_won[np.isinf(last_won)] = np.nan
+        self.customers = pd.DataFrame(index=self.customer_index)
+        if customers is not None:
+            own = customers.drop_duplicates("customer_id")
+            where = _index_in(_arrow(own["customer_id"]), ids)
+            own = own.set_axis(where).reindex(range(n))
+            if "acquired_date" in own:
+                given = _days(own["acquired_date"], n)
+                self.c_acquired = np.where(np.isnan(given), self.c_acquired, given)
+            for column in own.columns:
+                if column not in ("customer_id", "acquired_date", "churned_date", "_row"):
+                    self.customers[column] = own[column].to_numpy()
         if customers is not None and "churned_date" in customers:
-            c["churn"] = _day(own["churned_date"], len(own)).reindex(ids)
+            self.c_churn = _days(own["churned_date"], n)
         else:
-            guess = last_won.reindex(ids) + pd.Timedelta(days=self.settings.churn_after_days)
-            data_end = max(
-                (x.max() for x in (self.deals["created"], self.deals["close"]) if x.notna().any()),
-                default=self.end,
-            )
-            c["churn"] = guess.where(guess <= data_end)
-        for column in own.columns:
-            if column not in ("acquired_date", "churned_date", "_row"):
-                c[column] = own[column].reindex(ids)
-        c["revenue_dates"] = None  # placeholder so the frame has an object column; unused
-        return c.drop(columns="revenue_dates")
+            data_end = np.nanmax(np.concatenate([self.d_close, self.d_created, [-np.inf]]))
+            guess = last_won + self.settings.churn_after_days
+            self.c_churn = np.where(guess <= data_end, guess, np.nan)
 
     def _campaign_channels(self) -> dict[str, str]:
         """Campaigns the deals tie to exactly one channel."""
@@ -315,160 +369,138 @@ class Model:
         unique = pairs[pairs["campaign"].isin(counts[counts == 1].index)]
         return dict(zip(unique["campaign"], unique["channel"], strict=True))
 
-    def _prepare_costs(self, costs: pd.DataFrame | None) -> pd.DataFrame:
-        """Cost rows within the window; a cost spread over days is cut to the window's days."""
-        if costs is None or costs.empty:
-            return pd.DataFrame(
-                {
-                    "cents": pd.Series([], dtype="int64"),
-                    "date": pd.Series([], dtype="datetime64[ms]"),
-                    "type": pd.Series([], dtype="str"),
-                }
-            )
-        c = costs.copy()
-        c["cents"] = c["amount"].astype("int64")
-        single = _day(c.get("date"), len(c))
-        start = _day(c.get("start_date"), len(c))
-        end = _day(c.get("end_date"), len(c))
-        spread = single.isna()
-        c["first"] = single.where(~spread, start)
-        c["last"] = single.where(~spread, end)
-        if "channel" in c and "campaign" in c and self.campaign_channel:
-            inferred = c["campaign"].map(self.campaign_channel)
-            c["channel"] = c["channel"].where(c["channel"].notna(), inferred)
-        c["date"] = c["first"]
-        return c
+    def _with_channel(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """A row with a campaign but no channel takes the campaign's channel from the deals."""
+        if "campaign" not in frame or not self.campaign_channel:
+            return frame
+        inferred = frame["campaign"].map(self.campaign_channel)
+        frame = frame.copy()
+        frame["channel"] = (
+            frame["channel"].where(frame["channel"].notna(), inferred)
+            if "channel" in frame
+            else inferred
+        )
+        return frame
 
-    def cost_segments(self, period: str | None) -> pd.DataFrame:
-        """Cost rows cut to the window (and to periods): exact cents per segment.
+    def _prepare_costs(self, costs: pd.DataFrame | None) -> None:
+        """Cost rows that touch the window; a cost spread over days keeps its whole span."""
+        if costs is None or costs.empty:
+            self.costs = pd.DataFrame({"cents": np.zeros(0, np.int64)})
+            self.k_first = self.k_last = np.zeros(0)
+            return
+        single = _days(costs.get("date"), len(costs))
+        first = np.where(np.isnan(single), _days(costs.get("start_date"), len(costs)), single)
+        last = np.where(np.isnan(single), _days(costs.get("end_date"), len(costs)), single)
+        touch = (first <= self.end) & (last >= self.start)
+        self.costs = self._with_channel(costs[touch].reset_index(drop=True))
+        self.k_first, self.k_last = first[touch], last[touch]
+        self.costs["cents"] = self.costs["amount"].to_numpy(dtype=np.int64)
+
+    def cost_segments(self, period: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each cost cut to the window (and to periods): (row of the cost, first day, cents).
 
         A cost spread over N days gives floor(A·k/N) cents to its first k days, so any cut of
         its days adds up to exactly A.
         """
-        c = self.costs
-        if c.empty:
-            return c
-        lo = np.maximum(c["first"].to_numpy(), self.start.to_datetime64())
-        hi = np.minimum(c["last"].to_numpy(), self.end.to_datetime64())
-        keep = lo <= hi
-        c = c[keep].copy()
-        c["lo"], c["hi"] = lo[keep], hi[keep]
+        lo = np.maximum(self.k_first, self.start)
+        hi = np.minimum(self.k_last, self.end)
+        rows = np.arange(len(lo))
         if period is not None:
-            c = _split_by_period(c, period)
-        span = _days_between(c["first"], c["last"]) + 1
-        k_lo = _days_between(c["first"], c["lo"])
-        k_hi = _days_between(c["first"], c["hi"]) + 1
-        cents = (
-            c["cents"].to_numpy().astype(object)
-            if _overflow_risk(c["cents"], span)
-            else c["cents"].to_numpy()
-        )
+            rows, lo, hi = _split_by_period(rows, lo, hi, period)
+        first, last = self.k_first[rows], self.k_last[rows]
+        cents = self.costs["cents"].to_numpy()[rows]
+        span = (last - first + 1).astype(np.int64)
+        k_lo = (lo - first).astype(np.int64)
+        k_hi = (hi - first + 1).astype(np.int64)
+        if len(cents) and float(np.abs(cents).max()) * float(span.max()) > 9e18:
+            cents = cents.astype(object)
         part = (cents * k_hi) // span - (cents * k_lo) // span
-        c["cents"] = np.asarray(part, dtype=np.int64)
-        c["date"] = c["lo"]
-        return c
+        return rows, lo, np.asarray(part, dtype=np.int64)
 
-    def _prepare_time(self, logs: pd.DataFrame | None) -> pd.DataFrame:
+    def _prepare_time(self, logs: pd.DataFrame | None) -> None:
         if logs is None or logs.empty:
-            return pd.DataFrame(
-                {
-                    "cents": pd.Series([], dtype="int64"),
-                    "hours": pd.Series([], dtype="float64"),
-                    "date": pd.Series([], dtype="datetime64[ms]"),
-                    "type": pd.Series([], dtype="str"),
-                }
-            )
-        t = logs.copy()
-        t["date"] = _day(t["date"], len(t))
-        t = t[(t["date"] >= self.start) & (t["date"] <= self.end)].copy()
-        rate = t["hourly_rate"].astype("float64").to_numpy()
-        t["cents"] = np.floor(t["hours"].to_numpy() * rate + 0.5).astype(np.int64)
+            self.time = pd.DataFrame({"cents": np.zeros(0, np.int64)})
+            self.t_day = np.zeros(0)
+            self.t_deal = self.t_cust = np.zeros(0, np.int64)
+            self.t_hours = np.zeros(0)
+            self.t_retention = np.zeros(0, bool)
+            return
+        day = _days(logs["date"], len(logs))
+        keep = (day >= self.start) & (day <= self.end)
+        t = self._with_channel(logs[keep].reset_index(drop=True))
+        self.time, self.t_day = t, day[keep]
+        self.t_hours = t["hours"].to_numpy(dtype=float)
+        rate = t["hourly_rate"].to_numpy(dtype=float)
+        # Each log is rounded half up to the cent: hours × rate, as on an invoice line.
+        self.time["cents"] = np.floor(self.t_hours * rate + 0.5).astype(np.int64)
         activity = t["activity"].str.lower().str.strip() if "activity" in t else None
-        retention = (
-            activity.isin(RETENTION_ACTIVITIES).to_numpy() if activity is not None else False
+        self.t_retention = (
+            activity.isin(RETENTION_ACTIVITIES).to_numpy()
+            if activity is not None
+            else np.zeros(len(t), bool)
         )
-        t["type"] = np.where(retention, "retention", "acquisition")
-        if "campaign" in t and "channel" in t and self.campaign_channel:
-            t["channel"] = t["channel"].where(
-                t["channel"].notna(), t["campaign"].map(self.campaign_channel)
-            )
-        elif "campaign" in t and self.campaign_channel:
-            t["channel"] = t["campaign"].map(self.campaign_channel)
-        return t
+        self.t_deal = (
+            _index_in(_arrow(t["deal_id"]), self.deal_ids)
+            if "deal_id" in t
+            else np.full(len(t), -1)
+        )
+        self.t_cust = (
+            _index_in(_arrow(t["customer_id"]), self.customer_ids)
+            if "customer_id" in t
+            else np.full(len(t), -1)
+        )
 
     # --- keys -----------------------------------------------------------------------------
 
-    def deal_key(self, dim: str, frame: pd.DataFrame | None = None) -> pd.Series:
-        """Each deal's value for ``dim``; (none) where it has none."""
-        d = self.deals if frame is None else frame
+    def keys(self, dim: str, cost_rows: np.ndarray, cost_days: np.ndarray) -> Keys:
+        """The group of every deal, customer, cost segment and time log for ``dim``."""
+        vocab = Vocabulary()
         if dim in PERIODS:
-            when = d["close"].where(d["status"] != "open", d["created"])
-            return period_label(when, dim).fillna(NONE)
-        if dim == COHORT:
-            return period_label(d["customer_id"].map(self.customers["acquired"]), "month").fillna(
-                NONE
+            deal_day = np.where(self.open, self.d_created, self.d_close)
+            deals = _period_codes(vocab, deal_day, dim)
+            return Keys(
+                vocab.labels,
+                vocab.fill(deals, NONE),
+                vocab.fill(_period_codes(vocab, self.c_acquired, dim), NONE),
+                vocab.fill(_period_codes(vocab, cost_days, dim), UNATTRIBUTED),
+                vocab.fill(_period_codes(vocab, self.t_day, dim), UNATTRIBUTED),
             )
-        column = _find_column(d, dim, InputKind.DEALS)
-        if column is not None:
-            return d[column].astype("str").where(d[column].notna(), NONE)
-        column = _find_column(self.customers, dim, InputKind.CUSTOMERS)
-        if column is not None:
-            return (
-                d["customer_id"]
-                .map(self.customers[column])
-                .astype("str")
-                .fillna(NONE)
-                .replace("nan", NONE)
-            )
-        return pd.Series(NONE, index=d.index, dtype="str")
-
-    def customer_key(self, dim: str) -> pd.Series:
-        """Each customer's value: its own field, else its acquisition deal's."""
-        c = self.customers
         if dim == COHORT:
-            return period_label(c["acquired"], "month").fillna(NONE)
-        column = _find_column(c, dim, InputKind.CUSTOMERS)
-        if column is not None and dim not in PERIODS:
-            return c[column].astype("str").where(c[column].notna(), NONE)
-        deal_keys = (
-            self.deal_key(dim).set_axis(self.deals["deal_id"])
-            if len(self.deals)
-            else pd.Series(dtype="str")
+            customers = _period_codes(vocab, self.c_acquired, "month")
+            deals = _take(customers, self.d_cust)
+        else:
+            own = _find_column(self.customers, dim, InputKind.CUSTOMERS)
+            column = _find_column(self.deals, dim, InputKind.DEALS)
+            deals = (
+                vocab.codes(self.deals[column])
+                if column is not None
+                else np.full(len(self.deals), -1)
+            )
+            if own is not None:
+                customers = vocab.codes(self.customers[own])
+                if column is None:
+                    deals = _take(customers, self.d_cust)
+            else:
+                customers = _take(deals, self.c_acq_deal)
+        costs = np.full(len(cost_rows), -1)
+        column = _find_column(self.costs, dim, InputKind.COSTS)
+        if column is not None and len(cost_rows):
+            costs = vocab.codes(self.costs[column].to_numpy(dtype=object)[cost_rows])
+        time = np.full(len(self.time), -1)
+        column = _find_column(self.time, dim, InputKind.TIME_LOGS)
+        if column is not None and column not in ("deal_id", "customer_id") and len(self.time):
+            time = vocab.codes(self.time[column])
+        # A log linked to a deal (or customer) is in that deal's group, (none) included.
+        deals, customers = vocab.fill(deals, NONE), vocab.fill(customers, NONE)
+        time = np.where(time >= 0, time, _take(deals, self.t_deal))
+        time = np.where(time >= 0, time, _take(customers, self.t_cust))
+        return Keys(
+            vocab.labels,
+            deals,
+            customers,
+            vocab.fill(costs, UNATTRIBUTED),
+            vocab.fill(time, UNATTRIBUTED),
         )
-        deal_keys = deal_keys[~deal_keys.index.duplicated()]
-        return c["acq_deal"].map(deal_keys).fillna(NONE)
-
-    def cost_key(self, dim: str, segs: pd.DataFrame) -> pd.Series:
-        if dim in PERIODS:
-            return period_label(segs["date"], dim)
-        column = _find_column(segs, dim, InputKind.COSTS)
-        if column is None:
-            return pd.Series(UNATTRIBUTED, index=segs.index, dtype="str")
-        return segs[column].astype("str").where(segs[column].notna(), UNATTRIBUTED)
-
-    def time_key(self, dim: str) -> pd.Series:
-        t = self.time
-        if dim in PERIODS:
-            return period_label(t["date"], dim)
-        key = pd.Series(np.nan, index=t.index, dtype="object")
-        own = (
-            _find_column(t, dim, InputKind.TIME_LOGS)
-            if dim not in ("deal_id", "customer_id")
-            else None
-        )
-        if own is not None and own not in ("campaign", "channel"):
-            key = t[own].astype("object")
-        if "deal_id" in t and len(self.deals):
-            by_deal = self.deal_key(dim).set_axis(self.deals["deal_id"])
-            by_deal = by_deal[~by_deal.index.duplicated()].replace(NONE, np.nan)
-            key = key.where(key.notna(), t["deal_id"].map(by_deal))
-        if "customer_id" in t:
-            by_customer = self.customer_key(dim).replace(NONE, np.nan)
-            key = key.where(key.notna(), t["customer_id"].map(by_customer))
-        for link in ("campaign", "channel"):
-            if link in t and _find_column(t, dim, InputKind.TIME_LOGS) == link:
-                key = key.where(key.notna(), t[link])
-        return key.fillna(UNATTRIBUTED).astype("str")
 
     # --- figures --------------------------------------------------------------------------
 
@@ -476,199 +508,174 @@ class Model:
         """Every figure for every group of ``dims`` (``()`` gives the totals)."""
         dims = tuple(dims)
         period = next((d for d in dims if d in PERIODS), None)
-        parts: dict[tuple[str, ...], dict[str, Any]] = {}
+        cost_rows, cost_days, cost_cents = self.cost_segments(period)
+        all_keys = [self.keys(d, cost_rows, cost_days) for d in dims]
+        sizes = [len(k.labels) for k in all_keys]
+        n_groups = int(np.prod(sizes)) if dims else 1
 
-        def add(key_frame: pd.DataFrame, values: pd.DataFrame, how: dict[str, str]) -> None:
-            if values.empty:
-                return
-            if dims:
-                grouped = values.groupby([key_frame[d] for d in dims], sort=False, observed=True)
-                agg = grouped.agg(how)
-                for key, row in agg.iterrows():
-                    k = key if isinstance(key, tuple) else (key,)
-                    slot = parts.setdefault(tuple(map(str, k)), {})
-                    for name, value in row.items():
-                        slot[name] = slot.get(name, 0) + value
-            else:
-                slot = parts.setdefault((), {})
-                agg = values.agg(how)
-                for name, value in agg.items():
-                    slot[name] = slot.get(name, 0) + value
+        def gid(kind: str) -> np.ndarray:
+            n = {
+                "deals": len(self.deals),
+                "customers": len(self.customer_index),
+                "costs": len(cost_rows),
+                "time": len(self.time),
+            }[kind]
+            out = np.zeros(n, dtype=np.int64)
+            for keys, size in zip(all_keys, sizes, strict=True):
+                out = out * size + getattr(keys, kind)
+            return out
 
-        d = self.deals
-        deal_keys = pd.DataFrame({dim: self.deal_key(dim) for dim in dims}, index=d.index)
-        won = d["won_w"]
-        values = pd.DataFrame(
-            {
-                "revenue": np.where(won, d["cents"], 0).astype(np.int64),
-                "won": won.astype(np.int64),
-                "lost": d["lost_w"].astype(np.int64),
-                "open": d["open_w"].astype(np.int64),
-            },
-            index=d.index,
+        g_deal, g_cost, g_time = gid("deals"), gid("costs"), gid("time")
+        sums: dict[str, np.ndarray] = {}
+        present = np.zeros(n_groups, dtype=bool) if dims else np.ones(1, dtype=bool)
+
+        def add(name: str, groups: np.ndarray, weights: np.ndarray | None = None) -> None:
+            sums[name] = sums.get(name, 0) + _group_sum(groups, weights, n_groups)
+            if len(groups):
+                present[np.bincount(groups, minlength=n_groups) > 0] = True
+
+        counted = self.won | self.lost | self.open
+        add("revenue", g_deal[self.won], self.d_cents[self.won])
+        add("won", g_deal[self.won])
+        add("lost", g_deal[self.lost])
+        add("open", g_deal[self.open])
+        add("counted", g_deal[counted])
+        cycle_rows = self.won & ~np.isnan(self.d_created)
+        cycles = (
+            pd.Series(self.d_close[cycle_rows] - self.d_created[cycle_rows])
+            .groupby(g_deal[cycle_rows])
+            .median()
         )
-        counted = won | d["lost_w"] | d["open_w"]
-        add(deal_keys[counted], values[counted], dict.fromkeys(values.columns, "sum"))
-        cycle = (d["close"] - d["created"]).dt.days.where(won & d["created"].notna())
-        has_cycle = cycle.notna()
-        if has_cycle.any():
-            add(
-                deal_keys[has_cycle], pd.DataFrame({"cycle": cycle[has_cycle]}), {"cycle": "median"}
+        active = self.won & (self.d_cust >= 0)
+        n_cust = max(len(self.customer_index), 1)
+        pairs = pd.unique(g_deal[active] * n_cust + self.d_cust[active])
+        add("active", pairs // n_cust)
+        if len(cost_rows):
+            retention = (
+                self.costs["type"].to_numpy(dtype=object)[cost_rows] == "retention"
+                if "type" in self.costs
+                else np.zeros(len(cost_rows), bool)
             )
-        active = won & d["customer_id"].notna()
-        if active.any():
-            add(
-                deal_keys[active],
-                pd.DataFrame({"active": d.loc[active, "customer_id"]}),
-                {"active": "nunique"},
-            )
+            add("direct", g_cost, cost_cents)
+            add("acq", g_cost[~retention], cost_cents[~retention])
+        if len(self.time):
+            cents = self.time["cents"].to_numpy()
+            add("time", g_time, cents)
+            add("hours", g_time, self.t_hours)
+            add("acq", g_time[~self.t_retention], cents[~self.t_retention])
+        windows = self._windows(all_keys, dims, period, n_groups)
+        self._customer_sums(all_keys, dims, period, n_groups, add)
 
-        segs = self.cost_segments(period)
-        if len(segs):
-            keys = pd.DataFrame({dim: self.cost_key(dim, segs) for dim in dims}, index=segs.index)
-            acq = segs["type"].fillna("acquisition") != "retention"
-            add(
-                keys,
-                pd.DataFrame(
-                    {
-                        "direct": segs["cents"],
-                        "acq": np.where(acq, segs["cents"], 0).astype(np.int64),
-                    },
-                    index=segs.index,
-                ),
-                {"direct": "sum", "acq": "sum"},
-            )
-        t = self.time
-        if len(t):
-            keys = pd.DataFrame({dim: self.time_key(dim) for dim in dims}, index=t.index)
-            acq = t["type"] != "retention"
-            add(
-                keys,
-                pd.DataFrame(
-                    {
-                        "time": t["cents"],
-                        "hours": t["hours"],
-                        "acq": np.where(acq, t["cents"], 0).astype(np.int64),
-                    },
-                    index=t.index,
-                ),
-                {"time": "sum", "hours": "sum", "acq": "sum"},
-            )
-
-        self._customer_parts(dims, period, parts)
+        parts: dict[tuple[str, ...], dict[str, Any]] = {}
+        labels = [k.labels for k in all_keys]
+        for g in np.flatnonzero(present):
+            key = _unravel(int(g), labels, sizes)
+            part: dict[str, Any] = {name: values[g] for name, values in sums.items()}
+            if g in cycles.index:
+                part["cycle"] = float(cycles[g])
+            part["years"] = windows(key)
+            parts[key] = part
         if self.settings.allocate != "none" and dims:
             allocate(parts, self.settings.allocate, self.warnings)
-        return {
-            key: self._derive(p, self._window_years(key, dims, period)) for key, p in parts.items()
-        }
+        return {key: self._derive(p) for key, p in parts.items()}
 
-    def _window_years(
-        self, key: tuple[str, ...], dims: tuple[str, ...], period: str | None
-    ) -> Decimal:
-        lo, hi = self._group_window(key, dims, period)
-        return Decimal((hi - lo).days + 1) / DAYS_PER_YEAR if hi >= lo else Decimal(0)
+    def _windows(
+        self, all_keys: list[Keys], dims: tuple[str, ...], period: str | None, n_groups: int
+    ) -> Any:
+        """Years of each group's window: the window, or for a period group its period in it."""
+        whole = Decimal(int(self.end - self.start) + 1) / DAYS_PER_YEAR
 
-    def _group_window(
-        self, key: tuple[str, ...], dims: tuple[str, ...], period: str | None
-    ) -> tuple[pd.Timestamp, pd.Timestamp]:
-        if period is None:
-            return self.start, self.end
-        label = key[dims.index(period)]
-        if label in (NONE, UNATTRIBUTED):
-            return self.start, self.end
-        lo, hi = period_bounds(label, period)
-        return max(lo, self.start), min(hi, self.end)
+        def years(key: tuple[str, ...]) -> Decimal:
+            if period is None:
+                return whole
+            label = key[dims.index(period)]
+            if label in (NONE, UNATTRIBUTED):
+                return whole
+            lo, hi = _period_days(label, period)
+            lo, hi = max(lo, self.start), min(hi, self.end)
+            return Decimal(int(hi - lo) + 1) / DAYS_PER_YEAR if hi >= lo else Decimal(0)
 
-    def _customer_parts(
+        return years
+
+    def _customer_sums(
         self,
+        all_keys: list[Keys],
         dims: tuple[str, ...],
         period: str | None,
-        parts: dict[tuple[str, ...], dict[str, Any]],
+        n_groups: int,
+        add: Any,
     ) -> None:
-        """new customers, churn and CLV to date, per group (per period window for periods)."""
-        c = self.customers
-        if c.empty:
-            return
-        plain = tuple(d for d in dims if d not in PERIODS)
-        keys = pd.DataFrame({dim: self.customer_key(dim) for dim in plain}, index=c.index)
-        windows: list[tuple[str | None, pd.Timestamp, pd.Timestamp]] = []
-        if period is None:
-            windows.append((None, self.start, self.end))
-        else:
-            for label in period_labels(self.start, self.end, period):
-                lo, hi = period_bounds(label, period)
-                windows.append((label, max(lo, self.start), min(hi, self.end)))
-        acquired, churn = c["acquired"], c["churn"]
-        won = self.deals[(self.deals["status"] == "won") & self.deals["customer_id"].notna()]
-        for label, lo, hi in windows:
-            new = (acquired >= lo) & (acquired <= hi)
-            churned = (churn >= lo) & (churn <= hi) & acquired.notna()
-            risk_from = acquired.where(acquired > lo, lo)
-            risk_to = churn.where(
-                churn.notna() & (churn <= hi + pd.Timedelta(days=1)), hi + pd.Timedelta(days=1)
-            )
-            risk_days = (
-                (risk_to - risk_from)
-                .dt.days.where(acquired.notna() & (acquired <= hi), 0)
-                .clip(lower=0)
-            )
-            to_date = won[won["close"] <= hi].groupby("customer_id")["cents"].sum()
-            ltd_customers = acquired.notna() & (acquired <= hi)
-            ltd = to_date.reindex(c.index).fillna(0).where(ltd_customers, 0)
-            frame = pd.DataFrame(
-                {
-                    "new": new.astype(np.int64),
-                    "churned": churned.astype(np.int64),
-                    "risk_days": risk_days.fillna(0).astype(np.int64),
-                    "ltd_sum": ltd.astype(np.int64),
-                    "ltd_n": ltd_customers.astype(np.int64),
-                },
-                index=c.index,
-            )
-            if plain:
-                agg = frame.groupby([keys[d] for d in plain], sort=False).sum()
-                for k, row in agg.iterrows():
-                    k = k if isinstance(k, tuple) else (k,)
-                    full = _full_key(dims, plain, k, period, label)
-                    slot = parts.setdefault(full, {})
-                    for name, value in row.items():
-                        slot[name] = slot.get(name, 0) + int(value)
-            else:
-                full = _full_key(dims, plain, (), period, label)
-                slot = (
-                    parts.setdefault(full, {})
-                    if (
-                        full in parts
-                        or frame["new"].sum()
-                        or frame["churned"].sum()
-                        or frame["ltd_n"].sum()
-                    )
-                    else None
-                )
-                if slot is not None:
-                    for name, value in frame.sum().items():
-                        slot[name] = slot.get(name, 0) + int(value)
+        """New customers, churn, time at risk and revenue to date, per group.
 
-    def _derive(self, p: dict[str, Any], years: Decimal) -> dict[str, Any]:
+        For a period dimension each period (within the window) is the group's own window; the
+        other dimensions group a customer by its own field or its acquisition deal's value.
+        """
+        n = len(self.customer_index)
+        if not n:
+            return
+        sizes = [len(k.labels) for k in all_keys]
+        plain = np.zeros(n, dtype=np.int64)
+        period_at = None
+        for i, (keys, size) in enumerate(zip(all_keys, sizes, strict=True)):
+            if dims[i] in PERIODS:
+                period_at = i
+                plain = plain * size
+            else:
+                plain = plain * size + keys.customers
+        stride = int(np.prod(sizes[period_at + 1 :])) if period_at is not None else 0
+        acquired, churn = self.c_acquired, self.c_churn
+        won = self.d_won_any & (self.d_cust >= 0) & ~np.isnan(self.d_close)
+        won_cust, won_close, won_cents = self.d_cust[won], self.d_close[won], self.d_cents[won]
+        if period is None:
+            windows = [(-1, self.start, self.end)]
+        else:
+            vocab_labels = all_keys[period_at].labels  # type: ignore[index]
+            windows = []
+            for label in _period_labels(self.start, self.end, period):
+                lo, hi = _period_days(label, period)
+                code = vocab_labels.index(label) if label in vocab_labels else -1
+                windows.append((code, max(lo, self.start), min(hi, self.end)))
+        for code, lo, hi in windows:
+            if code < 0 and period is not None:
+                continue
+            groups = plain + (code * stride if period is not None else 0)
+            new = (acquired >= lo) & (acquired <= hi)
+            add("new", groups[new])
+            churned = (churn >= lo) & (churn <= hi) & ~np.isnan(acquired)
+            add("churned", groups[churned])
+            start = np.maximum(acquired, lo)
+            stop = np.where(np.isnan(churn), hi + 1, np.minimum(churn, hi + 1))
+            risk = np.where(
+                ~np.isnan(acquired) & (acquired <= hi), np.clip(stop - start, 0, None), 0
+            )
+            at_risk = risk > 0
+            add("risk_days", groups[at_risk], risk[at_risk])
+            counted = ~np.isnan(acquired) & (acquired <= hi)
+            add("ltd_n", groups[counted])
+            upto = (won_close <= hi) & counted[won_cust]
+            add("ltd_sum", groups[won_cust[upto]], won_cents[upto])
+
+    def _derive(self, p: dict[str, Any]) -> dict[str, Any]:
         """The contract's figures from one group's exact sums."""
         s = self.settings
-        revenue = int(p.get("revenue", 0))
-        won, lost = int(p.get("won", 0)), int(p.get("lost", 0))
+        years: Decimal = p.get("years", Decimal(0))
+        revenue = _int(p.get("revenue"))
+        won, lost = _int(p.get("won")), _int(p.get("lost"))
         has_cost = self.has_costs or self.has_time
-        direct = int(p.get("direct", 0)) if self.has_costs else None
-        time = int(p.get("time", 0)) if self.has_time else None
-        allocated = int(p.get("allocated", 0))
+        direct = _int(p.get("direct")) if self.has_costs else None
+        time = _int(p.get("time")) if self.has_time else None
+        allocated = _int(p.get("allocated"))
         cost = (direct or 0) + (time or 0) + allocated if has_cost else None
-        acq = int(p.get("acq", 0)) + int(p.get("allocated_acq", 0)) if has_cost else None
+        acq = _int(p.get("acq")) + _int(p.get("allocated_acq")) if has_cost else None
         gross = _cents(revenue) * s.gross_margin
         net = gross - _cents(cost) if cost is not None else None
-        new = int(p.get("new", 0))
-        active = int(p.get("active", 0))
+        new = _int(p.get("new"))
+        active = _int(p.get("active"))
         avg = _cents(revenue) / won if won else None
         cac = _cents(acq) / new if acq is not None and new else None
         frequency = Decimal(won) / active / years if active and years else None
-        risk_years = Decimal(int(p.get("risk_days", 0))) / DAYS_PER_YEAR
-        churn_rate = Decimal(int(p.get("churned", 0))) / risk_years if risk_years else None
+        risk_years = Decimal(_int(p.get("risk_days"))) / DAYS_PER_YEAR
+        churn_rate = Decimal(_int(p.get("churned"))) / risk_years if risk_years else None
         if s.lifespan is not None:
             lifespan: Decimal | None = s.lifespan
         elif churn_rate is None:
@@ -682,21 +689,20 @@ class Model:
             if avg is not None and frequency is not None and lifespan is not None
             else None
         )
-        ltd_n = int(p.get("ltd_n", 0))
+        ltd_n = _int(p.get("ltd_n"))
         monthly = (
             avg * frequency * s.gross_margin / 12
             if avg is not None and frequency is not None
             else None
         )
-        cycle = p.get("cycle")
         return {
             "revenue": _cents(revenue),
             "won_deals": won,
             "lost_deals": lost,
-            "open_deals": int(p.get("open", 0)),
+            "open_deals": _int(p.get("open")),
             "win_rate": Decimal(won) / (won + lost) if won + lost else None,
             "avg_deal_size": avg,
-            "sales_cycle_days": None if cycle is None or pd.isna(cycle) else float(cycle),
+            "sales_cycle_days": p.get("cycle"),
             "direct_cost": _cents(direct) if direct is not None else None,
             "time_cost": _cents(time) if time is not None else None,
             "hours": float(p.get("hours", 0.0)) if self.has_time else None,
@@ -712,23 +718,80 @@ class Model:
             "churn_rate": churn_rate,
             "lifespan_years": lifespan,
             "clv": clv,
-            "clv_to_date": _cents(int(p.get("ltd_sum", 0))) / ltd_n if ltd_n else None,
+            "clv_to_date": _cents(_int(p.get("ltd_sum"))) / ltd_n if ltd_n else None,
             "ltv_cac": clv / cac if clv is not None and cac else None,
-            "payback_months": cac / monthly if cac is not None and monthly else None,
+            "payback_months": cac / monthly if cac and monthly else None,
         }
 
 
-def _full_key(
-    dims: tuple[str, ...],
-    plain: tuple[str, ...],
-    values: tuple[Any, ...],
-    period: str | None,
-    label: str | None,
-) -> tuple[str, ...]:
-    by_dim = dict(zip(plain, map(str, values), strict=True))
-    if period is not None:
-        by_dim[period] = str(label)
-    return tuple(by_dim[d] for d in dims)
+def _int(value: Any) -> int:
+    return int(round(float(value))) if value is not None else 0
+
+
+def _unravel(g: int, labels: list[list[str]], sizes: list[int]) -> tuple[str, ...]:
+    parts = []
+    for names, size in zip(reversed(labels), reversed(sizes), strict=True):
+        g, i = divmod(g, size)
+        parts.append(names[i])
+    return tuple(reversed(parts))
+
+
+def _group_sum(groups: np.ndarray, weights: np.ndarray | None, n: int) -> np.ndarray:
+    """Per-group sums; integer weights stay exact (bincount adds in float64, exact below 2^53)."""
+    if weights is None:
+        return np.bincount(groups, minlength=n).astype(np.int64)
+    if weights.dtype.kind in "iu":
+        if len(weights) and float(np.abs(weights).sum()) >= 2.0**53:
+            return (
+                pd.Series(weights).groupby(groups).sum().reindex(range(n), fill_value=0).to_numpy()
+            )
+        return np.rint(np.bincount(groups, weights=weights, minlength=n)).astype(np.int64)
+    return np.bincount(groups, weights=weights, minlength=n)
+
+
+def _arrow(values: pd.Series) -> pa.Array:
+    """A text column as one Arrow string array (zero-copy for pandas' Arrow-backed text)."""
+    arr = pa.array(values, type=pa.string(), from_pandas=True)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _index_in(values: pa.Array, universe: pa.Array) -> np.ndarray:
+    """Position of each value in ``universe``; -1 where it is missing or not there."""
+    found = pc.index_in(values, value_set=universe)
+    return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _first_won(
+    cust: np.ndarray, close: np.ndarray, rows: np.ndarray, deal_ids: pd.Series, n: int
+) -> np.ndarray:
+    """Each customer's acquisition deal: its earliest won deal, the smallest deal id on a tie."""
+    first = np.full(n, -1, dtype=np.int64)
+    if not len(rows):
+        return first
+    earliest = np.full(n, np.inf)
+    np.minimum.at(earliest, cust, close)
+    tied = close == earliest[cust]
+    cust, rows = cust[tied], rows[tied]
+    count = np.bincount(cust, minlength=n)
+    alone = count[cust] == 1
+    first[cust[alone]] = rows[alone]
+    if (~alone).any():
+        ties = (
+            pd.DataFrame(
+                {"c": cust[~alone], "id": deal_ids.to_numpy()[rows[~alone]], "row": rows[~alone]}
+            )
+            .sort_values(["c", "id"])
+            .drop_duplicates("c")
+        )
+        first[ties["c"].to_numpy()] = ties["row"].to_numpy()
+    return first
+
+
+def _take(codes: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``codes[index]``, -1 where the index is -1 (no link)."""
+    if not len(codes):
+        return np.full(len(index), -1, dtype=np.int64)
+    return np.where(index >= 0, codes[np.clip(index, 0, None)], -1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -752,8 +815,6 @@ def allocate(parts: dict[tuple[str, ...], dict[str, Any]], mode: str, warnings: 
             + int(source.get("allocated", 0))
         )
         acq = int(source.get("acq", 0)) + int(source.get("allocated_acq", 0))
-        if not amount and not acq:
-            continue
         targets = [
             k
             for k in parts
@@ -769,10 +830,10 @@ def allocate(parts: dict[tuple[str, ...], dict[str, Any]], mode: str, warnings: 
         for name, total in (("allocated", amount), ("allocated_acq", acq)):
             for k, share in zip(targets, split_cents(total, weights), strict=True):
                 parts[k][name] = parts[k].get(name, 0) + share
-        hours = source.get("hours", 0)
-        parts[key] = {"hours": hours} if hours else {}
-        if not parts[key]:
-            del parts[key]
+        hours = float(source.get("hours", 0))
+        for k, w in zip(targets, weights, strict=True):
+            parts[k]["hours"] = float(parts[k].get("hours", 0)) + hours * w / sum(weights)
+        del parts[key]
 
 
 def split_cents(total: int, weights: Sequence[int]) -> list[int]:
@@ -795,87 +856,110 @@ def split_cents(total: int, weights: Sequence[int]) -> list[int]:
 # ---------------------------------------------------------------------------------------------
 # Dates, periods, columns
 
+_EPOCH = np.datetime64("1970-01-01", "D")
 
-def period_label(dates: pd.Series, period: str) -> pd.Series:
-    """``2024-01`` (month), ``2024-Q1`` (quarter), ``2024`` (year); null where no date."""
-    valid = dates.notna()
-    out = pd.Series(pd.NA, index=dates.index, dtype="str")
-    if not valid.any():
-        return out
-    year = dates[valid].dt.year.astype("int64")
+
+def _epoch_day(value: date) -> float:
+    return float((np.datetime64(value, "D") - _EPOCH).astype(np.int64))
+
+
+def _days(column: pd.Series | None, n: int) -> np.ndarray:
+    """Days since 1970 as floats (NaN where there is no date): cheap to compare and subtract."""
+    if column is None:
+        return np.full(n, np.nan)
+    values = pd.to_datetime(column).to_numpy(dtype="datetime64[D]")
+    days = values.astype(np.int64).astype(float)
+    days[np.isnat(values)] = np.nan
+    return days
+
+
+def _period_index(days: np.ndarray, period: str) -> np.ndarray:
+    """Months, quarters or years since 1970 for days since 1970 (NaN days → -1)."""
+    valid = ~np.isnan(days)
+    months = np.full(len(days), -1, dtype=np.int64)
+    if valid.any():
+        d = days[valid].astype(np.int64).astype("datetime64[D]")
+        months[valid] = d.astype("datetime64[M]").astype(np.int64)
+    if period == "quarter":
+        return np.where(valid, months // 3, -1)
     if period == "year":
-        code = year
-    elif period == "quarter":
-        code = year * 10 + (dates[valid].dt.month.astype("int64") - 1) // 3 + 1
-    else:
-        code = year * 100 + dates[valid].dt.month.astype("int64")
-    labels = {v: _label(int(v), period) for v in code.unique()}
-    out[valid] = code.map(labels)
+        return np.where(valid, months // 12, -1)
+    return months
+
+
+def _period_name(index: int, period: str) -> str:
+    if period == "year":
+        return f"{1970 + index:04d}"
+    if period == "quarter":
+        return f"{1970 + index // 4:04d}-Q{index % 4 + 1}"
+    return f"{1970 + index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _period_codes(vocab: Vocabulary, days: np.ndarray, period: str) -> np.ndarray:
+    """Label codes of the periods of ``days``; -1 where there is no day."""
+    index = _period_index(days, period)
+    out = np.full(len(days), -1, dtype=np.int64)
+    valid = index >= 0
+    if valid.any():
+        uniques, inverse = np.unique(index[valid], return_inverse=True)
+        lookup = np.array([vocab.code(_period_name(int(u), period)) for u in uniques])
+        out[valid] = lookup[inverse]
     return out
 
 
-def _label(code: int, period: str) -> str:
-    if period == "year":
-        return f"{code:04d}"
-    if period == "quarter":
-        return f"{code // 10:04d}-Q{code % 10}"
-    return f"{code // 100:04d}-{code % 100:02d}"
-
-
-def period_bounds(label: str, period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    if period == "year":
-        lo = pd.Timestamp(int(label), 1, 1)
-        return lo, pd.Timestamp(int(label), 12, 31)
-    if period == "quarter":
-        year, q = int(label[:4]), int(label[-1])
-        lo = pd.Timestamp(year, 3 * q - 2, 1)
-    else:
-        lo = pd.Timestamp(int(label[:4]), int(label[5:7]), 1)
-    months = 3 if period == "quarter" else 1
-    return lo, lo + pd.DateOffset(months=months) - pd.Timedelta(days=1)
-
-
-def period_labels(start: pd.Timestamp, end: pd.Timestamp, period: str) -> list[str]:
-    labels = period_label(pd.Series(pd.date_range(start, end, freq="D")), period)
-    return list(dict.fromkeys(labels))
-
-
-def _split_by_period(c: pd.DataFrame, period: str) -> pd.DataFrame:
-    """Cut each [lo, hi] span at period boundaries: one row per (cost, period) piece."""
-    spans = c["lo"] != c["hi"]
-    if not spans.any():
-        return c
-    pieces = [c[~spans]]
-    multi = c[spans]
-    freq = {"month": "MS", "quarter": "QS", "year": "YS"}[period]
-    rows = []
-    for idx, lo, hi in zip(multi.index, multi["lo"], multi["hi"], strict=True):
-        cuts = [lo, *[b for b in pd.date_range(lo, hi, freq=freq) if b > lo]]
-        for i, a in enumerate(cuts):
-            b = cuts[i + 1] - pd.Timedelta(days=1) if i + 1 < len(cuts) else hi
-            rows.append((idx, a, b))
-    index, los, his = zip(*rows, strict=True)
-    exploded = multi.loc[list(index)].copy()
-    exploded["lo"], exploded["hi"] = list(los), list(his)
-    pieces.append(exploded)
-    return pd.concat(pieces, ignore_index=True)
-
-
-def _days_between(a: pd.Series, b: pd.Series) -> np.ndarray:
-    return ((pd.to_datetime(b) - pd.to_datetime(a)).dt.days).to_numpy(dtype=np.int64)
-
-
-def _overflow_risk(cents: pd.Series, span: np.ndarray) -> bool:
-    return (
-        bool(len(cents))
-        and float(np.abs(cents.to_numpy(dtype=float)).max()) * float(span.max() + 1) > 9e18
+def period_label(dates: pd.Series, period: str) -> pd.Series:
+    """``2024-01`` (month), ``2024-Q1`` (quarter), ``2024`` (year); null where no date."""
+    index = _period_index(_days(dates, len(dates)), period)
+    return pd.Series(
+        [_period_name(int(i), period) if i >= 0 else None for i in index],
+        index=dates.index,
+        dtype="str",
     )
 
 
-def _day(column: pd.Series | None, n: int) -> pd.Series:
-    if column is None:
-        return pd.Series(pd.NaT, index=range(n), dtype="datetime64[ms]")
-    return pd.to_datetime(column)
+def _period_days(label: str, period: str) -> tuple[float, float]:
+    """First and last day (since 1970) of a period label."""
+    if period == "year":
+        first = np.datetime64(f"{label}-01", "M")
+        months = 12
+    elif period == "quarter":
+        first = np.datetime64(f"{label[:4]}-{3 * int(label[-1]) - 2:02d}", "M")
+        months = 3
+    else:
+        first = np.datetime64(label, "M")
+        months = 1
+    lo = (first.astype("datetime64[D]") - _EPOCH).astype(np.int64)
+    hi = ((first + months).astype("datetime64[D]") - _EPOCH).astype(np.int64) - 1
+    return float(lo), float(hi)
+
+
+def _period_labels(start: float, end: float, period: str) -> list[str]:
+    first, last = _period_index(np.array([start, end]), period)
+    return [_period_name(i, period) for i in range(int(first), int(last) + 1)]
+
+
+def _split_by_period(
+    rows: np.ndarray, lo: np.ndarray, hi: np.ndarray, period: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cut each [lo, hi] day span at period boundaries: one piece per (row, period)."""
+    first = _period_index(lo, period)
+    last = _period_index(hi, period)
+    pieces = (last - first + 1).astype(np.int64)
+    if not len(rows) or pieces.max() <= 1:
+        return rows, lo, hi
+    out_rows = np.repeat(rows, pieces)
+    step = np.arange(len(out_rows)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+    index = np.repeat(first, pieces) + step
+    starts = np.array(
+        [_period_days(_period_name(int(i), period), period)[0] for i in np.unique(index)]
+    )
+    ends = np.array(
+        [_period_days(_period_name(int(i), period), period)[1] for i in np.unique(index)]
+    )
+    pos = np.searchsorted(np.unique(index), index)
+    new_lo = np.maximum(np.repeat(lo, pieces), starts[pos])
+    new_hi = np.minimum(np.repeat(hi, pieces), ends[pos])
+    return out_rows, new_lo, new_hi
 
 
 def _cents(value: int | None) -> Decimal:
@@ -907,10 +991,3 @@ def dimension_exists(dim: str, inputs: Inputs) -> bool:
         (inputs.time_logs, InputKind.TIME_LOGS),
     ]
     return any(f is not None and _find_column(f, dim, k) is not None for f, k in frames)
-
-
-def quantize_money(value: Decimal) -> Decimal:
-    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-_ = timedelta

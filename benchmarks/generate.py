@@ -1,0 +1,85 @@
+"""Generate a large synthetic data set for the benchmark (not committed: benchmarks/data/).
+
+    python benchmarks/generate.py --deals 1000000
+
+writes deals.csv (N deals), customers.csv (N/3), costs.csv (N/4) and time_logs.csv (N) with
+the same headers as examples/.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+CHANNELS = np.array(["Paid Search", "LinkedIn Ads", "Events", "Referral", "Organic"])
+STAGES = np.array(["Closed Won", "Closed Lost", "Qualified", "Proposal"])
+OWNERS = np.array(["Sanne de Vries", "Tom Bakker", "Priya Raman", "Lucas Jansen", "Emma Visser"])
+PRODUCTS = np.array(["Starter", "Professional", "Enterprise"])
+
+
+def generate(n: int, out: Path, seed: int = 7) -> None:
+    rng = np.random.default_rng(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    start = np.datetime64("2023-01-01")
+    n_customers = max(1, n // 3)
+    campaigns = np.array([f"Campaign {i:03d}" for i in range(60)])
+    campaign_channel = CHANNELS[np.arange(60) % len(CHANNELS)]
+    created = start + rng.integers(0, 700, n).astype("timedelta64[D]")
+    close = created + rng.integers(5, 120, n).astype("timedelta64[D]")
+    stage = STAGES[rng.choice(4, n, p=[0.45, 0.3, 0.15, 0.1])]
+    is_open = np.isin(stage, ["Qualified", "Proposal"])
+    campaign_index = rng.integers(0, 60, n)
+    deals = pd.DataFrame({
+        "Deal ID": np.char.add("D-", np.arange(n).astype(str)),
+        "Company": np.char.add("C-", rng.integers(0, n_customers, n).astype(str)),
+        "Amount": np.round(rng.uniform(1500, 60000, n), 2),
+        "Currency": "EUR",
+        "Stage": stage,
+        "Create Date": created.astype(str),
+        "Close Date": np.where(is_open, "", close.astype(str)),
+        "Deal Owner": OWNERS[rng.integers(0, 5, n)],
+        "Lead Source": campaign_channel[campaign_index],
+        "Campaign": campaigns[campaign_index],
+        "Product": PRODUCTS[rng.integers(0, 3, n)],
+    })
+    deals.to_csv(out / "deals.csv", index=False, float_format="%.2f")
+    customers = pd.DataFrame({
+        "Customer ID": np.char.add("C-", np.arange(n_customers).astype(str)),
+        "Segment": np.array(["SMB", "Mid-Market", "Enterprise"])[rng.integers(0, 3, n_customers)],
+        "Country": np.array(["NL", "BE", "DE", "GB"])[rng.integers(0, 4, n_customers)],
+        "Acquired Date": "",
+        "Churned Date": "",
+    })
+    customers.to_csv(out / "customers.csv", index=False)
+    m = max(1, n // 4)
+    cost_campaign = rng.integers(0, 60, m)
+    costs = pd.DataFrame({
+        "Date": (start + rng.integers(0, 730, m).astype("timedelta64[D]")).astype(str),
+        "Amount": np.round(rng.uniform(10, 5000, m), 2),
+        "Currency": "EUR",
+        "Channel": campaign_channel[cost_campaign],
+        "Campaign": campaigns[cost_campaign],
+        "Category": "Ad spend",
+        "Type": "acquisition",
+    })
+    costs.to_csv(out / "costs.csv", index=False, float_format="%.2f")
+    logs = pd.DataFrame({
+        "Date": (start + rng.integers(0, 730, n).astype("timedelta64[D]")).astype(str),
+        "Person": OWNERS[rng.integers(0, 5, n)],
+        "Activity": np.array(["Demo", "Discovery call", "Proposal", "Onboarding"])[rng.integers(0, 4, n)],
+        "Hours": rng.integers(1, 32, n) / 4,
+        "Hourly Rate": "85.00",
+        "Deal ID": np.char.add("D-", rng.integers(0, n, n).astype(str)),
+    })
+    logs.to_csv(out / "time_logs.csv", index=False)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--deals", type=int, default=1_000_000)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "data")
+    args = parser.parse_args()
+    generate(args.deals, args.out)
