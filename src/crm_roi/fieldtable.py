@@ -31,19 +31,31 @@ def inputs_markdown() -> str:
         "",
     ]
     for kind in InputKind:
-        lines += [f"## {TITLES[kind]}", "", "| field | type | required | meaning | headers it is known by |",
-                  "|---|---|---|---|---|"]
+        lines += [
+            f"## {TITLES[kind]}",
+            "",
+            "| field | type | required | meaning | headers it is known by |",
+            "|---|---|---|---|---|",
+        ]
         for spec in field_specs(kind):
-            required = "yes" if spec.required else (
-                "for " + " and ".join(spec.required_when_status) + " deals"
-                if spec.required_when_status else "no")
+            required = (
+                "yes"
+                if spec.required
+                else (
+                    "for " + " and ".join(spec.required_when_status) + " deals"
+                    if spec.required_when_status
+                    else "no"
+                )
+            )
             kind_text = spec.kind.value
             if spec.minimum is not None:
                 kind_text += f", {'>' if spec.minimum_exclusive else '≥'} {spec.minimum}"
             if spec.maximum is not None:
                 kind_text += f", ≤ {spec.maximum}"
             synonyms = ", ".join(f"`{s}`" for s in spec.synonyms)
-            lines.append(f"| `{spec.name}` | {kind_text} | {required} | {spec.description} | {synonyms} |")
+            lines.append(
+                f"| `{spec.name}` | {kind_text} | {required} | {spec.description} | {synonyms} |"
+            )
         lines.append("")
     return "\n".join(lines)
 

@@ -222,10 +222,18 @@ def convert_currencies(
 
 
 def scale_cents(cents: pd.Series, factor: Decimal | float) -> pd.Series:
-    """Cents × factor, rounded half away from zero to whole cents."""
-    values = cents.astype("float64") * float(factor)
-    rounded = np.sign(values) * np.floor(np.abs(values) + 0.5)
-    return pd.Series(rounded, index=cents.index).astype("Int64")
+    """Cents × factor, rounded half away from zero to whole cents, in exact integer arithmetic.
+
+    >>> scale_cents(pd.Series([110, -110], dtype="Int64"), Decimal("1.15")).tolist()
+    [127, -127]
+    """
+    num, den = Decimal(str(factor)).as_integer_ratio()
+    missing = cents.isna().to_numpy()
+    values = cents.fillna(0).to_numpy(dtype=np.int64).astype(object)
+    magnitude = (np.abs(values) * num * 2 + den) // (2 * den)
+    scaled = np.where(values < 0, -magnitude, magnitude)
+    out = pd.Series(scaled.astype(np.int64), index=cents.index, dtype="Int64")
+    return out.mask(missing)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -430,9 +438,8 @@ class Model:
         t = self._with_channel(logs[keep].reset_index(drop=True))
         self.time, self.t_day = t, day[keep]
         self.t_hours = t["hours"].to_numpy(dtype=float)
-        rate = t["hourly_rate"].to_numpy(dtype=float)
-        # Each log is rounded half up to the cent: hours × rate, as on an invoice line.
-        self.time["cents"] = np.floor(self.t_hours * rate + 0.5).astype(np.int64)
+        rate = t["hourly_rate"].to_numpy(dtype=np.int64)
+        self.time["cents"] = time_cents(self.t_hours, rate)
         activity = t["activity"].str.lower().str.strip() if "activity" in t else None
         self.t_retention = (
             activity.isin(RETENTION_ACTIVITIES).to_numpy()
@@ -722,6 +729,22 @@ class Model:
             "ltv_cac": clv / cac if clv is not None and cac else None,
             "payback_months": cac / monthly if cac and monthly else None,
         }
+
+
+def time_cents(hours: np.ndarray, rate_cents: np.ndarray) -> np.ndarray:
+    """Hours × hourly rate per log, rounded half up to the cent, in exact integer arithmetic.
+
+    Hours are taken to the micro-hour (six decimals), so 0.35 h × 25.70 is exactly 8.995 and
+    comes to 9.00 (binary floating point would make it 8.99).
+
+    >>> time_cents(np.array([0.35, 2.0]), np.array([2570, 1000])).tolist()
+    [900, 2000]
+    """
+    micro = np.rint(hours * 1_000_000).astype(np.int64)
+    rate = rate_cents.astype(np.int64)
+    if len(rate) and float(micro.max()) * float(np.abs(rate).max()) > 9e18:
+        micro, rate = micro.astype(object), rate.astype(object)
+    return np.asarray((micro * rate + 500_000) // 1_000_000, dtype=np.int64)
 
 
 def _int(value: Any) -> int:

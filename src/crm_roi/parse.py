@@ -208,7 +208,7 @@ def parse_number(values: pa.Array, hint: str | None = None) -> Parsed:
 # Dates
 
 _DATE_RE = (
-    r"^(?P<a>[0-9]{1,4})(?P<sep>[-/.])(?P<b>[0-9]{1,2})[-/.](?P<c>[0-9]{2}|[0-9]{4})"
+    r"^(?P<a>[0-9]{1,4})(?P<sep>[-/.])(?P<b>[0-9]{1,2})[-/.](?P<c>[0-9]{1,2}|[0-9]{4})"
     r"(?:(?:[T ]|, ?)[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?\s*"
     r"(?:Z|[AaPp]\.?[Mm]\.?|[+-][0-9]{2}:?[0-9]{2}|UTC|GMT)?)?$"
 )
@@ -270,12 +270,13 @@ def parse_dates(values: pa.Array, preferred: str | None = None, hint: str | None
     [datetime.date(2024, 3, 1), datetime.date(2024, 2, 13), None]
     """
     text = _blank(values)
-    n = len(text)
     m = pc.extract_regex(text, _DATE_RE)
     a, b, c = (pc.struct_field(m, k) for k in "abc")
     sep = pc.struct_field(m, "sep")
     iso = pc.fill_null(pc.equal(pc.utf8_length(a), 4), False)
-    yearless = pc.fill_null(pc.and_(pc.is_valid(m), pc.invert(iso)), False)
+    # Year first may leave out leading zeros (2024/3/1); a year last has two or four digits.
+    year_last_ok = pc.not_equal(pc.utf8_length(c), 1)
+    yearless = pc.fill_null(pc.and_(pc.and_(pc.is_valid(m), pc.invert(iso)), year_last_ok), False)
     ai, bi, ci = _ints(a), _ints(b), _ints(c)
     ym = _mask(yearless)
     order, note = "YMD", None
@@ -290,7 +291,7 @@ def parse_dates(values: pa.Array, preferred: str | None = None, hint: str | None
         month, day = np.where(isom, bi, bi), np.where(isom, ci, ai)
     else:
         month, day = np.where(isom, bi, ai), np.where(isom, ci, bi)
-    matched = _mask(pc.is_valid(m))
+    matched = _mask(pc.or_(iso, yearless))
 
     compact = pc.extract_regex(text, _COMPACT_RE)
     cm = _mask(pc.is_valid(compact))
@@ -339,7 +340,7 @@ _NO_DAY = np.iinfo(np.int64).min
 def _days_from_ymd(
     year: np.ndarray, month: np.ndarray, day: np.ndarray, matched: np.ndarray
 ) -> np.ndarray:
-    """Days since 1970-01-01 for valid (year, month, day); ``_NO_DAY`` where there is no such day."""
+    """Days since 1970-01-01 for a valid (year, month, day); ``_NO_DAY`` where there is none."""
     ok = (
         matched
         & (year >= MIN_YEAR)

@@ -12,6 +12,7 @@ every row keeps its exact row number. Spreadsheets (xlsx, xlsm, xls, ods) are re
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -167,7 +168,8 @@ def _settle_encoding(raw: bytes, encoding: str, display: str) -> tuple[str, byte
     try:
         raw.decode(encoding)
     except UnicodeDecodeError:
-        return "cp1252", raw
+        # A byte-order mark read as cp1252 would become "ï»¿" in the first header.
+        return "cp1252", raw.removeprefix(codecs.BOM_UTF8)
     return encoding, raw
 
 
@@ -274,18 +276,17 @@ def _drop_blank(
     path does: they are skipped and mentioned, not data."""
     if not table.num_rows or not table.num_columns:
         return table, row_numbers, []
-    blank = None
+    blank = np.ones(table.num_rows, dtype=bool)
     for column in table.columns:
-        empty = pc.equal(pc.utf8_trim_whitespace(column), "")
-        blank = empty if blank is None else pc.and_(blank, empty)
-    mask = np.asarray(blank.to_numpy(), dtype=bool)
-    if not mask.any():
+        blank &= pc.equal(pc.utf8_trim_whitespace(column), "").to_numpy()
+    if not blank.any():
         return table, row_numbers, []
+    keep = np.logical_not(blank)
     found = [
         RowIssue(display, int(n), "", "", "blank row, skipped", Severity.WARNING, "blank")
-        for n in row_numbers[mask]
+        for n in row_numbers[blank]
     ]
-    return table.filter(pa.array(~mask)), row_numbers[~mask], found
+    return table.filter(pa.array(keep)), row_numbers[keep], found
 
 
 def _drop_footer(
@@ -304,7 +305,9 @@ def _drop_footer(
             found.append(
                 RowIssue(display, number, "", "", "blank row, skipped", Severity.WARNING, "blank")
             )
-        elif sniff.is_footer(cells):
+        elif sniff.is_footer(cells) and _filled(cells) <= max(2, len(cells) // 2):
+            # A totals row fills its label and a few sums; a full row ("Total Care BV", its
+            # id, stage, amount, …) is data.
             found.append(_footer_issue(display, number, cells))
         else:
             break
@@ -312,6 +315,10 @@ def _drop_footer(
     if cut == n:
         return table, row_numbers, []
     return table.slice(0, cut), row_numbers[:cut], sorted(found, key=lambda i: i.row)
+
+
+def _filled(cells: Sequence[str]) -> int:
+    return sum(1 for c in cells if c.strip())
 
 
 def _footer_issue(display: str, number: int, cells: Sequence[str]) -> RowIssue:
@@ -437,8 +444,8 @@ def _check_zip(path: Path, display: str) -> None:
     ):
         raise InputError(
             display,
-            f"refused: it would unpack to {total / 1024**2:,.0f} MB from {packed / 1024**2:,.1f} MB "
-            f"(a zip bomb?)",
+            f"refused: it would unpack to {total / 1024**2:,.0f} MB "
+            f"from {packed / 1024**2:,.1f} MB (a zip bomb?)",
         )
 
 
@@ -461,7 +468,7 @@ def _cell_text(value: object) -> str:
         text = repr(value)
         if "e" in text or "E" in text:
             text = f"{value:.10f}".rstrip("0").rstrip(".")
-        whole, _, frac = text.partition(".")
+        frac = text.partition(".")[2]
         return text + "0" if len(frac) == 3 else text
     if isinstance(value, int):
         return str(value)

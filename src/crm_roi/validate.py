@@ -319,9 +319,7 @@ def _check_currency(
             if clash.any():
                 where = pa.array(np.flatnonzero(clash))
                 pairs = set(
-                    zip(
-                        cell.take(where).to_pylist(), column.take(where).to_pylist(), strict=True
-                    )
+                    zip(cell.take(where).to_pylist(), column.take(where).to_pylist(), strict=True)
                 )
                 in_cell, in_column = _strings(cell), _strings(column)
                 header, said_by = cmap.fields[name], cmap.fields["currency"]

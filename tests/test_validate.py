@@ -1,0 +1,459 @@
+"""Validation rules: every rejection reason, with the row number a spreadsheet user sees, the
+file's own header text and the reason; warnings; mapping; and rows = used + rejected."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conftest import FIXTURES, fixture_path, load
+from crm_roi.errors import InputError, Severity, UsageError
+from crm_roi.load import Loaded, guess_kind
+from crm_roi.schema import InputKind
+
+
+def issues(loaded: Loaded) -> list[tuple[int, str, str]]:
+    return [(i.row, i.column, i.reason) for i in loaded.all_rejections]
+
+
+def warnings(loaded: Loaded) -> list[tuple[int, str, str]]:
+    return [(i.row, i.column, i.reason) for i in loaded.warnings]
+
+
+def accounted(loaded: Loaded) -> None:
+    assert loaded.rows == loaded.used + loaded.rejected_total
+    assert loaded.rejected_total == len({i.row for i in loaded.all_rejections})
+
+
+# --- deals: one row per rejection reason ------------------------------------------------------
+
+# deals_rejections.csv, row by row (the header is row 1):
+DEAL_REJECTIONS = {
+    3: ("Amount", "'abc' is not an amount"),
+    4: ("Amount", "'-500.00': input should be greater than or equal to 0"),
+    5: ("Amount", "a won deal needs amount"),
+    6: ("Close Date", "a won deal needs close date"),
+    7: ("Close Date", "a lost deal needs close date"),
+    8: ("Close Date", "'2024-02-30' is not a date"),
+    9: ("Deal ID", "duplicate deal_id 'D-001' (first on row 2, which is used)"),
+    10: ("Stage", "status is required but empty"),
+    11: ("Amount", "'$5' is in USD, but Currency says EUR"),
+}
+
+
+@pytest.mark.parametrize(("row", "expected"), sorted(DEAL_REJECTIONS.items()))
+def test_each_deal_rejection_names_row_column_and_reason(
+    row: int, expected: tuple[str, str]
+) -> None:
+    loaded = load("deals_rejections.csv")
+    assert [(c, r) for n, c, r in issues(loaded) if n == row] == [expected]
+
+
+def test_bad_amount_is_reported_as_file_row_column_reason() -> None:
+    loaded = load("deals_rejections.csv")
+    first = loaded.all_rejections[0]
+    assert str(first) == f"{fixture_path('deals_rejections.csv')}:3: Amount: 'abc' is not an amount"
+    assert (first.value, first.code, first.severity) == ("abc", "invalid", Severity.ERROR)
+
+
+def test_deal_rows_are_used_or_rejected_never_dropped() -> None:
+    loaded = load("deals_rejections.csv")
+    # 12 data rows (2-13): 9 rejected, the good first row, the warned row and an open deal
+    # without amount are used.
+    assert (loaded.rows, loaded.used, loaded.rejected_total) == (12, 3, 9)
+    accounted(loaded)
+    assert loaded.frame["_row"].tolist() == [2, 12, 13]
+    assert {i.row for i in loaded.all_rejections} == set(DEAL_REJECTIONS)
+
+
+def test_open_deal_may_have_no_amount_or_close_date() -> None:
+    frame = load("deals_rejections.csv").frame
+    open_deal = frame[frame["deal_id"] == "D-012"].iloc[0]
+    assert open_deal["status"] == "open"
+    assert open_deal["amount"] is pd.NA
+
+
+def test_close_date_before_created_date_is_a_warning_and_the_deal_is_used() -> None:
+    loaded = load("deals_rejections.csv")
+    assert warnings(loaded) == [(12, "Close Date", "closes (2024-02-01) before it was created")]
+    assert "D-011" in loaded.frame["deal_id"].tolist()
+
+
+def test_duplicate_of_a_rejected_row_is_kept_when_it_is_the_first_usable_one(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "deals.csv"
+    path.write_text(
+        "Deal ID,Stage,Amount,Close Date\n"
+        "D-1,Won,abc,2024-01-01\n"  # rejected for its amount
+        "D-1,Won,100,2024-01-02\n"  # the first usable D-1: used
+        "D-1,Won,200,2024-01-03\n",  # a repeat of row 3: rejected
+        encoding="utf-8",
+    )
+    loaded = load(path)
+    assert loaded.frame["_row"].tolist() == [3]
+    assert issues(loaded) == [
+        (2, "Amount", "'abc' is not an amount"),
+        (4, "Deal ID", "duplicate deal_id 'D-1' (first on row 3, which is used)"),
+    ]
+
+
+def test_won_deals_without_an_amount_column_are_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "deals.csv"
+    path.write_text("Deal ID,Stage\nD-1,Won\nD-2,Open\n", encoding="utf-8")
+    loaded = load(path)
+    assert loaded.frame["deal_id"].tolist() == ["D-2"]
+    assert issues(loaded)[0][0] == 2
+    assert "a won deal needs amount (no such column)" in [r for _, _, r in issues(loaded)]
+
+
+def test_row_with_several_problems_lists_each_and_counts_once(tmp_path: Path) -> None:
+    path = tmp_path / "deals.csv"
+    path.write_text(
+        "Deal ID,Stage,Amount,Close Date\n,Won,abc,\nD-2,Lost,5,2024-01-01\n", encoding="utf-8"
+    )
+    loaded = load(path)
+    assert sorted(issues(loaded)) == [
+        (2, "Amount", "'abc' is not an amount"),
+        (2, "Close Date", "a won deal needs close date"),
+        (2, "Deal ID", "deal_id is required but empty"),
+    ]
+    assert (loaded.rows, loaded.used, loaded.rejected_total) == (2, 1, 1)
+
+
+def test_rejections_after_title_rows_carry_the_spreadsheet_row_number(tmp_path: Path) -> None:
+    path = tmp_path / "deals.csv"
+    path.write_text(
+        '"Won deals"\n"As of 11/25/2024"\nDeal ID,Stage,Amount,Close Date\n'
+        "D-1,Won,100,2024-01-01\nD-2,Won,abc,2024-01-02\n",
+        encoding="utf-8",
+    )
+    loaded = load(path)
+    assert issues(loaded) == [(5, "Amount", "'abc' is not an amount")]
+
+
+def test_currency_column_written_as_a_symbol_agrees_with_euro_amounts(tmp_path: Path) -> None:
+    path = tmp_path / "deals.csv"
+    path.write_text(
+        "Deal ID;Status;Bedrag;Valuta;Sluitingsdatum\n"
+        "D-1;Gewonnen;€ 1.500,00;€;15-03-2024\n"
+        "D-2;Gewonnen;900,00;eur;20-03-2024\n"
+        "D-3;Gewonnen;$ 900,00;€;21-03-2024\n",
+        encoding="utf-8",
+    )
+    loaded = load(path)
+    assert loaded.frame["currency"].tolist() == ["EUR", "EUR"]
+    assert issues(loaded) == [(4, "Bedrag", "'$ 900,00' is in USD, but Valuta says EUR")]
+    assert loaded.all_rejections[0].value == "$ 900,00"  # the amount cell, not the currency
+
+
+def test_currency_in_the_amount_cell_becomes_the_row_currency() -> None:
+    frame = load("costs_amount_styles.csv", InputKind.COSTS).frame
+    # "1,234.56" names none; "$1,234" → USD; "1234.56 EUR" and "€ 49" → EUR.
+    assert frame["currency"].tolist()[1:3] == ["USD", "EUR"]
+    assert frame["currency"].isna().tolist() == [True, False, False, True, False]
+    assert frame["amount"].tolist() == [123456, 123400, 123456, -123400, 4900]
+
+
+# --- time logs and costs ----------------------------------------------------------------------
+
+
+def test_time_log_hours_must_be_over_zero_and_at_most_24_and_need_a_rate() -> None:
+    loaded = load("time_logs_rejections.csv", InputKind.TIME_LOGS)
+    assert issues(loaded) == [
+        (3, "Hours", "'0': input should be greater than 0"),
+        (4, "Hours", "'30': input should be less than or equal to 24"),
+        (5, "Hourly Rate", "hourly rate is empty (give one, or pass --hourly-rate)"),
+    ]
+    assert loaded.frame["hours"].tolist() == [2.5, 24.0]  # 24 is allowed
+    accounted(loaded)
+
+
+def test_default_hourly_rate_fills_empty_rates() -> None:
+    loaded = load(
+        "time_logs_rejections.csv", InputKind.TIME_LOGS, default_hourly_rate=Decimal("72.50")
+    )
+    assert [r for r, _, _ in issues(loaded)] == [3, 4]
+    assert loaded.frame["hourly_rate"].tolist() == [8500, 7250, 6500]
+
+
+def test_time_logs_without_a_rate_column_need_a_default_rate(tmp_path: Path) -> None:
+    path = tmp_path / "time.csv"
+    path.write_text("Date,Person,Hours\n2024-03-04,Tom,2\n2024-03-05,Tom,3\n", encoding="utf-8")
+    loaded = load(path, InputKind.TIME_LOGS)
+    assert loaded.used == 0
+    assert {r for r, _, _ in issues(loaded)} == {2, 3}
+    assert "no --hourly-rate was given" in issues(loaded)[0][2]
+    with_rate = load(path, InputKind.TIME_LOGS, default_hourly_rate=Decimal("80"))
+    assert with_rate.frame["hourly_rate"].tolist() == [8000, 8000]
+
+
+def test_cost_without_a_date_is_rejected_credit_and_unknown_type_are_warnings() -> None:
+    loaded = load("costs_rejections.csv", InputKind.COSTS)
+    assert issues(loaded) == [(3, "Date", "needs a date, or a start date and an end date")]
+    assert warnings(loaded) == [
+        (4, "Amount", "negative amount (-300.00): a credit, used as such"),
+        (6, "Type", "type 'overhead' is neither acquisition nor retention: counted as acquisition"),
+    ]
+    assert loaded.frame["amount"].tolist() == [125000, -30000, 45000, 3500]
+    assert loaded.frame["type"].tolist() == [
+        "acquisition",
+        "acquisition",
+        "retention",
+        "acquisition",
+    ]
+    accounted(loaded)
+
+
+def test_cost_spread_over_a_period_needs_its_end_after_its_start(tmp_path: Path) -> None:
+    path = tmp_path / "costs.csv"
+    path.write_text(
+        "Start Date,End Date,Amount\n2024-01-01,2024-12-31,1200\n2024-06-30,2024-06-01,50\n"
+        "2024-01-01,,80\n",
+        encoding="utf-8",
+    )
+    loaded = load(path, InputKind.COSTS)
+    assert issues(loaded) == [
+        (3, "End Date", "the end date 2024-06-01 is before the start date"),
+        (4, "Start Date", "needs a date, or a start date and an end date"),
+    ]
+
+
+def test_customer_ids_keep_leading_zeros_and_must_be_unique(tmp_path: Path) -> None:
+    loaded = load("customers_leading_zeros.csv", InputKind.CUSTOMERS)
+    assert loaded.frame["customer_id"].tolist() == ["00123", "000456", "7"]
+    path = tmp_path / "customers.csv"
+    path.write_text("Customer ID,Name\n00123,A\n123,B\n00123,C\n", encoding="utf-8")
+    dup = load(path, InputKind.CUSTOMERS)
+    assert dup.frame["customer_id"].tolist() == ["00123", "123"]
+    assert issues(dup) == [
+        (4, "Customer ID", "duplicate customer_id '00123' (first on row 2, which is used)")
+    ]
+
+
+# --- mapping ----------------------------------------------------------------------------------
+
+
+def test_missing_required_column_names_the_field_the_headers_and_the_closest() -> None:
+    with pytest.raises(InputError) as caught:
+        load("deals_missing_id_column.csv")
+    message = str(caught.value)
+    assert "no column for required field deal_id" in message
+    assert "headers are 'Opportunity', 'Account', 'Stage', 'Amount', 'Close Date'" in message
+    assert "closest is 'Opportunity' (map it with --mapping)" in message
+    assert "\n" not in message
+    assert message.count("'deal id'") == 1  # each synonym looked for is named once
+
+
+def test_costs_need_a_date_or_a_start_date_column(tmp_path: Path) -> None:
+    path = tmp_path / "costs.csv"
+    path.write_text("Amount,Channel\n5,Email\n", encoding="utf-8")
+    with pytest.raises(InputError, match="no column for required field date"):
+        load(path, InputKind.COSTS)
+
+
+def test_mapping_file_maps_odd_headers_and_custom_stage_names() -> None:
+    loaded = load("deals_odd_headers.csv", mapping_file=fixture_path("mapping_odd_headers.toml"))
+    assert loaded.mapping.fields["amount"] == "Net Value"
+    assert loaded.mapping.how["amount"] == "mapping file"
+    assert loaded.mapping_source == str(fixture_path("mapping_odd_headers.toml"))
+    # Contract signed / Handtekening ontvangen / Contrat signé → won; Dead → lost; else open.
+    assert loaded.frame["status"].tolist() == ["won", "lost", "open", "won", "won"]
+    assert loaded.frame["amount"].tolist() == [480000, 120000, 990000, 250000, 315000]
+    accounted(loaded)
+
+
+def test_without_the_mapping_file_the_odd_headers_are_an_error() -> None:
+    with pytest.raises(InputError, match="no column for required field deal_id"):
+        load("deals_odd_headers.csv")
+
+
+def test_crm_roi_toml_in_the_working_directory_is_picked_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "crm-roi.toml").write_text(
+        fixture_path("mapping_odd_headers.toml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    loaded = load(FIXTURES / "deals_odd_headers.csv")
+    assert loaded.mapping_source == "crm-roi.toml"
+    assert loaded.frame["status"].tolist() == ["won", "lost", "open", "won", "won"]
+
+
+def test_built_in_stage_names_map_to_won_lost_open() -> None:
+    loaded = load("deals_same_nl_cp1252.csv")
+    assert loaded.frame["status"].tolist() == [
+        "won", "won", "lost", "open", "won", "lost", "won", "open",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('[deals.columns]\nrevenue = "Net Value"\n', "has no field 'revenue'"),
+        ('[deals.stages]\n"Dead" = "gone"\n', "a stage maps to won, lost or open"),
+        ('[deals]\ncolumns = "Net Value"\n', r"\[deals.columns\] must be a table"),
+        ("[deals.columns\n", "is not valid TOML"),
+        ('[deals.columns]\namount = "Nett Value"\n', None),
+    ],
+)
+def test_bad_mapping_file_is_one_clear_error(
+    tmp_path: Path, toml: str, message: str | None
+) -> None:
+    mapping = tmp_path / "map.toml"
+    mapping.write_text(toml, encoding="utf-8")
+    if message is None:  # a header the file doesn't have: an input error naming the headers
+        with pytest.raises(InputError, match=r"names column 'Nett Value' for amount.*'Ref'"):
+            load("deals_odd_headers.csv", mapping_file=mapping)
+        return
+    with pytest.raises(UsageError, match=message):
+        load("deals_odd_headers.csv", mapping_file=mapping)
+
+
+def test_mapping_path_that_is_a_folder_or_missing_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="can't be read"):
+        load("deals_odd_headers.csv", mapping_file=tmp_path)
+    with pytest.raises(UsageError, match="does not exist"):
+        load("deals_odd_headers.csv", mapping_file=tmp_path / "nope.toml")
+
+
+def test_kind_is_guessed_from_the_headers() -> None:
+    assert guess_kind(fixture_path("deals_salesforce_report.csv")) is InputKind.DEALS
+    assert guess_kind(fixture_path("costs_rejections.csv")) is InputKind.COSTS
+    assert guess_kind(fixture_path("customers_leading_zeros.csv")) is InputKind.CUSTOMERS
+    assert guess_kind(fixture_path("time_logs_tab.tsv")) is InputKind.TIME_LOGS
+
+
+# --- dates in files ---------------------------------------------------------------------------
+
+
+def test_ambiguous_dates_follow_dayfirst_or_monthfirst() -> None:
+    month_first = load("deals_ambiguous_dates.csv", date_order="MDY")
+    day_first = load("deals_ambiguous_dates.csv", date_order="DMY")
+    assert [d.date() for d in month_first.frame["close_date"]] == [
+        dt.date(2024, 3, 4), dt.date(2024, 5, 6), dt.date(2024, 11, 12),
+    ]  # fmt: skip
+    assert [d.date() for d in day_first.frame["close_date"]] == [
+        dt.date(2024, 4, 3), dt.date(2024, 6, 5), dt.date(2024, 12, 11),
+    ]  # fmt: skip
+    unsaid = load("deals_ambiguous_dates.csv")
+    [note] = next(c for c in unsaid.columns if c.field == "close_date").notes
+    assert "read as MM/DD/YYYY by the separator '/'" in note
+    assert "--dayfirst or --monthfirst" in note
+
+
+def test_semicolon_file_with_ambiguous_dates_is_read_day_first_with_a_note() -> None:
+    loaded = load("costs_semicolon_ambiguous.csv", InputKind.COSTS)
+    column = next(c for c in loaded.columns if c.field == "date")
+    assert column.date_order == "DD-MM-YYYY"
+    assert "by the file's locale" in column.notes[0]
+    # "01/02/2024" is 1 February, though "/" alone would say 2 January.
+    assert [d.date() for d in loaded.frame["date"]] == [
+        dt.date(2024, 2, 1), dt.date(2024, 4, 3), dt.date(2024, 12, 11),
+    ]  # fmt: skip
+    assert loaded.frame["amount"].tolist() == [125000, 48050, 200000]
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "field", "expected"),
+    [
+        ("costs_iso_datetime.csv", InputKind.COSTS, "date",
+         [dt.date(2024, 3, 1), dt.date(2024, 3, 2), dt.date(2024, 3, 31), dt.date(2024, 4, 1)]),
+        ("time_logs_d_m_yy.csv", InputKind.TIME_LOGS, "date",
+         [dt.date(2024, 3, 1), dt.date(2024, 3, 15), dt.date(2024, 4, 2)]),
+        ("costs_excel_serial.csv", InputKind.COSTS, "date",
+         [dt.date(2024, 1, 1), dt.date(2024, 2, 29), dt.date(2024, 3, 31)]),
+    ],
+)  # fmt: skip
+def test_date_columns_in_files(
+    name: str, kind: InputKind, field: str, expected: list[dt.date]
+) -> None:
+    loaded = load(name, kind)
+    assert [d.date() for d in loaded.frame[field]] == expected
+    assert loaded.rejected_total == 0
+
+
+# --- every row accounted for ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("deals_same_utf8.csv", InputKind.DEALS),
+        ("deals_salesforce_report.csv", InputKind.DEALS),
+        ("deals_rejections.csv", InputKind.DEALS),
+        ("deals_multiline.csv", InputKind.DEALS),
+        ("time_logs_rejections.csv", InputKind.TIME_LOGS),
+        ("costs_rejections.csv", InputKind.COSTS),
+        ("costs_amount_styles.csv", InputKind.COSTS),
+        ("customers_leading_zeros.csv", InputKind.CUSTOMERS),
+    ],
+)
+def test_rows_are_used_plus_rejected_for_every_fixture(name: str, kind: InputKind) -> None:
+    accounted(load(name, kind))
+
+
+GOOD = {
+    "won": "{id},Closed Won,1200.50,EUR,2024-01-05,2024-02-01",
+    "lost": "{id},Closed Lost,300,EUR,2024-01-05,2024-02-01",
+    "open": "{id},Open,,EUR,2024-01-05,",
+    "late": "{id},Won,99,EUR,2024-03-05,2024-02-01",  # close before created: a warning only
+}
+BAD = {
+    "bad amount": "{id},Closed Won,abc,EUR,2024-01-05,2024-02-01",
+    "negative": "{id},Open,-5,EUR,2024-01-05,",
+    "won no amount": "{id},Closed Won,,EUR,2024-01-05,2024-02-01",
+    "won no close": "{id},Closed Won,5,EUR,2024-01-05,",
+    "lost no close": "{id},Closed Lost,5,EUR,2024-01-05,",
+    "bad date": "{id},Closed Won,5,EUR,2024-01-05,2024-02-30",
+    "no status": "{id},,5,EUR,2024-01-05,",
+    "no id": ",Open,5,EUR,2024-01-05,",
+    "currency": "{id},Closed Won,$5,EUR,2024-01-05,2024-02-01",
+    "ragged": "{id},Open,5,EUR,2024-01-05,,extra",
+}
+LINES = st.lists(
+    st.one_of(
+        st.sampled_from(sorted(GOOD)).map(lambda k: ("good", k)),
+        st.sampled_from(sorted(BAD)).map(lambda k: ("bad", k)),
+        st.just(("blank", "")),
+        st.just(("dup", "")),
+    ),
+    max_size=40,
+)
+
+
+@given(LINES)
+def test_any_mix_of_good_and_bad_rows_rejects_exactly_the_bad_ones(
+    lines: list[tuple[str, str]],
+) -> None:
+    text = ["Deal ID,Stage,Amount,Currency,Created Date,Close Date"]
+    good_rows, bad_rows = set(), set()
+    seen_dup = False
+    for i, (what, key) in enumerate(lines):
+        row = len(text) + 1  # the spreadsheet row this line lands on
+        if what == "blank":
+            text.append("")
+            continue
+        if what == "dup":  # the same id again: the first one is used, the rest rejected
+            text.append(GOOD["won"].format(id="D-dup"))
+            (bad_rows if seen_dup else good_rows).add(row)
+            seen_dup = True
+            continue
+        template = GOOD[key] if what == "good" else BAD[key]
+        text.append(template.format(id=f"D-{i}"))
+        (good_rows if what == "good" else bad_rows).add(row)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "deals.csv"
+        path.write_text("\n".join(text) + "\n", encoding="utf-8")
+        loaded = load(path)
+    assert loaded.rows == len(good_rows) + len(bad_rows)
+    assert loaded.rows == loaded.used + loaded.rejected_total
+    assert set(loaded.frame["_row"].tolist()) == good_rows
+    assert {i.row for i in loaded.all_rejections} == bad_rows
