@@ -119,6 +119,21 @@ def _scaled_integers(normal: pa.Array, scale: int) -> tuple[pa.Array, pa.Array, 
     return units, rounded, fits
 
 
+_PLAIN_RE = r"^-?[0-9]{1,13}(\.[0-9]{1,2})?$"
+
+
+def _all_plain(text: pa.Array) -> bool:
+    """Every value is a plain number with at most two decimals (``1234.5``, ``-12``): such a
+    column reads only one way, and the float in between is exact to the cent.
+
+    A float64 holds every such value to within 2⁻⁵² of itself, so value × 100 rounds back to
+    exactly the cents written.
+    """
+    matches = pc.match_substring_regex(text, _PLAIN_RE)
+    return bool(pc.all(matches, skip_nulls=True).as_py() is not False) and pc.any(
+        pc.is_valid(text)).as_py() is True
+
+
 def parse_money(values: pa.Array, hint: str | None = None) -> Parsed:
     """Amounts as integer cents, with the currency written in the cell.
 
@@ -129,6 +144,12 @@ def parse_money(values: pa.Array, hint: str | None = None) -> Parsed:
     [123456, -1250, None, None]
     """
     text = _blank(values)
+    if _all_plain(text):
+        cents = pc.cast(pc.round(pc.multiply(pc.cast(text, pa.float64()), 100)), pa.int64())
+        return Parsed(values=cents, invalid=np.zeros(len(text), dtype=bool),
+                      reason="is not an amount", decimal=".",
+                      rounded=np.zeros(len(text), dtype=bool),
+                      currency=pa.nulls(len(text), pa.string()))
     m = pc.extract_regex(text, _MONEY_RE)
     matched = pc.is_valid(m)
     part = {
@@ -189,6 +210,9 @@ def parse_number(values: pa.Array, hint: str | None = None) -> Parsed:
     [1.5, 2.0, None]
     """
     text = _blank(values)
+    if _all_plain(text):
+        return Parsed(values=pc.cast(text, pa.float64()), invalid=np.zeros(len(text), dtype=bool),
+                      reason="is not a number", decimal=".")
     m = pc.extract_regex(text, r"^(?P<sign>-)?(?P<num>[0-9](?:[0-9.,' ]*[0-9])?)$")
     normal, valid, decimal, note = _normalise_numbers(pc.struct_field(m, "num"), hint)
     ok = pc.fill_null(pc.and_(pc.is_valid(m), valid), False)
@@ -262,6 +286,22 @@ def decide_order(
     )
 
 
+def _iso_dates(text: pa.Array) -> Parsed | None:
+    """A column of plain ``YYYY-MM-DD`` dates, all valid and in range, cast in one step."""
+    if not pc.all(pc.match_substring_regex(text, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
+                  skip_nulls=True).as_py() is not False:
+        return None
+    try:
+        dates = pc.cast(text, pa.date32())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None  # a day that doesn't exist: the careful path says which
+    low, high = pc.min_max(dates).values()
+    if low.is_valid and (low.as_py().year < MIN_YEAR or high.as_py().year > MAX_YEAR):
+        return None
+    return Parsed(values=dates, invalid=np.zeros(len(text), dtype=bool), reason="is not a date",
+                  order="YMD")
+
+
 def parse_dates(values: pa.Array, preferred: str | None = None, hint: str | None = None) -> Parsed:
     """Dates in a column: ISO (with or without time), DD-MM-YYYY, DD/MM/YYYY, MM/DD/YYYY,
     D-M-YY, YYYYMMDD, and Excel serial numbers. Returns a ``date32`` array.
@@ -270,6 +310,9 @@ def parse_dates(values: pa.Array, preferred: str | None = None, hint: str | None
     [datetime.date(2024, 3, 1), datetime.date(2024, 2, 13), None]
     """
     text = _blank(values)
+    fast = _iso_dates(text)
+    if fast is not None:
+        return fast
     m = pc.extract_regex(text, _DATE_RE)
     a, b, c = (pc.struct_field(m, k) for k in "abc")
     sep = pc.struct_field(m, "sep")

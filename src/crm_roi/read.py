@@ -279,8 +279,8 @@ def _drop_blank(
     blank = np.ones(table.num_rows, dtype=bool)
     for column in table.columns:
         blank &= pc.equal(pc.utf8_trim_whitespace(column), "").to_numpy()
-    if not blank.any():
-        return table, row_numbers, []
+        if not blank.any():  # usually settled by the first column
+            return table, row_numbers, []
     keep = np.logical_not(blank)
     found = [
         RowIssue(display, int(n), "", "", "blank row, skipped", Severity.WARNING, "blank")
