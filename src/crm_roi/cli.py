@@ -585,7 +585,7 @@ def _load_all(
     time_logs: Path | None,
     options: LoadOptions,
 ) -> list[Loaded]:
-    from crm_roi.load import load_input
+    from crm_roi.load import load_inputs
     from crm_roi.schema import InputKind
 
     wanted: list[tuple[Path | None, InputKind]] = [
@@ -594,7 +594,7 @@ def _load_all(
         (customers, InputKind.CUSTOMERS),
         (time_logs, InputKind.TIME_LOGS),
     ]
-    return [load_input(path, kind, options) for path, kind in wanted if path is not None]
+    return load_inputs([(path, kind) for path, kind in wanted if path is not None], options)
 
 
 @contextmanager

@@ -27,6 +27,7 @@ frequency, churn and CLV to date are measured over it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -125,10 +126,16 @@ def compute(inputs: Inputs, settings: Settings) -> Report:
     if start > end:
         raise UsageError(f"the window is empty: --from {start} is after --to {end}")
     model = Model(inputs, settings, start, end, warnings)
-    totals = model.figures(())[()]
+    groupings: list[tuple[str, ...]] = [(), *settings.by]
+    notes: list[list[str]] = [[] for _ in groupings]
+    # NumPy and Arrow release the GIL in their loops: breakdowns share the two cores.
+    with ThreadPoolExecutor(max_workers=min(2, len(groupings))) as pool:
+        results = list(pool.map(model.figures, groupings, notes))
+    for found in notes:
+        warnings.extend(found)
+    totals = results[0][()]
     breakdowns = {}
-    for dims in settings.by:
-        rows = model.figures(dims)
+    for dims, rows in zip(settings.by, results[1:], strict=True):
         breakdowns[",".join(dims)] = [
             {**dict(zip(dims, key, strict=True)), **figures}
             for key, figures in sorted(rows.items(), key=lambda kv: _sort_key(kv[0]))
@@ -327,18 +334,22 @@ class Model:
         from_deals = (
             _arrow(self.deals["customer_id"])
             if "customer_id" in self.deals
-            else pa.array([], pa.string())
+            else pa.nulls(len(self.deals), pa.string())
         )
-        pool = [pc.drop_null(from_deals)]
-        if customers is not None:
-            pool.append(pc.drop_null(_arrow(customers["customer_id"])))
-        ids = pc.unique(pa.chunked_array(pool, type=pa.string()).combine_chunks())
+        from_file = (
+            _arrow(customers["customer_id"]) if customers is not None else pa.array([], pa.string())
+        )
+        # One hash pass over both: the dictionary is every customer, the indices the links.
+        encoded = pc.dictionary_encode(pa.concat_arrays([from_deals, from_file]))
+        ids = encoded.dictionary
+        codes = np.asarray(
+            pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64
+        )
         self.customer_ids = ids
         self.customer_index = pd.Index(ids.to_pylist(), dtype="object")
         n = len(ids)
-        self.d_cust = (
-            _index_in(from_deals, ids) if len(from_deals) else np.full(len(self.deals), -1)
-        )
+        self.d_cust = codes[: len(self.deals)]
+        file_codes = codes[len(self.deals) :]
         won = np.flatnonzero(self.d_won_any & ~np.isnan(self.d_close) & (self.d_cust >= 0))
         self.c_acq_deal = _first_won(
             self.d_cust[won], self.d_close[won], won, self.deals["deal_id"], n
@@ -349,17 +360,15 @@ class Model:
         last_won = np.full(n, -np.inf)
         np.maximum.at(last_won, self.d_cust[won], self.d_close[won])
         last_won[np.isinf(last_won)] = np.nan
-        self.customers = pd.DataFrame(index=self.customer_index)
+        self.customers = pd.DataFrame(index=range(n))
         if customers is not None:
-            own = customers.drop_duplicates("customer_id")
-            where = _index_in(_arrow(own["customer_id"]), ids)
-            own = own.set_axis(where).reindex(range(n))
+            first = ~pd.Series(file_codes).duplicated().to_numpy() & (file_codes >= 0)
+            own = customers[first].set_axis(file_codes[first]).reindex(range(n))
             if "acquired_date" in own:
                 given = _days(own["acquired_date"], n)
                 self.c_acquired = np.where(np.isnan(given), self.c_acquired, given)
-            for column in own.columns:
-                if column not in ("customer_id", "acquired_date", "churned_date", "_row"):
-                    self.customers[column] = own[column].to_numpy()
+            dropped = ("customer_id", "acquired_date", "churned_date", "_row")
+            self.customers = own.drop(columns=[c for c in dropped if c in own])
         if customers is not None and "churned_date" in customers:
             self.c_churn = _days(own["churned_date"], n)
         else:
@@ -463,6 +472,8 @@ class Model:
         """The group of every deal, customer, cost segment and time log for ``dim``."""
         vocab = Vocabulary()
         if dim in PERIODS:
+            for label in _period_labels(self.start, self.end, dim):
+                vocab.code(label)  # every period of the window has a code, in order
             deal_day = np.where(self.open, self.d_created, self.d_close)
             deals = _period_codes(vocab, deal_day, dim)
             return Keys(
@@ -511,7 +522,9 @@ class Model:
 
     # --- figures --------------------------------------------------------------------------
 
-    def figures(self, dims: Sequence[str]) -> dict[tuple[str, ...], dict[str, Any]]:
+    def figures(
+        self, dims: Sequence[str], notes: list[str] | None = None
+    ) -> dict[tuple[str, ...], dict[str, Any]]:
         """Every figure for every group of ``dims`` (``()`` gives the totals)."""
         dims = tuple(dims)
         period = next((d for d in dims if d in PERIODS), None)
@@ -583,7 +596,7 @@ class Model:
             part["years"] = windows(key)
             parts[key] = part
         if self.settings.allocate != "none" and dims:
-            allocate(parts, self.settings.allocate, self.warnings)
+            allocate(parts, self.settings.allocate, self.warnings if notes is None else notes)
         return {key: self._derive(p) for key, p in parts.items()}
 
     def _windows(
@@ -631,36 +644,61 @@ class Model:
                 plain = plain * size + keys.customers
         stride = int(np.prod(sizes[period_at + 1 :])) if period_at is not None else 0
         acquired, churn = self.c_acquired, self.c_churn
-        won = self.d_won_any & (self.d_cust >= 0) & ~np.isnan(self.d_close)
-        won_cust, won_close, won_cents = self.d_cust[won], self.d_close[won], self.d_cents[won]
         if period is None:
-            windows = [(-1, self.start, self.end)]
+            codes = np.zeros(1, dtype=np.int64)
+            starts, ends = np.array([self.start]), np.array([self.end])
         else:
-            vocab_labels = all_keys[period_at].labels  # type: ignore[index]
-            windows = []
-            for label in _period_labels(self.start, self.end, period):
-                lo, hi = _period_days(label, period)
-                code = vocab_labels.index(label) if label in vocab_labels else -1
-                windows.append((code, max(lo, self.start), min(hi, self.end)))
-        for code, lo, hi in windows:
-            if code < 0 and period is not None:
-                continue
-            groups = plain + (code * stride if period is not None else 0)
-            new = (acquired >= lo) & (acquired <= hi)
-            add("new", groups[new])
-            churned = (churn >= lo) & (churn <= hi) & ~np.isnan(acquired)
-            add("churned", groups[churned])
-            start = np.maximum(acquired, lo)
+            labels = _period_labels(self.start, self.end, period)
+            vocab = all_keys[period_at].labels  # type: ignore[index]
+            codes = np.array([vocab.index(label) for label in labels], dtype=np.int64)
+            bounds = np.array([_period_days(label, period) for label in labels])
+            starts = np.maximum(bounds[:, 0], self.start)
+            ends = np.minimum(bounds[:, 1], self.end)
+
+        def window_of(days: np.ndarray) -> np.ndarray:
+            """The window each day falls in; -1 outside them all."""
+            inside = (days >= self.start) & (days <= self.end)
+            return np.where(inside, np.searchsorted(ends, np.nan_to_num(days), side="left"), -1)
+
+        def group(plain_ids: np.ndarray, window: np.ndarray) -> np.ndarray:
+            return plain_ids + codes[window] * stride
+
+        has_acq = ~np.isnan(acquired)
+        w = window_of(acquired)
+        add("new", group(plain[w >= 0], w[w >= 0]))
+        w = np.where(has_acq, window_of(churn), -1)
+        add("churned", group(plain[w >= 0], w[w >= 0]))
+        for i, (lo, hi) in enumerate(zip(starts, ends, strict=True)):
+            begin = np.maximum(acquired, lo)
             stop = np.where(np.isnan(churn), hi + 1, np.minimum(churn, hi + 1))
-            risk = np.where(
-                ~np.isnan(acquired) & (acquired <= hi), np.clip(stop - start, 0, None), 0
-            )
+            risk = np.where(has_acq & (acquired <= hi), np.clip(stop - begin, 0, None), 0)
             at_risk = risk > 0
-            add("risk_days", groups[at_risk], risk[at_risk])
-            counted = ~np.isnan(acquired) & (acquired <= hi)
-            add("ltd_n", groups[counted])
-            upto = (won_close <= hi) & counted[won_cust]
-            add("ltd_sum", groups[won_cust[upto]], won_cents[upto])
+            add("risk_days", plain[at_risk] + codes[i] * stride, risk[at_risk])
+        # To date: a customer counts in every window ending on or after its acquisition, a won
+        # deal's revenue in every window ending on or after both its close and that acquisition.
+        compact, where = np.unique(plain, return_inverse=True)
+        first = np.where(
+            has_acq, np.searchsorted(ends, np.nan_to_num(acquired), side="left"), len(ends)
+        )
+        won = self.d_won_any & (self.d_cust >= 0) & ~np.isnan(self.d_close)
+        cust = self.d_cust[won]
+        from_deal = np.searchsorted(ends, self.d_close[won], side="left")
+        deal_first = np.maximum(from_deal, first[cust])
+        for name, rows, starts_at, weights in (
+            ("ltd_n", where, first, None),
+            ("ltd_sum", where[cust], deal_first, self.d_cents[won]),
+        ):
+            keep = starts_at < len(ends)
+            flat = rows[keep] * len(ends) + starts_at[keep]
+            grid = np.bincount(
+                flat,
+                weights=None if weights is None else weights[keep],
+                minlength=len(compact) * len(ends),
+            ).reshape(len(compact), len(ends))
+            totals = np.cumsum(grid, axis=1)
+            filled = np.nonzero(totals)
+            gids = compact[filled[0]] + codes[filled[1]] * stride
+            add(name, gids, np.rint(totals[filled]).astype(np.int64))
 
     def _derive(self, p: dict[str, Any]) -> dict[str, Any]:
         """The contract's figures from one group's exact sums."""
@@ -901,8 +939,11 @@ def _period_index(days: np.ndarray, period: str) -> np.ndarray:
     valid = ~np.isnan(days)
     months = np.full(len(days), -1, dtype=np.int64)
     if valid.any():
-        d = days[valid].astype(np.int64).astype("datetime64[D]")
-        months[valid] = d.astype("datetime64[M]").astype(np.int64)
+        whole = days[valid].astype(np.int64)
+        low, high = int(whole.min()), int(whole.max())
+        # Dates span few distinct days: convert the range once, then look each day up.
+        span = np.arange(low, high + 1).astype("datetime64[D]").astype("datetime64[M]")
+        months[valid] = span.astype(np.int64)[whole - low]
     if period == "quarter":
         return np.where(valid, months // 3, -1)
     if period == "year":
@@ -924,9 +965,11 @@ def _period_codes(vocab: Vocabulary, days: np.ndarray, period: str) -> np.ndarra
     out = np.full(len(days), -1, dtype=np.int64)
     valid = index >= 0
     if valid.any():
-        uniques, inverse = np.unique(index[valid], return_inverse=True)
-        lookup = np.array([vocab.code(_period_name(int(u), period)) for u in uniques])
-        out[valid] = lookup[inverse]
+        low = int(index[valid].min())
+        seen = np.flatnonzero(np.bincount(index[valid] - low))
+        table = np.full(int(seen.max()) + 1, -1, dtype=np.int64)
+        table[seen] = [vocab.code(_period_name(low + int(i), period)) for i in seen]
+        out[valid] = table[index[valid] - low]
     return out
 
 

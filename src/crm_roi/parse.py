@@ -130,8 +130,10 @@ def _all_plain(text: pa.Array) -> bool:
     exactly the cents written.
     """
     matches = pc.match_substring_regex(text, _PLAIN_RE)
-    return bool(pc.all(matches, skip_nulls=True).as_py() is not False) and pc.any(
-        pc.is_valid(text)).as_py() is True
+    return (
+        bool(pc.all(matches, skip_nulls=True).as_py() is not False)
+        and pc.any(pc.is_valid(text)).as_py() is True
+    )
 
 
 def parse_money(values: pa.Array, hint: str | None = None) -> Parsed:
@@ -146,10 +148,14 @@ def parse_money(values: pa.Array, hint: str | None = None) -> Parsed:
     text = _blank(values)
     if _all_plain(text):
         cents = pc.cast(pc.round(pc.multiply(pc.cast(text, pa.float64()), 100)), pa.int64())
-        return Parsed(values=cents, invalid=np.zeros(len(text), dtype=bool),
-                      reason="is not an amount", decimal=".",
-                      rounded=np.zeros(len(text), dtype=bool),
-                      currency=pa.nulls(len(text), pa.string()))
+        return Parsed(
+            values=cents,
+            invalid=np.zeros(len(text), dtype=bool),
+            reason="is not an amount",
+            decimal=".",
+            rounded=np.zeros(len(text), dtype=bool),
+            currency=pa.nulls(len(text), pa.string()),
+        )
     m = pc.extract_regex(text, _MONEY_RE)
     matched = pc.is_valid(m)
     part = {
@@ -211,8 +217,12 @@ def parse_number(values: pa.Array, hint: str | None = None) -> Parsed:
     """
     text = _blank(values)
     if _all_plain(text):
-        return Parsed(values=pc.cast(text, pa.float64()), invalid=np.zeros(len(text), dtype=bool),
-                      reason="is not a number", decimal=".")
+        return Parsed(
+            values=pc.cast(text, pa.float64()),
+            invalid=np.zeros(len(text), dtype=bool),
+            reason="is not a number",
+            decimal=".",
+        )
     m = pc.extract_regex(text, r"^(?P<sign>-)?(?P<num>[0-9](?:[0-9.,' ]*[0-9])?)$")
     normal, valid, decimal, note = _normalise_numbers(pc.struct_field(m, "num"), hint)
     ok = pc.fill_null(pc.and_(pc.is_valid(m), valid), False)
@@ -288,8 +298,12 @@ def decide_order(
 
 def _iso_dates(text: pa.Array) -> Parsed | None:
     """A column of plain ``YYYY-MM-DD`` dates, all valid and in range, cast in one step."""
-    if not pc.all(pc.match_substring_regex(text, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
-                  skip_nulls=True).as_py() is not False:
+    if (
+        not pc.all(
+            pc.match_substring_regex(text, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), skip_nulls=True
+        ).as_py()
+        is not False
+    ):
         return None
     try:
         dates = pc.cast(text, pa.date32())
@@ -298,8 +312,9 @@ def _iso_dates(text: pa.Array) -> Parsed | None:
     low, high = pc.min_max(dates).values()
     if low.is_valid and (low.as_py().year < MIN_YEAR or high.as_py().year > MAX_YEAR):
         return None
-    return Parsed(values=dates, invalid=np.zeros(len(text), dtype=bool), reason="is not a date",
-                  order="YMD")
+    return Parsed(
+        values=dates, invalid=np.zeros(len(text), dtype=bool), reason="is not a date", order="YMD"
+    )
 
 
 def parse_dates(values: pa.Array, preferred: str | None = None, hint: str | None = None) -> Parsed:
