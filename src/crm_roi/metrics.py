@@ -306,10 +306,14 @@ class Model:
         self.has_costs = inputs.costs is not None
         self.has_time = inputs.time_logs is not None
         self._prepare_deals(inputs.deals)
-        self._prepare_customers(inputs.customers)
-        self.campaign_channel = self._campaign_channels()
-        self._prepare_costs(inputs.costs)
-        self._prepare_time(inputs.time_logs)
+        logs = inputs.time_logs
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # The time logs' deal links are the biggest lookup: it runs beside the rest.
+            links = pool.submit(self._deal_links, logs)
+            self._prepare_customers(inputs.customers)
+            self.campaign_channel = self._campaign_channels()
+            self._prepare_costs(inputs.costs)
+            self._prepare_time(logs, links.result())
 
     # --- preparation ---------------------------------------------------------------------------
 
@@ -434,7 +438,13 @@ class Model:
         part = (cents * k_hi) // span - (cents * k_lo) // span
         return rows, lo, np.asarray(part, dtype=np.int64)
 
-    def _prepare_time(self, logs: pd.DataFrame | None) -> None:
+    def _deal_links(self, logs: pd.DataFrame | None) -> np.ndarray:
+        """The deal row each time log names; -1 for none."""
+        if logs is None or "deal_id" not in logs:
+            return np.full(0 if logs is None else len(logs), -1, dtype=np.int64)
+        return _index_in(_arrow(logs["deal_id"]), self.deal_ids)
+
+    def _prepare_time(self, logs: pd.DataFrame | None, deal_links: np.ndarray) -> None:
         if logs is None or logs.empty:
             self.time = pd.DataFrame({"cents": np.zeros(0, np.int64)})
             self.t_day = np.zeros(0)
@@ -455,11 +465,7 @@ class Model:
             if activity is not None
             else np.zeros(len(t), bool)
         )
-        self.t_deal = (
-            _index_in(_arrow(t["deal_id"]), self.deal_ids)
-            if "deal_id" in t
-            else np.full(len(t), -1)
-        )
+        self.t_deal = deal_links[keep]
         self.t_cust = (
             _index_in(_arrow(t["customer_id"]), self.customer_ids)
             if "customer_id" in t
