@@ -298,14 +298,8 @@ def decide_order(
 
 def _iso_dates(text: pa.Array) -> Parsed | None:
     """A column of plain ``YYYY-MM-DD`` dates, all valid and in range, cast in one step."""
-    if (
-        not pc.all(
-            pc.match_substring_regex(text, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), skip_nulls=True
-        ).as_py()
-        is not False
-    ):
-        return None
     try:
+        # Arrow's cast takes exactly YYYY-MM-DD and fails on anything else.
         dates = pc.cast(text, pa.date32())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None  # a day that doesn't exist: the careful path says which

@@ -359,6 +359,8 @@ def _days(arr: pa.Array) -> np.ndarray:
 
 def _first_kept(issues: _Issues, ids: pa.Array, column: str, label: str) -> None:
     """Reject repeats of an id among the rows still in; the first one is kept."""
+    if pc.count_distinct(ids).as_py() == len(ids) - ids.null_count:
+        return  # all different: the usual case, settled by one hash pass
     values = pd.Series(_strings(ids), dtype=object)
     live = ~issues.bad & ~_nulls(ids)
     series = values.where(live)
