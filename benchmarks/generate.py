@@ -32,48 +32,60 @@ def generate(n: int, out: Path, seed: int = 7) -> None:
     stage = STAGES[rng.choice(4, n, p=[0.45, 0.3, 0.15, 0.1])]
     is_open = np.isin(stage, ["Qualified", "Proposal"])
     campaign_index = rng.integers(0, 60, n)
-    deals = pd.DataFrame({
-        "Deal ID": np.char.add("D-", np.arange(n).astype(str)),
-        "Company": np.char.add("C-", rng.integers(0, n_customers, n).astype(str)),
-        "Amount": np.round(rng.uniform(1500, 60000, n), 2),
-        "Currency": "EUR",
-        "Stage": stage,
-        "Create Date": created.astype(str),
-        "Close Date": np.where(is_open, "", close.astype(str)),
-        "Deal Owner": OWNERS[rng.integers(0, 5, n)],
-        "Lead Source": campaign_channel[campaign_index],
-        "Campaign": campaigns[campaign_index],
-        "Product": PRODUCTS[rng.integers(0, 3, n)],
-    })
+    deals = pd.DataFrame(
+        {
+            "Deal ID": np.char.add("D-", np.arange(n).astype(str)),
+            "Company": np.char.add("C-", rng.integers(0, n_customers, n).astype(str)),
+            "Amount": np.round(rng.uniform(1500, 60000, n), 2),
+            "Currency": "EUR",
+            "Stage": stage,
+            "Create Date": created.astype(str),
+            "Close Date": np.where(is_open, "", close.astype(str)),
+            "Deal Owner": OWNERS[rng.integers(0, 5, n)],
+            "Lead Source": campaign_channel[campaign_index],
+            "Campaign": campaigns[campaign_index],
+            "Product": PRODUCTS[rng.integers(0, 3, n)],
+        }
+    )
     deals.to_csv(out / "deals.csv", index=False, float_format="%.2f")
-    customers = pd.DataFrame({
-        "Customer ID": np.char.add("C-", np.arange(n_customers).astype(str)),
-        "Segment": np.array(["SMB", "Mid-Market", "Enterprise"])[rng.integers(0, 3, n_customers)],
-        "Country": np.array(["NL", "BE", "DE", "GB"])[rng.integers(0, 4, n_customers)],
-        "Acquired Date": "",
-        "Churned Date": "",
-    })
+    customers = pd.DataFrame(
+        {
+            "Customer ID": np.char.add("C-", np.arange(n_customers).astype(str)),
+            "Segment": np.array(["SMB", "Mid-Market", "Enterprise"])[
+                rng.integers(0, 3, n_customers)
+            ],
+            "Country": np.array(["NL", "BE", "DE", "GB"])[rng.integers(0, 4, n_customers)],
+            "Acquired Date": "",
+            "Churned Date": "",
+        }
+    )
     customers.to_csv(out / "customers.csv", index=False)
     m = max(1, n // 4)
     cost_campaign = rng.integers(0, 60, m)
-    costs = pd.DataFrame({
-        "Date": (start + rng.integers(0, 730, m).astype("timedelta64[D]")).astype(str),
-        "Amount": np.round(rng.uniform(10, 5000, m), 2),
-        "Currency": "EUR",
-        "Channel": campaign_channel[cost_campaign],
-        "Campaign": campaigns[cost_campaign],
-        "Category": "Ad spend",
-        "Type": "acquisition",
-    })
+    costs = pd.DataFrame(
+        {
+            "Date": (start + rng.integers(0, 730, m).astype("timedelta64[D]")).astype(str),
+            "Amount": np.round(rng.uniform(10, 5000, m), 2),
+            "Currency": "EUR",
+            "Channel": campaign_channel[cost_campaign],
+            "Campaign": campaigns[cost_campaign],
+            "Category": "Ad spend",
+            "Type": "acquisition",
+        }
+    )
     costs.to_csv(out / "costs.csv", index=False, float_format="%.2f")
-    logs = pd.DataFrame({
-        "Date": (start + rng.integers(0, 730, n).astype("timedelta64[D]")).astype(str),
-        "Person": OWNERS[rng.integers(0, 5, n)],
-        "Activity": np.array(["Demo", "Discovery call", "Proposal", "Onboarding"])[rng.integers(0, 4, n)],
-        "Hours": rng.integers(1, 32, n) / 4,
-        "Hourly Rate": "85.00",
-        "Deal ID": np.char.add("D-", rng.integers(0, n, n).astype(str)),
-    })
+    logs = pd.DataFrame(
+        {
+            "Date": (start + rng.integers(0, 730, n).astype("timedelta64[D]")).astype(str),
+            "Person": OWNERS[rng.integers(0, 5, n)],
+            "Activity": np.array(["Demo", "Discovery call", "Proposal", "Onboarding"])[
+                rng.integers(0, 4, n)
+            ],
+            "Hours": rng.integers(1, 32, n) / 4,
+            "Hourly Rate": "85.00",
+            "Deal ID": np.char.add("D-", rng.integers(0, n, n).astype(str)),
+        }
+    )
     logs.to_csv(out / "time_logs.csv", index=False)
 
 

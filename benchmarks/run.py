@@ -1,4 +1,5 @@
-"""Time `crm-roi compute` (best of --repeat runs) on the generated data set, against DuckDB doing the same aggregates.
+"""Time `crm-roi compute` (best of --repeat runs) on the generated data set, against DuckDB
+computing the same figures.
 
     python benchmarks/generate.py --deals 1000000   # once
     python benchmarks/run.py
@@ -33,9 +34,22 @@ def timed(command: list[str]) -> tuple[float, float]:
 
 def crm_roi(data: Path, *by: str) -> list[str]:
     dims = [arg for dim in by or ("channel", "campaign", "month") for arg in ("--by", dim)]
-    return [sys.executable, "-m", "crm_roi", "compute", str(data / "deals.csv"),
-            str(data / "costs.csv"), "--customers", str(data / "customers.csv"),
-            "--time-logs", str(data / "time_logs.csv"), *dims, "--format", "json", "--quiet"]
+    return [
+        sys.executable,
+        "-m",
+        "crm_roi",
+        "compute",
+        str(data / "deals.csv"),
+        str(data / "costs.csv"),
+        "--customers",
+        str(data / "customers.csv"),
+        "--time-logs",
+        str(data / "time_logs.csv"),
+        *dims,
+        "--format",
+        "json",
+        "--quiet",
+    ]
 
 
 DUCKDB_SQL = """
@@ -97,8 +111,11 @@ def duckdb_seconds(data: Path) -> float:
         if statement.strip():
             con.execute(statement)
     for deal_key, cost_key, time_key in [*KEYS.values(), ("'all'", "'all'", "'all'")]:
-        con.execute(BREAKDOWN_SQL.format(key=deal_key.replace("d.", ""), cost_key=cost_key,
-                                         time_key=time_key)).fetchall()
+        con.execute(
+            BREAKDOWN_SQL.format(
+                key=deal_key.replace("d.", ""), cost_key=cost_key, time_key=time_key
+            )
+        ).fetchall()
     return time.perf_counter() - t0
 
 
@@ -113,9 +130,22 @@ def cross_check(data: Path) -> list[str]:
         if statement.strip():
             con.execute(statement)
     sql = BREAKDOWN_SQL.format(key="channel", cost_key="channel", time_key="d.channel")
-    names = ["revenue", "won_deals", "lost_deals", "open_deals", "sales_cycle_days",
-             "active_customers", "direct_cost", None, "time_cost", "hours", "new_customers"]
-    theirs = {row[0]: dict(zip(names, row[1:12], strict=True)) for row in con.execute(sql).fetchall()}
+    names = [
+        "revenue",
+        "won_deals",
+        "lost_deals",
+        "open_deals",
+        "sales_cycle_days",
+        "active_customers",
+        "direct_cost",
+        None,
+        "time_cost",
+        "hours",
+        "new_customers",
+    ]
+    theirs = {
+        row[0]: dict(zip(names, row[1:12], strict=True)) for row in con.execute(sql).fetchall()
+    }
     command = crm_roi(data, "channel")
     ours = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
     problems = []
@@ -137,7 +167,9 @@ def main() -> None:
     if not (args.data / "deals.csv").exists():
         sys.exit(f"no data in {args.data}: run benchmarks/generate.py first")
     size = sum(f.stat().st_size for f in args.data.glob("*.csv")) / 1024**2
-    help_seconds = min(timed([sys.executable, "-m", "crm_roi", "--help"])[0] for _ in range(args.repeat))
+    help_seconds = min(
+        timed([sys.executable, "-m", "crm_roi", "--help"])[0] for _ in range(args.repeat)
+    )
     runs = [timed(crm_roi(args.data)) for _ in range(args.repeat)]
     seconds, peak = min(r[0] for r in runs), max(r[1] for r in runs)
     duck = min(duckdb_seconds(args.data) for _ in range(args.repeat))

@@ -243,7 +243,8 @@ def compute(
         list[str] | None,
         typer.Option(
             "--by",
-            help="Break down by a dimension: channel, campaign, owner, product, segment, any column, month, quarter, year, cohort; 'a,b' crosses two. Repeatable.",
+            help="Break down by a dimension: channel, campaign, owner, product, segment, any "
+            "column, month, quarter, year, cohort; 'a,b' crosses two. Repeatable.",
             rich_help_panel="Figures",
         ),
     ] = None,
@@ -277,7 +278,8 @@ def compute(
         Allocation,
         typer.Option(
             "--allocate",
-            help="Spread cost that can't be attributed over the groups by revenue, won deals, or evenly.",
+            help="Spread cost that can't be attributed over the groups by revenue, won deals, "
+            "or evenly.",
             rich_help_panel="Figures",
         ),
     ] = Allocation.none,
@@ -286,7 +288,8 @@ def compute(
         typer.Option(
             "--churn-after",
             min=1,
-            help="Days after its last won deal a customer counts as churned (when the customers have no churn date).",
+            help="Days after its last won deal a customer counts as churned (when the "
+            "customers have no churn date).",
             rich_help_panel="Figures",
         ),
     ] = 365,
@@ -332,7 +335,8 @@ def compute(
         ReportFormat | None,
         typer.Option(
             "--format",
-            help="table, json, csv or markdown (default: from --output's extension, else table on a terminal and json otherwise).",
+            help="table, json, csv or markdown (default: from --output's extension, else "
+            "table on a terminal and json otherwise).",
             rich_help_panel="Output",
         ),
     ] = None,
@@ -400,39 +404,72 @@ def compute(
             rates,
         )
         options = _load_options(mapping, sheet, dayfirst, hourly_rate)
-        loaded = _load_all(deals, costs, customers, time_logs, options)
-        rejected = sum(i.rejected_total for i in loaded)
-        if strict and rejected:
-            if not quiet:
-                for line in [str(r) for i in loaded for r in i.all_rejections][:20]:
-                    typer.echo(line, err=True)
-            _fail(f"{rejected:,} rows rejected and --strict given: nothing computed", EXIT_DATA)
-        from crm_roi.metrics import Inputs, compute as compute_report, dimension_exists
-        from crm_roi.render.report import report_dict
+        with _progress(inputs_paths, quiet) as step:
+            step(f"Reading {len(inputs_paths)} input{'s' * (len(inputs_paths) > 1)}…")
+            loaded = _load_all(deals, costs, customers, time_logs, options)
+            step("Computing…")
+            _, document = _compute(loaded, settings, strict, quiet)
+        _finish(document, fmt, output, locale, quiet, fail_under_roi)
 
-        by_kind = {i.kind.value: i.frame for i in loaded}
-        data = Inputs(
-            by_kind["deals"],
-            by_kind.get("costs"),
-            by_kind.get("customers"),
-            by_kind.get("time_logs"),
-        )
-        for dims in settings.by:
-            for dim in dims:
-                if not dimension_exists(dim, data):
-                    raise UsageError(f"--by {dim}: no input has such a field or column")
-        report = compute_report(data, settings)
-        document = report_dict(report, loaded)
+
+def _compute(loaded: list[Loaded], settings: Any, strict: bool, quiet: bool) -> Any:
+    """The figures, after the --strict check; the report and its JSON form."""
+    from crm_roi.metrics import Inputs, dimension_exists
+    from crm_roi.metrics import compute as compute_report
+    from crm_roi.render.report import report_dict
+
+    rejected = sum(i.rejected_total for i in loaded)
+    if strict and rejected:
         if not quiet:
-            for line in document["warnings"]:
-                typer.echo(f"warning: {line}", err=True)
-        _emit(document, fmt, output, locale, rejected)
-        if fail_under_roi is not None:
-            roi = document["totals"]["roi"]
-            if roi is None or roi * 100 < fail_under_roi:
-                shown = "undefined (no cost)" if roi is None else f"{roi * 100:.1f}%"
-                typer.echo(f"ROI {shown} is below --fail-under-roi {fail_under_roi:g}%", err=True)
-                raise typer.Exit(EXIT_ROI)
+            for line in [str(r) for i in loaded for r in i.all_rejections][:20]:
+                typer.echo(line, err=True)
+        _fail(f"{rejected:,} rows rejected and --strict given: nothing computed", EXIT_DATA)
+    by_kind = {i.kind.value: i.frame for i in loaded}
+    data = Inputs(
+        by_kind["deals"], by_kind.get("costs"), by_kind.get("customers"), by_kind.get("time_logs")
+    )
+    for dims in settings.by:
+        for dim in dims:
+            if not dimension_exists(dim, data):
+                raise UsageError(f"--by {dim}: no input has such a field or column")
+    report = compute_report(data, settings)
+    return report, report_dict(report, loaded)
+
+
+def _finish(
+    document: dict[str, Any],
+    fmt: str,
+    output: Path | None,
+    locale: str,
+    quiet: bool,
+    fail_under_roi: float | None,
+) -> None:
+    """Warnings to stderr, the report to stdout or --output, and the --fail-under-roi verdict."""
+    if not quiet:
+        for line in document["warnings"]:
+            typer.echo(f"warning: {line}", err=True)
+    rejected = sum(i["rejected"] for i in document["inputs"])
+    _emit(document, fmt, output, locale, rejected)
+    if fail_under_roi is not None:
+        roi = document["totals"]["roi"]
+        if roi is None or roi * 100 < fail_under_roi:
+            shown = "undefined (no cost)" if roi is None else f"{roi * 100:.1f}%"
+            typer.echo(f"ROI {shown} is below --fail-under-roi {fail_under_roi:g}%", err=True)
+            raise typer.Exit(EXIT_ROI)
+
+
+PROGRESS_BYTES = 20 * 1024**2  # inputs smaller than this are done before a spinner would show
+
+
+@contextmanager
+def _progress(paths: list[Path], quiet: bool) -> Iterator[Any]:
+    """A spinner on stderr naming the step, for a person at a terminal waiting on big inputs."""
+    size = sum(p.stat().st_size for p in paths if p.is_file())
+    if quiet or size < PROGRESS_BYTES or not sys.stderr.isatty():
+        yield lambda text: None
+        return
+    with _console(stderr=True).status("Starting…") as status:
+        yield status.update
 
 
 def _report_format(chosen: ReportFormat | None, output: Path | None) -> str:

@@ -792,7 +792,7 @@ def time_cents(hours: np.ndarray, rate_cents: np.ndarray) -> np.ndarray:
 
 
 def _int(value: Any) -> int:
-    return int(round(float(value))) if value is not None else 0
+    return round(float(value)) if value is not None else 0
 
 
 def _unravel(g: int, labels: list[list[str]], sizes: list[int]) -> tuple[str, ...]:
