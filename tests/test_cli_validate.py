@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 import typer
-from click.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from conftest import EXAMPLES, FIXTURES, fixture_path
 from crm_roi import __version__
