@@ -55,3 +55,13 @@ def test_every_command_has_help_text() -> None:
         result = CliRunner().invoke(app, [command, "--help"])
         assert result.exit_code == 0
         assert len(result.stdout.split("\n")) > 5
+
+
+def test_docs_metrics_table_is_the_definitions() -> None:
+    from crm_roi.definitions import DEFINITIONS
+
+    text = (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8")
+    for row in DEFINITIONS:
+        assert row.markdown_row() in text, row.fields
+    covered = {name for row in DEFINITIONS for name in row.fields}
+    assert covered == set(FIELDS)

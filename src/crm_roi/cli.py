@@ -51,6 +51,7 @@ class ReportFormat(StrEnum):
     json = "json"
     csv = "csv"
     markdown = "markdown"
+    xlsx = "xlsx"
 
 
 class Allocation(StrEnum):
@@ -66,6 +67,7 @@ SUFFIX_FORMATS = {
     ".md": "markdown",
     ".markdown": "markdown",
     ".txt": "table",
+    ".xlsx": "xlsx",
 }
 EXIT_ROI = 3
 
@@ -335,7 +337,7 @@ def compute(
         ReportFormat | None,
         typer.Option(
             "--format",
-            help="table, json, csv or markdown (default: from --output's extension, else "
+            help="table, json, csv, markdown or xlsx (default: from --output's extension, else "
             "table on a terminal and json otherwise).",
             rich_help_panel="Output",
         ),
@@ -409,7 +411,8 @@ def compute(
             loaded = _load_all(deals, costs, customers, time_logs, options)
             step("Computing…")
             _, document = _compute(loaded, settings, strict, quiet)
-        _finish(document, fmt, output, locale, quiet, fail_under_roi)
+        rejected = [issue.as_dict() for i in loaded for issue in i.all_rejections]
+        _finish(document, fmt, output, locale, quiet, fail_under_roi, rejected)
 
 
 def _compute(loaded: list[Loaded], settings: Any, strict: bool, quiet: bool) -> Any:
@@ -443,13 +446,13 @@ def _finish(
     locale: str,
     quiet: bool,
     fail_under_roi: float | None,
+    rejected_rows: list[dict[str, Any]],
 ) -> None:
     """Warnings to stderr, the report to stdout or --output, and the --fail-under-roi verdict."""
     if not quiet:
         for line in document["warnings"]:
             typer.echo(f"warning: {line}", err=True)
-    rejected = sum(i["rejected"] for i in document["inputs"])
-    _emit(document, fmt, output, locale, rejected)
+    _emit(document, fmt, output, locale, rejected_rows)
     if fail_under_roi is not None:
         roi = document["totals"]["roi"]
         if roi is None or roi * 100 < fail_under_roi:
@@ -473,6 +476,10 @@ def _progress(paths: list[Path], quiet: bool) -> Iterator[Any]:
 
 
 def _report_format(chosen: ReportFormat | None, output: Path | None) -> str:
+    if chosen is ReportFormat.xlsx and output is None:
+        raise UsageError(
+            "--format xlsx writes a workbook: give it a file with --output report.xlsx"
+        )
     if chosen is not None:
         return chosen.value
     if output is not None:
@@ -548,38 +555,53 @@ def _read_rates(path: Path) -> dict[str, Decimal]:
     return rates
 
 
+def _rejected_count(document: dict[str, Any]) -> int:
+    return sum(int(i["rejected"]) for i in document["inputs"])
+
+
 def _emit(
-    document: dict[str, Any], fmt: str, output: Path | None, locale: str, rejected: int
+    document: dict[str, Any],
+    fmt: str,
+    output: Path | None,
+    locale: str,
+    rejected_rows: list[dict[str, Any]],
 ) -> None:
-    if fmt == "table":
+    data: bytes
+    if fmt == "xlsx":
+        import datetime as dt
+
+        from crm_roi.render.excel import workbook_bytes
+
+        data = workbook_bytes(document, rejected_rows, dt.datetime.now())
+    elif fmt == "table":
         from rich.console import Console
 
         from crm_roi.render.table import print_report
 
         if output is None:
-            print_report(_console(), document, locale, rejected)
+            print_report(_console(), document, locale, _rejected_count(document))
             return
         console = Console(record=True, width=160, file=open(os.devnull, "w"))  # noqa: SIM115
-        print_report(console, document, locale, rejected)
-        text = console.export_text()
+        print_report(console, document, locale, _rejected_count(document))
+        data = console.export_text().encode("utf-8")
     elif fmt == "json":
         from crm_roi.render.json import dumps
 
-        text = dumps(document) + "\n"
+        data = (dumps(document) + "\n").encode("utf-8")
     elif fmt == "csv":
         from crm_roi.render.tabular import to_csv
 
-        text = to_csv(document)
+        data = to_csv(document).encode("utf-8")
     else:
         from crm_roi.render.tabular import to_markdown
 
-        text = to_markdown(document)
+        data = to_markdown(document).encode("utf-8")
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.write(data.decode("utf-8"))
     else:
         from crm_roi.output import write_atomic
 
-        write_atomic(output, text.encode("utf-8"))
+        write_atomic(output, data)
 
 
 # --- plumbing --------------------------------------------------------------------------------

@@ -1,0 +1,317 @@
+"""The report as an Excel workbook for management.
+
+Sheets: Summary (headline figures, window, settings, inputs), one sheet per breakdown (a
+formatted table with a totals row and native charts), Definitions (every figure in the words
+of ``docs/metrics.md``) and Rejected rows (every input row that was not used).
+
+Cells stay numbers with number formats, so a manager can sum them. Text that came from the
+inputs and would start a formula (``=``, ``+``, ``-``, ``@``, tab, CR) is written as text.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import datetime
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from crm_roi.definitions import DEFINITIONS
+from crm_roi.metrics import COUNTS, FIELDS, MONEY, NONE, PERIODS, UNATTRIBUTED
+from crm_roi.render.safe import neutralise
+
+SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥"}
+PERCENT = frozenset({"roi", "win_rate", "churn_rate"})
+FORMATS = {
+    "sales_cycle_days": "0.0",
+    "hours": "#,##0.00",
+    "ltv_cac": '0.00"×"',
+    "payback_months": "0.0",
+    "purchase_frequency": "0.00",
+    "lifespan_years": "0.0",
+}
+LABELS = {
+    "revenue": "Revenue", "won_deals": "Won deals", "lost_deals": "Lost deals",
+    "open_deals": "Open deals", "win_rate": "Win rate", "avg_deal_size": "Avg deal size",
+    "sales_cycle_days": "Sales cycle (days)", "direct_cost": "Direct cost",
+    "time_cost": "Time cost", "hours": "Hours", "cost": "Cost (fully loaded)",
+    "gross_profit": "Gross profit", "net_return": "Net return", "roi": "ROI",
+    "new_customers": "New customers", "acquisition_cost": "Acquisition cost", "cac": "CAC",
+    "active_customers": "Active customers", "purchase_frequency": "Purchases / year",
+    "churn_rate": "Churn / year", "lifespan_years": "Lifespan (years)", "clv": "CLV",
+    "clv_to_date": "CLV to date", "ltv_cac": "LTV:CAC", "payback_months": "Payback (months)",
+}  # fmt: skip
+# A breakdown sheet leads with what a manager reads first; every other figure follows.
+COLUMN_ORDER = (
+    "revenue", "cost", "net_return", "roi", "new_customers", "cac", "clv", "ltv_cac",
+    "payback_months", "win_rate", "won_deals", "avg_deal_size",
+    *(f for f in FIELDS if f not in {
+        "revenue", "cost", "net_return", "roi", "new_customers", "cac", "clv", "ltv_cac",
+        "payback_months", "win_rate", "won_deals", "avg_deal_size"}),
+)  # fmt: skip
+HEADLINE = (
+    "revenue", "cost", "net_return", "roi", "cac", "clv", "ltv_cac", "payback_months",
+    "win_rate", "avg_deal_size", "sales_cycle_days",
+)  # fmt: skip
+BOLD = Font(bold=True)
+TITLE = Font(bold=True, size=14)
+HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
+SUMMABLE = MONEY - {"avg_deal_size", "cac", "clv", "clv_to_date"} | COUNTS - {"active_customers"}
+
+
+def money_format(currency: str | None) -> str:
+    """``€ #,##0.00`` for EUR, ``$#,##0.00`` for USD, ``#,##0.00 "CHF"`` for the rest."""
+    if currency in ("USD", "GBP", "JPY"):
+        return f"{SYMBOLS[currency]}#,##0.00;-{SYMBOLS[currency]}#,##0.00"
+    if currency == "EUR":
+        return "€ #,##0.00;€ -#,##0.00"
+    if currency:
+        return f'#,##0.00 "{currency}"'
+    return "#,##0.00"
+
+
+def number_format(field: str, currency: str | None) -> str:
+    if field in MONEY:
+        return money_format(currency)
+    if field in PERCENT:
+        return "0.0%"
+    if field in COUNTS:
+        return "#,##0"
+    return FORMATS[field]
+
+
+def workbook_bytes(
+    report: dict[str, Any], rejected: list[dict[str, Any]], generated: datetime
+) -> bytes:
+    """The workbook as bytes, for an atomic write."""
+    book = Workbook()
+    summary = book.active
+    assert summary is not None
+    summary.title = "Summary"
+    _summary(summary, report, generated)
+    used: set[str] = {"Summary", "Definitions", "Rejected rows"}
+    for name, rows in report["breakdowns"].items():
+        title = _sheet_title(f"By {name}", used)
+        _breakdown(book.create_sheet(title), name, rows, report)
+    _definitions(book.create_sheet("Definitions"))
+    _rejected(book.create_sheet("Rejected rows"), rejected)
+    for sheet in book.worksheets:
+        _fit_to_page_width(
+            sheet,
+            landscape=sheet.title != "Summary",
+            fit=sheet.title in ("Summary", "Definitions", "Rejected rows"),
+        )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _fit_to_page_width(sheet: Worksheet, landscape: bool, fit: bool) -> None:
+    """Printed or exported to PDF: A4, and the narrow sheets one page wide."""
+    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    if fit:
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.page_setup.fitToWidth = 1
+        sheet.page_setup.fitToHeight = 0
+
+
+def _sheet_title(wanted: str, used: set[str]) -> str:
+    """A valid, unique sheet name: no ``[]:*?/\\``, at most 31 characters."""
+    base = re.sub(r"[\[\]:*?/\\]", " ", wanted)[:31]
+    title, n = base, 2
+    while title in used:
+        suffix = f" ({n})"
+        title, n = base[: 31 - len(suffix)] + suffix, n + 1
+    used.add(title)
+    return title
+
+
+def _summary(sheet: Worksheet, report: dict[str, Any], generated: datetime) -> None:
+    currency = report["currency"]
+    window = report["window"]
+    sheet["A1"] = "Sales & marketing ROI"
+    sheet["A1"].font = TITLE
+    sheet["A2"] = f"{window['from']} to {window['to']}" + (f", in {currency}" if currency else "")
+    row = 4
+    for field in HEADLINE:
+        sheet.cell(row, 1, LABELS[field]).font = BOLD
+        cell = sheet.cell(row, 2, report["totals"][field])
+        cell.number_format = number_format(field, currency)
+        if report["totals"][field] is None:
+            cell.value = "–"
+            cell.alignment = Alignment(horizontal="right")
+        row += 1
+    row += 1
+    sheet.cell(row, 1, "Settings").font = BOLD
+    row += 1
+    for key, value in report["settings"].items():
+        shown = (
+            ", ".join(f"{k} {v}" for k, v in value.items())
+            if isinstance(value, dict)
+            else (", ".join(value) if isinstance(value, list) else value)
+        )
+        sheet.cell(row, 1, key.replace("_", " "))
+        sheet.cell(row, 2, neutralise("–" if shown in (None, "") else str(shown)))
+        row += 1
+    row += 1
+    sheet.cell(row, 1, "Inputs").font = BOLD
+    row += 1
+    for col, head in enumerate(("input", "file", "rows", "used", "rejected"), start=1):
+        sheet.cell(row, col, head).font = BOLD
+    for entry in report["inputs"]:
+        row += 1
+        values = (entry["kind"], entry["path"], entry["rows"], entry["used"], entry["rejected"])
+        for col, value in enumerate(values, start=1):
+            sheet.cell(row, col, neutralise(value))
+    row += 2
+    sheet.cell(row, 1, "Generated").font = BOLD
+    sheet.cell(row, 2, generated.strftime("%Y-%m-%d %H:%M"))
+    sheet.column_dimensions["A"].width = 24
+    sheet.column_dimensions["B"].width = 22
+    for letter in "CDE":
+        sheet.column_dimensions[letter].width = 12
+
+
+def _breakdown(
+    sheet: Worksheet, name: str, rows: list[dict[str, Any]], report: dict[str, Any]
+) -> None:
+    currency = report["currency"]
+    dims = name.split(",")
+    header = [*dims, *(LABELS[f] for f in COLUMN_ORDER)]
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = BOLD
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for group in rows:
+        keys = [neutralise(str(group[d])) for d in dims]
+        sheet.append([*keys, *(group[f] for f in COLUMN_ORDER)])
+    last = len(rows) + 1
+    total_row = last + 1
+    sheet.cell(total_row, 1, "Total").font = BOLD
+    for offset, field in enumerate(COLUMN_ORDER):
+        col = len(dims) + 1 + offset
+        value = report["totals"][field]
+        cell = sheet.cell(total_row, col, value)
+        cell.font = BOLD
+        for r in range(2, total_row + 1):
+            sheet.cell(r, col).number_format = number_format(field, currency)
+    sheet.freeze_panes = sheet.cell(2, len(dims) + 1)
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{last}"
+    for col in range(1, len(header) + 1):
+        letter = get_column_letter(col)
+        if col <= len(dims):
+            longest = max(
+                [len(str(sheet.cell(r, col).value or "")) for r in range(1, total_row + 1)]
+            )
+            sheet.column_dimensions[letter].width = min(max(12, longest + 2), 40)
+        else:
+            sheet.column_dimensions[letter].width = 15
+    sheet.row_dimensions[1].height = 30
+    _charts(sheet, dims, rows, last)
+
+
+def _charts(sheet: Worksheet, dims: list[str], rows: list[dict[str, Any]], last: int) -> None:
+    """ROI by group, revenue against cost; for a period, both over time with ROI beside."""
+    if not rows:
+        return
+    col = {f: len(dims) + 1 + i for i, f in enumerate(COLUMN_ORDER)}
+    groups = [i for i, r in enumerate(rows, start=2) if str(r[dims[0]]) not in (NONE, UNATTRIBUTED)]
+    end = max(groups) if groups else last
+    labels = Reference(sheet, min_col=1, min_row=2, max_row=end)
+    below = last + 3  # under the table and its totals row, side by side
+    width = 18 if len(rows) > 6 else 14
+
+    roi = BarChart()
+    roi.type = "bar"
+    roi.title = "ROI by " + ", ".join(dims)
+    roi.y_axis.numFmt = "0%"
+    roi.y_axis.title = "ROI"
+    roi.add_data(
+        Reference(sheet, min_col=col["roi"], min_row=1, max_row=end), titles_from_data=True
+    )
+    roi.set_categories(labels)
+    roi.legend = None
+    roi.width, roi.height = width, 9
+    sheet.add_chart(roi, f"A{below}")
+
+    money = BarChart()
+    money.type = "col"
+    money.grouping = "clustered"
+    money.title = "Revenue and cost"
+    money.y_axis.numFmt = "#,##0"
+    for field in ("revenue", "cost"):
+        money.add_data(
+            Reference(sheet, min_col=col[field], min_row=1, max_row=end), titles_from_data=True
+        )
+    money.set_categories(labels)
+    money.width, money.height = width, 9
+    sheet.add_chart(money, f"{get_column_letter(len(dims) + 6)}{below}")
+
+    if dims[0] in PERIODS and len(dims) == 1:
+        trend = LineChart()
+        trend.title = "Revenue and cost over time, ROI"
+        trend.y_axis.title = "Amount"
+        trend.y_axis.numFmt = "#,##0"
+        for field in ("revenue", "cost"):
+            trend.add_data(
+                Reference(sheet, min_col=col[field], min_row=1, max_row=end), titles_from_data=True
+            )
+        trend.set_categories(labels)
+        ratio = LineChart()
+        ratio.add_data(
+            Reference(sheet, min_col=col["roi"], min_row=1, max_row=end), titles_from_data=True
+        )
+        ratio.y_axis.axId = 200
+        ratio.y_axis.title = "ROI"
+        ratio.y_axis.numFmt = "0%"
+        ratio.y_axis.crosses = "max"
+        trend += ratio
+        trend.width, trend.height = width + 6, 10
+        sheet.add_chart(trend, f"A{below + 20}")
+
+
+def _definitions(sheet: Worksheet) -> None:
+    sheet.append(["Figure", "Unit", "What it is", "Not defined (empty) when"])
+    for cell in sheet[1]:
+        cell.font = BOLD
+        cell.fill = HEADER_FILL
+    for d in DEFINITIONS:
+        names = ", ".join(LABELS[f] for f in d.fields)
+        sheet.append([names, d.unit, d.meaning.replace("`", ""), d.null_when.replace("`", "")])
+    for letter, width in zip("ABCD", (24, 12, 90, 30), strict=True):
+        sheet.column_dimensions[letter].width = width
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = "A2"
+
+
+def _rejected(sheet: Worksheet, rejected: list[dict[str, Any]]) -> None:
+    sheet.append(["File", "Row", "Column", "Value", "Reason"])
+    for cell in sheet[1]:
+        cell.font = BOLD
+        cell.fill = HEADER_FILL
+    for issue in rejected:
+        sheet.append(
+            [
+                neutralise(issue["file"]),
+                issue["row"],
+                neutralise(issue["column"]),
+                neutralise(issue["value"]),
+                neutralise(issue["reason"]),
+            ]
+        )
+    if not rejected:
+        sheet.append(["Every input row was used."])
+    for letter, width in zip("ABCDE", (28, 8, 20, 24, 70), strict=True):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "A2"
+    if rejected:
+        sheet.auto_filter.ref = f"A1:E{len(rejected) + 1}"
