@@ -48,9 +48,13 @@ class Parsed:
     order: str | None = None  # dates only: "DMY", "MDY" or "YMD"
 
 
-def _blank(values: pa.Array) -> pa.Array:
+def clean_text(values: pa.Array) -> pa.Array:
+    """Text with surrounding white space removed, and null where nothing is left."""
     trimmed = pc.utf8_trim_whitespace(values)
-    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+    empty = pc.equal(trimmed, "")
+    if not pc.any(empty).as_py():
+        return trimmed  # the usual case: no if_else pass, no copy
+    return pc.if_else(empty, pa.scalar(None, pa.string()), trimmed)
 
 
 def _mask(arr: pa.Array) -> np.ndarray:
@@ -136,7 +140,7 @@ def _all_plain(text: pa.Array) -> bool:
     )
 
 
-def parse_money(values: pa.Array, hint: str | None = None) -> Parsed:
+def parse_money(values: pa.Array, hint: str | None = None, *, cleaned: bool = False) -> Parsed:
     """Amounts as integer cents, with the currency written in the cell.
 
     Reads ``1234.56``, ``1,234.56``, ``1.234,56``, ``€ 1.234,56``, ``$1,234``, ``1234.56 EUR``,
@@ -145,7 +149,7 @@ def parse_money(values: pa.Array, hint: str | None = None) -> Parsed:
     >>> parse_money(pa.array(["€ 1.234,56", "(12.50)", "", "abc"])).values.to_pylist()
     [123456, -1250, None, None]
     """
-    text = _blank(values)
+    text = values if cleaned else clean_text(values)
     if _all_plain(text):
         cents = pc.cast(pc.round(pc.multiply(pc.cast(text, pa.float64()), 100)), pa.int64())
         return Parsed(
@@ -209,13 +213,13 @@ def currency_codes(symbols: pa.Array) -> pa.Array:
     return out
 
 
-def parse_number(values: pa.Array, hint: str | None = None) -> Parsed:
+def parse_number(values: pa.Array, hint: str | None = None, *, cleaned: bool = False) -> Parsed:
     """Plain numbers (hours): ``1.5``, ``1,5``, ``2``; a float64 column.
 
     >>> parse_number(pa.array(["1,5", "2", "x"]), hint=",").values.to_pylist()
     [1.5, 2.0, None]
     """
-    text = _blank(values)
+    text = values if cleaned else clean_text(values)
     if _all_plain(text):
         return Parsed(
             values=pc.cast(text, pa.float64()),
@@ -311,14 +315,20 @@ def _iso_dates(text: pa.Array) -> Parsed | None:
     )
 
 
-def parse_dates(values: pa.Array, preferred: str | None = None, hint: str | None = None) -> Parsed:
+def parse_dates(
+    values: pa.Array,
+    preferred: str | None = None,
+    hint: str | None = None,
+    *,
+    cleaned: bool = False,
+) -> Parsed:
     """Dates in a column: ISO (with or without time), DD-MM-YYYY, DD/MM/YYYY, MM/DD/YYYY,
     D-M-YY, YYYYMMDD, and Excel serial numbers. Returns a ``date32`` array.
 
     >>> parse_dates(pa.array(["2024-03-01", "13/02/2024", ""])).values.to_pylist()
     [datetime.date(2024, 3, 1), datetime.date(2024, 2, 13), None]
     """
-    text = _blank(values)
+    text = values if cleaned else clean_text(values)
     fast = _iso_dates(text)
     if fast is not None:
         return fast

@@ -105,9 +105,7 @@ def _read_text(raw: bytes, display: str) -> RawTable:
         text_encoding, encoding = "utf-8", "utf-16"
     else:
         text_encoding = encoding
-    body_encoding, raw = _settle_encoding(raw, text_encoding, display)
-    if body_encoding != text_encoding and encoding != "utf-16":
-        encoding = body_encoding
+    body_encoding = text_encoding
     head = raw[:HEAD_BYTES].decode(body_encoding, errors="replace")
     if head.startswith("\ufeff"):
         head = head[1:]
@@ -120,7 +118,17 @@ def _read_text(raw: bytes, display: str) -> RawTable:
     if not any(h.strip() for h in raw_headers):
         raise InputError(display, "the header row is blank")
     headers = sniff.dedupe_headers(raw_headers)
-    table = _fast_read(raw, body_encoding, delimiter, header_index, headers)
+    try:
+        # Arrow checks the UTF-8 as it reads: no separate pass over the whole file.
+        table = _fast_read(raw, body_encoding, delimiter, header_index, headers)
+    except _NotUtf8:
+        table = None
+    if table is None:
+        settled, raw = _settle_encoding(raw, body_encoding, display)
+        if settled != body_encoding:
+            body_encoding = settled
+            encoding = settled if encoding != "utf-16" else encoding
+            table = _fast_read(raw, body_encoding, delimiter, header_index, headers)
     if table is None:
         table, row_numbers, skipped, rejected = _careful_read(
             raw.decode(body_encoding, errors="replace"), display, delimiter, header_index, headers
@@ -205,9 +213,15 @@ def _fast_read(
                 quoted_strings_can_be_null=False,
             ),
         )
-    except (pa.ArrowInvalid, pa.ArrowException):
+    except (pa.ArrowInvalid, pa.ArrowException) as exc:
+        if encoding.startswith("utf-8") and "UTF8" in str(exc):
+            raise _NotUtf8 from None
         return None
     return None if misfits else table
+
+
+class _NotUtf8(Exception):
+    """The file's head was UTF-8 but a later part is not."""
 
 
 def _careful_read(

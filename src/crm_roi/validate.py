@@ -31,6 +31,7 @@ from crm_roi.mapping import ColumnMap, MappingConfig, normalise_stage, stage_sta
 from crm_roi.parse import (
     ORDERS,
     Parsed,
+    clean_text,
     currency_codes,
     parse_dates,
     parse_money,
@@ -131,7 +132,7 @@ def validate(
     issues = _Issues(raw.path, raw.row_numbers)
     index = {h: f"c{i}" for i, h in enumerate(raw.headers)}
     text = {
-        h: pc.utf8_trim_whitespace(raw.data.column(index[h]).combine_chunks()) for h in raw.headers
+        h: clean_text(raw.data.column(index[h]).combine_chunks()) for h in raw.headers
     }
     specs = {s.name: s for s in field_specs(kind)}
     columns: dict[str, pa.Array] = {}
@@ -144,9 +145,9 @@ def validate(
     for name, header in cmap.fields.items():
         spec = specs[name]
         if spec.kind is Kind.MONEY:
-            parsed[name] = parse_money(text[header], decimal_hint)
+            parsed[name] = parse_money(text[header], decimal_hint, cleaned=True)
         elif spec.kind is Kind.NUMBER:
-            parsed[name] = parse_number(text[header], decimal_hint)
+            parsed[name] = parse_number(text[header], decimal_hint, cleaned=True)
     comma_file = decimal_hint == "," or any(
         p.decimal == "," for p in parsed.values() if p.decimal and not p.notes
     )
@@ -154,7 +155,7 @@ def validate(
     for name, header in cmap.fields.items():
         spec = specs[name]
         if spec.kind is Kind.DATE:
-            parsed[name] = parse_dates(text[header], options.date_order, date_hint)
+            parsed[name] = parse_dates(text[header], options.date_order, date_hint, cleaned=True)
 
     for name, header in cmap.fields.items():
         spec = specs[name]
@@ -187,7 +188,7 @@ def validate(
             invalid[name] = np.zeros(raw.data.num_rows, dtype=bool)
         else:
             arr = text[header]
-            columns[name] = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+            columns[name] = arr
             invalid[name] = np.zeros(raw.data.num_rows, dtype=bool)
 
     _check_required(issues, kind, cmap, columns, invalid, raw.data.num_rows)
@@ -200,7 +201,7 @@ def validate(
     for header in cmap.attributes:
         name = header if header not in out else f"{header} (attribute)"
         arr = text[header]
-        out[name] = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+        out[name] = arr
     table = pa.table(out).filter(pa.array(keep))
     frame = table.to_pandas(
         date_as_object=False,
