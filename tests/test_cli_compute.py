@@ -239,3 +239,31 @@ def test_real_subprocess_run_prints_json_to_a_pipe() -> None:
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["breakdowns"]["month"][0]["month"] == "2023-01"
     assert "warning: " in done.stderr and "a credit" in done.stderr
+
+
+def test_progress_spinner_only_for_big_inputs_at_a_terminal(monkeypatch, tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from crm_roi import cli
+
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"x" * 64)
+    screen = io.StringIO()
+    monkeypatch.setattr(
+        cli, "_console", lambda stderr=False: Console(file=screen, force_terminal=True)
+    )
+    # Not a terminal (as under CliRunner, cron or a pipe): nothing is shown.
+    with cli._progress([big], quiet=False) as step:
+        step("Reading…")
+    assert screen.getvalue() == ""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    with cli._progress([big], quiet=False) as step:  # a terminal, but a small input
+        step("Reading…")
+    assert screen.getvalue() == ""
+    monkeypatch.setattr(cli, "PROGRESS_BYTES", 10)
+    with cli._progress([big], quiet=True) as step:  # --quiet wins
+        step("Reading…")
+    assert screen.getvalue() == ""
+    with cli._progress([big], quiet=False) as step:
+        step("Computing…")
+    assert "Computing…" in screen.getvalue()
