@@ -124,6 +124,15 @@ HourlyRateOpt = Annotated[
         rich_help_panel=READING,
     ),
 ]
+PresetOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--preset",
+        help="Read the files as this CRM exports them: hubspot, salesforce, pipedrive, "
+        "dynamics, zoho, or none (default: recognised from the headers).",
+        rich_help_panel=READING,
+    ),
+]
 DebugOpt = Annotated[
     bool, typer.Option("--debug", help="Show the traceback of an unexpected error.", hidden=True)
 ]
@@ -164,6 +173,7 @@ def validate(
     sheet: SheetOpt = None,
     dayfirst: DayFirstOpt = None,
     hourly_rate: HourlyRateOpt = None,
+    preset: PresetOpt = None,
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail on warnings too, not only on rejected rows.")
     ] = False,
@@ -181,7 +191,7 @@ def validate(
     has a warning), 2 for a usage error.
     """
     with _errors(debug):
-        options = _load_options(mapping, sheet, dayfirst, hourly_rate)
+        options = _load_options(mapping, sheet, dayfirst, hourly_rate, preset)
         loaded = _load_all(deals, costs, customers, time_logs, options)
         if output_format is OutputFormat.json:
             from crm_roi.render.json import dumps
@@ -209,6 +219,7 @@ def inspect(
     sheet: SheetOpt = None,
     dayfirst: DayFirstOpt = None,
     hourly_rate: HourlyRateOpt = None,
+    preset: PresetOpt = None,
     rows: Annotated[int, typer.Option("--rows", min=0, help="Records to show as parsed.")] = 5,
     debug: DebugOpt = False,
 ) -> None:
@@ -219,7 +230,7 @@ def inspect(
         from crm_roi.render.validation import print_file, print_issues, print_rows
         from crm_roi.schema import InputKind
 
-        options = _load_options(mapping, sheet, dayfirst, hourly_rate)
+        options = _load_options(mapping, sheet, dayfirst, hourly_rate, preset)
         chosen = InputKind(kind.value) if kind else guess_kind(file, options)
         loaded = load_input(file, chosen, options)
         console = _console()
@@ -333,6 +344,7 @@ def compute(
     sheet: SheetOpt = None,
     dayfirst: DayFirstOpt = None,
     hourly_rate: HourlyRateOpt = None,
+    preset: PresetOpt = None,
     output_format: Annotated[
         ReportFormat | None,
         typer.Option(
@@ -405,7 +417,7 @@ def compute(
             currency,
             rates,
         )
-        options = _load_options(mapping, sheet, dayfirst, hourly_rate)
+        options = _load_options(mapping, sheet, dayfirst, hourly_rate, preset)
         with _progress(inputs_paths, quiet) as step:
             step(f"Reading {len(inputs_paths)} input{'s' * (len(inputs_paths) > 1)}…")
             loaded = _load_all(deals, costs, customers, time_logs, options)
@@ -617,7 +629,11 @@ def _console(stderr: bool = False) -> Console:
 
 
 def _load_options(
-    mapping: Path | None, sheet: str | None, dayfirst: bool | None, hourly_rate: str | None
+    mapping: Path | None,
+    sheet: str | None,
+    dayfirst: bool | None,
+    hourly_rate: str | None,
+    preset: str | None = None,
 ) -> LoadOptions:
     from crm_roi.load import LoadOptions
 
@@ -632,8 +648,18 @@ def _load_options(
         if rate < 0:
             raise UsageError("--hourly-rate can't be negative")
     order = None if dayfirst is None else ("DMY" if dayfirst else "MDY")
+    chosen = preset.strip().lower() if preset else None
+    if chosen is not None:
+        from crm_roi.presets import NAMES
+
+        if chosen not in (*NAMES, "none"):
+            raise UsageError(f"--preset {preset!r}: choose one of {', '.join(NAMES)} or none")
     return LoadOptions(
-        mapping_file=mapping, sheet=sheet, date_order=order, default_hourly_rate=rate
+        mapping_file=mapping,
+        sheet=sheet,
+        date_order=order,
+        default_hourly_rate=rate,
+        preset=chosen,
     )
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from crm_roi.errors import RowIssue
 from crm_roi.mapping import ColumnMap, MappingConfig, load_mapping, map_columns
+from crm_roi.presets import apply, detect
 from crm_roi.read import RawTable, read_table
 from crm_roi.schema import InputKind
 from crm_roi.validate import ColumnReport, ValidateOptions, validate
@@ -26,6 +27,7 @@ class LoadOptions:
     mapping_file: Path | None = None
     sheet: str | None = None
     date_order: str | None = None  # "DMY" or "MDY"
+    preset: str | None = None  # force a CRM preset by name, or "none"
     default_hourly_rate: object = None  # Decimal | None
 
 
@@ -43,6 +45,7 @@ class Loaded:
     rejected_rows: int
     sha256: str
     mapping_source: str | None = None
+    preset: str | None = None  # the CRM export recognised, e.g. "HubSpot deals export"
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -74,7 +77,17 @@ def load_input(path: Path, kind: InputKind, options: LoadOptions | None = None) 
     options = options or LoadOptions()
     config: MappingConfig = load_mapping(options.mapping_file, kind)
     raw = read_table(path, sheet=options.sheet)
-    cmap = map_columns(raw.headers, kind, config, raw.path)
+    preset = detect(raw, kind, options.preset)
+    applied = apply(raw, preset) if preset is not None else None
+    cmap = map_columns(
+        raw.headers,
+        kind,
+        config,
+        raw.path,
+        preset=applied.columns if applied else None,
+        preset_title=f"{applied.preset.title} preset" if applied else "preset",
+        blocked=applied.blocked if applied else frozenset(),
+    )
     checked = validate(
         raw,
         kind,
@@ -96,6 +109,8 @@ def load_input(path: Path, kind: InputKind, options: LoadOptions | None = None) 
         rejected_rows=checked.rejected_rows,
         sha256=_sha256(path),
         mapping_source=config.source,
+        preset=applied.preset.title if applied else None,
+        notes=applied.notes if applied else [],
     )
     assert loaded.rows == loaded.used + loaded.rejected_total, "every row is used or rejected"
     return loaded
@@ -129,6 +144,9 @@ def guess_kind(path: Path, options: LoadOptions | None = None) -> InputKind:
 
     options = options or LoadOptions()
     raw = read_table(path, sheet=options.sheet)
+    for kind in InputKind:
+        if detect(raw, kind, options.preset) is not None:
+            return kind  # a CRM's own export of this kind
     best: tuple[int, InputKind] | None = None
     for kind in InputKind:
         try:

@@ -136,9 +136,18 @@ class ColumnMap:
 
 
 def map_columns(
-    headers: Sequence[str], kind: InputKind, config: MappingConfig, path: str
+    headers: Sequence[str],
+    kind: InputKind,
+    config: MappingConfig,
+    path: str,
+    preset: Mapping[str, str] | None = None,
+    preset_title: str = "preset",
+    blocked: frozenset[str] = frozenset(),
 ) -> ColumnMap:
     """Match headers to the fields of ``kind``; a header serves at most one field.
+
+    The mapping file decides first, then a CRM preset's columns (``preset``: field → header),
+    then the synonyms; ``blocked`` fields are not matched by synonym.
 
     Raises :class:`InputError` when a field the mapping file names has no such header, or a
     required field has no column.
@@ -159,8 +168,13 @@ def map_columns(
         chosen[name] = match
         how[name] = "mapping file"
     used = set(chosen.values())
+    for name, header in (preset or {}).items():
+        if name not in chosen and header not in used:
+            chosen[name] = header
+            how[name] = preset_title
+            used.add(header)
     for spec in field_specs(kind):
-        if spec.name in chosen:
+        if spec.name in chosen or spec.name in blocked:
             continue
         for synonym in _candidates(spec):
             match = _lookup(by_norm, normalise_header(synonym), exclude=used)

@@ -205,11 +205,27 @@ def parse_money(values: pa.Array, hint: str | None = None, *, cleaned: bool = Fa
     )
 
 
+# Currency names some CRMs export instead of codes (Dynamics 365 writes "Euro").
+_NAMES = {
+    "EURO": "EUR",
+    "EUROS": "EUR",
+    "US DOLLAR": "USD",
+    "DOLLAR": "USD",
+    "POUND STERLING": "GBP",
+    "BRITISH POUND": "GBP",
+    "YEN": "JPY",
+    "JAPANESE YEN": "JPY",
+}
+
+
 def currency_codes(symbols: pa.Array) -> pa.Array:
-    """``€`` → ``EUR`` (and so on); a three-letter code stays; empty → null."""
+    """``€`` → ``EUR``, ``Euro`` → ``EUR`` (and so on); a three-letter code stays; empty → null."""
     out = pc.if_else(pc.equal(symbols, ""), pa.scalar(None, pa.string()), symbols)
     for symbol, code in _SYMBOLS.items():
         out = pc.if_else(pc.equal(out, symbol), code, out)
+    upper = pc.utf8_upper(out)
+    for name, code in _NAMES.items():
+        out = pc.if_else(pc.equal(upper, name), code, out)
     return out
 
 

@@ -54,6 +54,11 @@ class RawTable:
     rejected: list[RowIssue] = field(default_factory=list)  # rows that don't fit the header
     locale_hint: str | None = None  # "," when the file is written the continental way
 
+    def add_column(self, header: str, values: pa.Array) -> None:
+        """A column derived from others (a CRM preset's), as if the file had it."""
+        self.data = self.data.append_column(f"c{len(self.headers)}", values)
+        self.headers.append(header)
+
     @property
     def rows(self) -> int:
         """Data rows: those read plus those rejected for not fitting the header."""

@@ -131,9 +131,7 @@ def validate(
     """Parse and check every mapped column of ``raw``; see the module docstring for the rules."""
     issues = _Issues(raw.path, raw.row_numbers)
     index = {h: f"c{i}" for i, h in enumerate(raw.headers)}
-    text = {
-        h: clean_text(raw.data.column(index[h]).combine_chunks()) for h in raw.headers
-    }
+    text = {h: clean_text(raw.data.column(index[h]).combine_chunks()) for h in raw.headers}
     specs = {s.name: s for s in field_specs(kind)}
     columns: dict[str, pa.Array] = {}
     reports: list[ColumnReport] = []

@@ -27,6 +27,8 @@ def detections(loaded: Loaded) -> dict[str, Any]:
         "sheet": raw.sheet,
         "header_row": raw.header_row,
         "mapping_file": loaded.mapping_source,
+        "preset": loaded.preset,
+        "preset_notes": loaded.notes,
     }
 
 
@@ -111,12 +113,18 @@ def print_file(console: Console, loaded: Loaded) -> None:
     if loaded.mapping_source:
         parts.append(f"mapping file {loaded.mapping_source}")
     console.print("  " + ", ".join(parts), style="dim")
+    if loaded.preset:
+        console.print(
+            f"  [bold]{loaded.preset}[/] recognised: "
+            + "; ".join(loaded.notes[1:] or ["its columns mapped as below"])
+        )
     table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
     table.add_column("  column")
     table.add_column("field")
     table.add_column("read as")
     table.add_column("matched by", style="dim")
-    for col in loaded.columns:
+    order = {h: i for i, h in enumerate(raw.headers)}
+    for col in sorted(loaded.columns, key=lambda c: order.get(c.header, len(order))):
         how = col.kind
         if col.decimal:
             how += f", {DECIMALS[col.decimal]}"
