@@ -133,6 +133,116 @@ PresetOpt = Annotated[
         rich_help_panel=READING,
     ),
 ]
+FIGURES = "Figures"
+OUTPUT = "Output"
+ByOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--by",
+        help="Break down by a dimension: channel, campaign, owner, product, segment, any "
+        "column, month, quarter, year, cohort; 'a,b' crosses two. Repeatable.",
+        rich_help_panel="Figures",
+    ),
+]
+FromOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--from",
+        help="First day of the window (YYYY-MM-DD; default: earliest date in the inputs).",
+        rich_help_panel="Figures",
+    ),
+]
+ToOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--to",
+        help="Last day of the window, inclusive (default: latest date in the inputs).",
+        rich_help_panel="Figures",
+    ),
+]
+GrossMarginOpt = Annotated[
+    float,
+    typer.Option(
+        "--gross-margin",
+        min=0.0,
+        max=1.0,
+        help="Share of revenue that is gross profit.",
+        rich_help_panel="Figures",
+    ),
+]
+AllocateOpt = Annotated[
+    Allocation,
+    typer.Option(
+        "--allocate",
+        help="Spread cost that can't be attributed over the groups by revenue, won deals, "
+        "or evenly.",
+        rich_help_panel="Figures",
+    ),
+]
+ChurnAfterOpt = Annotated[
+    int,
+    typer.Option(
+        "--churn-after",
+        min=1,
+        help="Days after its last won deal a customer counts as churned (when the "
+        "customers have no churn date).",
+        rich_help_panel="Figures",
+    ),
+]
+LifespanOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--lifespan",
+        min=0.0,
+        help="Customer lifespan in years for CLV (default: 1 / churn rate).",
+        rich_help_panel="Figures",
+    ),
+]
+MaxLifespanOpt = Annotated[
+    float,
+    typer.Option(
+        "--max-lifespan",
+        min=0.0,
+        help="Cap on the lifespan in years.",
+        rich_help_panel="Figures",
+    ),
+]
+CurrencyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--currency",
+        help="Report currency (default: the one currency in the data).",
+        rich_help_panel="Figures",
+    ),
+]
+RatesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--rates",
+        help="CSV of currency,rate: units of the report currency per unit.",
+        rich_help_panel="Figures",
+    ),
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write the report to this file (atomically) instead of stdout.",
+        rich_help_panel="Output",
+    ),
+]
+LocaleOpt = Annotated[
+    str,
+    typer.Option(
+        "--locale",
+        help="Locale for money and numbers in the table, e.g. nl_NL.",
+        rich_help_panel="Output",
+    ),
+]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No warnings on stderr.", rich_help_panel="Output")
+]
 DebugOpt = Annotated[
     bool, typer.Option("--debug", help="Show the traceback of an unexpected error.", hidden=True)
 ]
@@ -252,94 +362,16 @@ def compute(
     ] = None,
     customers: CustomersOpt = None,
     time_logs: TimeLogsOpt = None,
-    by: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--by",
-            help="Break down by a dimension: channel, campaign, owner, product, segment, any "
-            "column, month, quarter, year, cohort; 'a,b' crosses two. Repeatable.",
-            rich_help_panel="Figures",
-        ),
-    ] = None,
-    date_from: Annotated[
-        str | None,
-        typer.Option(
-            "--from",
-            help="First day of the window (YYYY-MM-DD; default: earliest date in the inputs).",
-            rich_help_panel="Figures",
-        ),
-    ] = None,
-    date_to: Annotated[
-        str | None,
-        typer.Option(
-            "--to",
-            help="Last day of the window, inclusive (default: latest date in the inputs).",
-            rich_help_panel="Figures",
-        ),
-    ] = None,
-    gross_margin: Annotated[
-        float,
-        typer.Option(
-            "--gross-margin",
-            min=0.0,
-            max=1.0,
-            help="Share of revenue that is gross profit.",
-            rich_help_panel="Figures",
-        ),
-    ] = 1.0,
-    allocate: Annotated[
-        Allocation,
-        typer.Option(
-            "--allocate",
-            help="Spread cost that can't be attributed over the groups by revenue, won deals, "
-            "or evenly.",
-            rich_help_panel="Figures",
-        ),
-    ] = Allocation.none,
-    churn_after: Annotated[
-        int,
-        typer.Option(
-            "--churn-after",
-            min=1,
-            help="Days after its last won deal a customer counts as churned (when the "
-            "customers have no churn date).",
-            rich_help_panel="Figures",
-        ),
-    ] = 365,
-    lifespan: Annotated[
-        float | None,
-        typer.Option(
-            "--lifespan",
-            min=0.0,
-            help="Customer lifespan in years for CLV (default: 1 / churn rate).",
-            rich_help_panel="Figures",
-        ),
-    ] = None,
-    max_lifespan: Annotated[
-        float,
-        typer.Option(
-            "--max-lifespan",
-            min=0.0,
-            help="Cap on the lifespan in years.",
-            rich_help_panel="Figures",
-        ),
-    ] = 10.0,
-    currency: Annotated[
-        str | None,
-        typer.Option(
-            "--currency",
-            help="Report currency (default: the one currency in the data).",
-            rich_help_panel="Figures",
-        ),
-    ] = None,
-    rates: Annotated[
-        Path | None,
-        typer.Option(
-            "--rates",
-            help="CSV of currency,rate: units of the report currency per unit.",
-            rich_help_panel="Figures",
-        ),
-    ] = None,
+    by: ByOpt = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    gross_margin: GrossMarginOpt = 1.0,
+    allocate: AllocateOpt = Allocation.none,
+    churn_after: ChurnAfterOpt = 365,
+    lifespan: LifespanOpt = None,
+    max_lifespan: MaxLifespanOpt = 10.0,
+    currency: CurrencyOpt = None,
+    rates: RatesOpt = None,
     mapping: MappingOpt = None,
     sheet: SheetOpt = None,
     dayfirst: DayFirstOpt = None,
@@ -354,23 +386,8 @@ def compute(
             rich_help_panel="Output",
         ),
     ] = None,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            help="Write the report to this file (atomically) instead of stdout.",
-            rich_help_panel="Output",
-        ),
-    ] = None,
-    locale: Annotated[
-        str,
-        typer.Option(
-            "--locale",
-            help="Locale for money and numbers in the table, e.g. nl_NL.",
-            rich_help_panel="Output",
-        ),
-    ] = "en_US",
+    output: OutputOpt = None,
+    locale: LocaleOpt = "en_US",
     strict: Annotated[
         bool,
         typer.Option(
@@ -379,9 +396,7 @@ def compute(
             rich_help_panel="Output",
         ),
     ] = False,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No warnings on stderr.", rich_help_panel="Output")
-    ] = False,
+    quiet: QuietOpt = False,
     fail_under_roi: Annotated[
         float | None,
         typer.Option(
@@ -427,9 +442,283 @@ def compute(
         _finish(document, fmt, output, locale, quiet, fail_under_roi, rejected)
 
 
+class CohortPeriod(StrEnum):
+    month = "month"
+    quarter = "quarter"
+
+
+class TimeFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+TimeFormatOpt = Annotated[
+    TimeFormat | None,
+    typer.Option(
+        "--format",
+        help="table, json, csv or xlsx (default: from --output's extension, else table on a "
+        "terminal and json otherwise).",
+        rich_help_panel=OUTPUT,
+    ),
+]
+
+
+@app.command()
+def cohorts(
+    deals: Annotated[
+        Path, typer.Argument(help="Deals (opportunities) export.", show_default=False)
+    ],
+    costs: Annotated[
+        Path | None, typer.Argument(help="Costs from the ledger.", show_default=False)
+    ] = None,
+    customers: CustomersOpt = None,
+    time_logs: TimeLogsOpt = None,
+    period: Annotated[
+        CohortPeriod,
+        typer.Option(
+            "--period", help="Cohorts by month or quarter of acquisition.", rich_help_panel=FIGURES
+        ),
+    ] = CohortPeriod.month,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    gross_margin: GrossMarginOpt = 1.0,
+    currency: CurrencyOpt = None,
+    rates: RatesOpt = None,
+    mapping: MappingOpt = None,
+    sheet: SheetOpt = None,
+    dayfirst: DayFirstOpt = None,
+    hourly_rate: HourlyRateOpt = None,
+    preset: PresetOpt = None,
+    output_format: TimeFormatOpt = None,
+    output: OutputOpt = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Acquisition cohorts: customers, CAC, revenue at each age since acquisition, cumulative
+    revenue per customer, and when each cohort paid back its CAC."""
+    with _errors(debug):
+        fmt = _time_format(output_format, output)
+        paths = [p for p in (deals, costs, customers, time_logs) if p is not None]
+        if output is not None:
+            from crm_roi.output import check_target
+
+            check_target(output, paths)
+        settings = _settings(
+            None,
+            date_from,
+            date_to,
+            gross_margin,
+            Allocation.none,
+            365,
+            None,
+            10.0,
+            currency,
+            rates,
+        )
+        options = _load_options(mapping, sheet, dayfirst, hourly_rate, preset)
+        loaded = _load_all(deals, costs, customers, time_logs, options)
+        from crm_roi.cohorts import cohorts as cohort_report
+        from crm_roi.render import timeaware
+
+        document = timeaware.cohorts_dict(cohort_report(_frames(loaded), settings, period.value))
+        _warn(loaded, document["warnings"], quiet)
+        if fmt == "table" and output is None:
+            timeaware.print_cohorts(_console(), document)
+            return
+        data = _time_bytes(fmt, document, timeaware.cohorts_csv, "cohorts")
+        _write(data, output)
+
+
+@app.command()
+def compare(
+    deals: Annotated[
+        Path, typer.Argument(help="Deals (opportunities) export.", show_default=False)
+    ],
+    costs: Annotated[
+        Path | None, typer.Argument(help="Costs from the ledger.", show_default=False)
+    ] = None,
+    customers: CustomersOpt = None,
+    time_logs: TimeLogsOpt = None,
+    baseline: Annotated[
+        str | None,
+        typer.Option(
+            "--baseline",
+            help="The window before: FROM:TO (YYYY-MM-DD:YYYY-MM-DD).",
+            rich_help_panel=FIGURES,
+        ),
+    ] = None,
+    current: Annotated[
+        str | None,
+        typer.Option("--current", help="The window after: FROM:TO.", rich_help_panel=FIGURES),
+    ] = None,
+    go_live: Annotated[
+        str | None,
+        typer.Option(
+            "--go-live",
+            help="Instead of the windows: the N months before this date against the N months "
+            "from it.",
+            rich_help_panel=FIGURES,
+        ),
+    ] = None,
+    months: Annotated[
+        int, typer.Option("--months", min=1, help="N for --go-live.", rich_help_panel=FIGURES)
+    ] = 12,
+    by: ByOpt = None,
+    gross_margin: GrossMarginOpt = 1.0,
+    allocate: AllocateOpt = Allocation.none,
+    churn_after: ChurnAfterOpt = 365,
+    lifespan: LifespanOpt = None,
+    max_lifespan: MaxLifespanOpt = 10.0,
+    currency: CurrencyOpt = None,
+    rates: RatesOpt = None,
+    mapping: MappingOpt = None,
+    sheet: SheetOpt = None,
+    dayfirst: DayFirstOpt = None,
+    hourly_rate: HourlyRateOpt = None,
+    preset: PresetOpt = None,
+    output_format: TimeFormatOpt = None,
+    output: OutputOpt = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Before and after: every figure for a baseline and a current window, and how it changed
+    (lower cost and CAC are better; higher ROI, win rate and CLV are better)."""
+    with _errors(debug):
+        fmt = _time_format(output_format, output)
+        windows = _windows(baseline, current, go_live, months)
+        paths = [p for p in (deals, costs, customers, time_logs) if p is not None]
+        if output is not None:
+            from crm_roi.output import check_target
+
+            check_target(output, paths)
+        settings = _settings(
+            by,
+            None,
+            None,
+            gross_margin,
+            allocate,
+            churn_after,
+            lifespan,
+            max_lifespan,
+            currency,
+            rates,
+        )
+        options = _load_options(mapping, sheet, dayfirst, hourly_rate, preset)
+        loaded = _load_all(deals, costs, customers, time_logs, options)
+        from crm_roi.cohorts import compare as compare_reports
+        from crm_roi.render import timeaware
+        from crm_roi.render.report import report_dict
+
+        data = _frames(loaded)
+        _check_dimensions(settings, data)
+        result = compare_reports(data, settings, *windows)
+        document = timeaware.compare_dict(
+            report_dict(result.baseline, loaded), report_dict(result.current, loaded), result.change
+        )
+        _warn(loaded, [*result.baseline.warnings, *result.current.warnings], quiet)
+        if fmt == "table" and output is None:
+            timeaware.print_compare(_console(), document)
+            return
+        _write(_time_bytes(fmt, document, timeaware.compare_csv, "compare"), output)
+
+
+def _time_format(chosen: TimeFormat | None, output: Path | None) -> str:
+    if chosen is TimeFormat.xlsx and output is None:
+        raise UsageError(
+            "--format xlsx writes a workbook: give it a file with --output report.xlsx"
+        )
+    if chosen is not None:
+        return chosen.value
+    fmt = _report_format(None, output)
+    if fmt == "markdown":
+        raise UsageError("markdown is for compute; use table, json, csv or xlsx here")
+    return fmt
+
+
+def _windows(baseline: str | None, current: str | None, go_live: str | None, months: int) -> Any:
+    if go_live is not None:
+        if baseline or current:
+            raise UsageError("give --go-live, or --baseline and --current, not both")
+        from crm_roi.cohorts import go_live_windows
+
+        return go_live_windows(_date_option("--go-live", go_live), months)
+    if not (baseline and current):
+        raise UsageError("give --baseline FROM:TO and --current FROM:TO, or --go-live DATE")
+    return _span("--baseline", baseline), _span("--current", current)
+
+
+def _span(name: str, value: str) -> Any:
+    parts = value.split(":")
+    if len(parts) != 2:
+        raise UsageError(f"{name} {value!r}: expected FROM:TO, e.g. 2024-01-01:2024-06-30")
+    start, end = (_date_option(name, p.strip()) for p in parts)
+    if start > end:
+        raise UsageError(f"{name} {value!r}: FROM is after TO")
+    return start, end
+
+
+def _time_bytes(fmt: str, document: dict[str, Any], to_csv: Any, kind: str) -> bytes:
+    if fmt == "json":
+        from crm_roi.render.json import dumps
+
+        return (dumps(document) + "\n").encode("utf-8")
+    if fmt == "csv":
+        return str(to_csv(document)).encode("utf-8")
+    if fmt == "xlsx":
+        from crm_roi.render import excel
+
+        build = excel.cohorts_workbook_bytes if kind == "cohorts" else excel.compare_workbook_bytes
+        return build(document)
+    from rich.console import Console
+
+    from crm_roi.render import timeaware
+
+    console = Console(record=True, width=200, file=open(os.devnull, "w"))  # noqa: SIM115
+    (timeaware.print_cohorts if kind == "cohorts" else timeaware.print_compare)(console, document)
+    return console.export_text().encode("utf-8")
+
+
+def _write(data: bytes, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(data.decode("utf-8"))
+        return
+    from crm_roi.output import write_atomic
+
+    write_atomic(output, data)
+
+
+def _warn(loaded: list[Loaded], notes: list[str], quiet: bool) -> None:
+    if quiet:
+        return
+    for i in loaded:
+        for issue in [*i.all_rejections, *i.warnings]:
+            typer.echo(f"warning: {issue}", err=True)
+    for note in notes:
+        typer.echo(f"warning: {note}", err=True)
+
+
+def _frames(loaded: list[Loaded]) -> Any:
+    from crm_roi.metrics import Inputs
+
+    by_kind = {i.kind.value: i.frame for i in loaded}
+    return Inputs(
+        by_kind["deals"], by_kind.get("costs"), by_kind.get("customers"), by_kind.get("time_logs")
+    )
+
+
+def _check_dimensions(settings: Any, data: Any) -> None:
+    from crm_roi.metrics import dimension_exists
+
+    for dims in settings.by:
+        for dim in dims:
+            if not dimension_exists(dim, data):
+                raise UsageError(f"--by {dim}: no input has such a field or column")
+
+
 def _compute(loaded: list[Loaded], settings: Any, strict: bool, quiet: bool) -> Any:
     """The figures, after the --strict check; the report and its JSON form."""
-    from crm_roi.metrics import Inputs, dimension_exists
     from crm_roi.metrics import compute as compute_report
     from crm_roi.render.report import report_dict
 
@@ -439,14 +728,8 @@ def _compute(loaded: list[Loaded], settings: Any, strict: bool, quiet: bool) -> 
             for line in [str(r) for i in loaded for r in i.all_rejections][:20]:
                 typer.echo(line, err=True)
         _fail(f"{rejected:,} rows rejected and --strict given: nothing computed", EXIT_DATA)
-    by_kind = {i.kind.value: i.frame for i in loaded}
-    data = Inputs(
-        by_kind["deals"], by_kind.get("costs"), by_kind.get("customers"), by_kind.get("time_logs")
-    )
-    for dims in settings.by:
-        for dim in dims:
-            if not dimension_exists(dim, data):
-                raise UsageError(f"--by {dim}: no input has such a field or column")
+    data = _frames(loaded)
+    _check_dimensions(settings, data)
     report = compute_report(data, settings)
     return report, report_dict(report, loaded)
 

@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -214,7 +214,7 @@ def convert_currencies(
         return frame
 
     converted = Inputs(
-        deals=convert(inputs.deals, "amount"),  # type: ignore[arg-type]
+        deals=convert(inputs.deals, "amount"),
         costs=convert(inputs.costs, "amount"),
         customers=inputs.customers,
         time_logs=convert(inputs.time_logs, "hourly_rate"),
@@ -667,7 +667,7 @@ class Model:
             return np.where(inside, np.searchsorted(ends, np.nan_to_num(days), side="left"), -1)
 
         def group(plain_ids: np.ndarray, window: np.ndarray) -> np.ndarray:
-            return plain_ids + codes[window] * stride
+            return np.asarray(plain_ids + codes[window] * stride, dtype=np.int64)
 
         has_acq = ~np.isnan(acquired)
         w = window_of(acquired)
@@ -809,8 +809,9 @@ def _group_sum(groups: np.ndarray, weights: np.ndarray | None, n: int) -> np.nda
         return np.bincount(groups, minlength=n).astype(np.int64)
     if weights.dtype.kind in "iu":
         if len(weights) and float(np.abs(weights).sum()) >= 2.0**53:
-            return (
-                pd.Series(weights).groupby(groups).sum().reindex(range(n), fill_value=0).to_numpy()
+            return cast(
+                np.ndarray,
+                pd.Series(weights).groupby(groups).sum().reindex(range(n), fill_value=0).to_numpy(),
             )
         return np.rint(np.bincount(groups, weights=weights, minlength=n)).astype(np.int64)
     return np.bincount(groups, weights=weights, minlength=n)
@@ -869,11 +870,17 @@ def allocate(parts: dict[tuple[str, ...], dict[str, Any]], mode: str, warnings: 
     """Spread each group with (unattributed) keys over the groups that agree with it on its other
     keys, in proportion to revenue, won deals, or equally; cents add up exactly (largest
     remainder)."""
-    weight_of = {
-        "revenue": lambda p: int(p.get("revenue", 0)),
-        "deals": lambda p: int(p.get("won", 0)),
-        "even": lambda p: 1,
-    }[mode]
+
+    def by_revenue(p: dict[str, Any]) -> int:
+        return int(p.get("revenue", 0))
+
+    def by_deals(p: dict[str, Any]) -> int:
+        return int(p.get("won", 0))
+
+    def evenly(p: dict[str, Any]) -> int:
+        return 1
+
+    weight_of = {"revenue": by_revenue, "deals": by_deals, "even": evenly}[mode]
     for key in [k for k in parts if UNATTRIBUTED in k]:
         source = parts[key]
         amount = (
@@ -934,7 +941,7 @@ def _days(column: pd.Series | None, n: int) -> np.ndarray:
     """Days since 1970 as floats (NaN where there is no date): cheap to compare and subtract."""
     if column is None:
         return np.full(n, np.nan)
-    values = pd.to_datetime(column).to_numpy(dtype="datetime64[D]")
+    values: np.ndarray = pd.to_datetime(column).to_numpy(dtype="datetime64[D]")
     days = values.astype(np.int64).astype(float)
     days[np.isnat(values)] = np.nan
     return days

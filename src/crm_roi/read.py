@@ -62,7 +62,7 @@ class RawTable:
     @property
     def rows(self) -> int:
         """Data rows: those read plus those rejected for not fitting the header."""
-        return self.data.num_rows + len(self.rejected)
+        return int(self.data.num_rows) + len(self.rejected)
 
 
 def read_table(path: Path, sheet: str | None = None) -> RawTable:
@@ -374,7 +374,7 @@ def _read_spreadsheet(path: Path, display: str, sheet: str | None) -> RawTable:
         raise InputError(
             display, f"has no sheet {sheet!r}; sheets are {', '.join(map(repr, names))}"
         )
-    rows: list[list[object]] = []
+    rows: Sequence[Sequence[object]] = []
     chosen = sheet
     for name in [sheet] if sheet is not None else names:
         try:

@@ -343,7 +343,7 @@ def field_spec(kind: InputKind, name: str) -> FieldSpec:
 @cache
 def _adapter(kind: InputKind, name: str) -> TypeAdapter[Any]:
     info = MODELS[kind].model_fields[name]
-    return TypeAdapter(Annotated[(info.annotation, *info.metadata)])  # type: ignore[valid-type]
+    return TypeAdapter(Annotated[(info.annotation, *info.metadata)])
 
 
 def constraint_message(kind: InputKind, name: str, value: Any) -> str | None:

@@ -17,6 +17,7 @@ message of a value that breaks one. Rules that span fields:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -69,7 +70,7 @@ class ColumnReport:
     kind: str
     decimal: str | None = None
     date_order: str | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)
 
 
 @dataclass
@@ -168,7 +169,11 @@ def validate(
             report.date_order = (
                 ORDERS.get(p.order or "", p.order) if spec.kind is Kind.DATE else None
             )
-            issues.add(p.invalid, header, text[header], lambda v, r=p.reason: f"{v!r} {r}")
+
+            def invalid_reason(v: str, r: str = p.reason) -> str:
+                return f"{v!r} {r}"
+
+            issues.add(p.invalid, header, text[header], invalid_reason)
             if p.rounded is not None and p.rounded.any():
                 issues.add(
                     p.rounded,
@@ -252,13 +257,11 @@ def _check_bounds(
             first = float(numbers[np.flatnonzero(mask)[0]]) / scale
             sample = Decimal(str(first)) if spec.kind is Kind.MONEY else first
             message = constraint_message(kind, spec.name, sample) or "is out of range"
-            issues.add(
-                mask,
-                header,
-                text,
-                lambda v, m=message: f"{v!r}: {m[0].lower()}{m[1:]}",
-                code="out_of_range",
-            )
+
+            def out_of_range(v: str, m: str = message) -> str:
+                return f"{v!r}: {m[0].lower()}{m[1:]}"
+
+            issues.add(mask, header, text, out_of_range, code="out_of_range")
 
 
 def _check_required(
@@ -275,9 +278,11 @@ def _check_required(
             if spec.required_when_status and spec.name not in cmap.fields and status is not None:
                 needs = np.isin(status, spec.required_when_status)
                 if needs.any():
-                    issues.add(
-                        needs, "", None, lambda v, s=spec: _needs_message(s, None), code="required"
-                    )
+
+                    def needed(v: str, s: FieldSpec = spec) -> str:
+                        return _needs_message(s, None)
+
+                    issues.add(needs, "", None, needed, code="required")
             continue
         header = cmap.fields[spec.name]
         missing = _nulls(columns[spec.name]) & ~invalid[spec.name]
@@ -323,13 +328,15 @@ def _check_currency(
                 in_cell, in_column = _strings(cell), _strings(column)
                 header, said_by = cmap.fields[name], cmap.fields["currency"]
                 for written, said in sorted(pairs):
+
+                    def clashes(v: str, w: str = written, c: str = said, h: str = said_by) -> str:
+                        return f"{v!r} is in {w}, but {h} says {c}"
+
                     issues.add(
                         clash & (in_cell == written) & (in_column == said),
                         header,
                         text[header],
-                        lambda v, w=written, c=said, h=said_by: (
-                            f"{v!r} is in {w}, but {h} says {c}"
-                        ),
+                        clashes,
                         code="currency",
                     )
         found = cell if found is None else pc.coalesce(found, cell)
@@ -366,7 +373,7 @@ def _first_kept(issues: _Issues, ids: pa.Array, column: str, label: str) -> None
     dup = series.duplicated(keep="first").to_numpy() & live
     if not dup.any():
         return
-    first_row = {}
+    first_row: dict[str, int] = {}
     for i in np.flatnonzero(live & series.duplicated(keep=False).to_numpy()):
         first_row.setdefault(values[i], int(issues.row_numbers[i]))
     issues.add(

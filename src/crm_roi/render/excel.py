@@ -17,6 +17,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.series import SeriesLabel
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -315,3 +316,134 @@ def _rejected(sheet: Worksheet, rejected: list[dict[str, Any]]) -> None:
     sheet.freeze_panes = "A2"
     if rejected:
         sheet.auto_filter.ref = f"A1:E{len(rejected) + 1}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Cohorts and comparisons
+
+
+def cohorts_workbook_bytes(document: dict[str, Any]) -> bytes:
+    """A cohort triangle with a colour scale, and a line chart of the latest cohorts."""
+    from openpyxl.formatting.rule import ColorScaleRule
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Cohorts"
+    currency = document["currency"]
+    rows = document["cohorts"]
+    width = max((len(c["revenue_by_age"]) for c in rows), default=0)
+    sheet.append([f"Cumulative revenue per customer, by {document['period']} of acquisition"])
+    sheet["A1"].font = TITLE
+    header = [
+        "Cohort",
+        "Customers",
+        "Acquisition cost",
+        "CAC",
+        "Payback (periods)",
+        *(f"Age {a}" for a in range(width)),
+    ]
+    sheet.append(header)
+    for cell in sheet[2]:
+        cell.font = BOLD
+        cell.fill = HEADER_FILL
+    for c in rows:
+        sheet.append(
+            [
+                c["cohort"],
+                c["customers"],
+                c["acquisition_cost"],
+                c["cac"],
+                c["payback_period"],
+                *c["cumulative_revenue_per_customer"],
+            ]
+        )
+    last = len(rows) + 2
+    money = money_format(currency)
+    for r in range(3, last + 1):
+        for col in (3, 4, *range(6, 6 + width)):
+            sheet.cell(r, col).number_format = money
+    if rows and width:
+        area = f"F3:{get_column_letter(5 + width)}{last}"
+        sheet.conditional_formatting.add(
+            area,
+            ColorScaleRule(
+                start_type="min", start_color="F8FBFF", end_type="max", end_color="2E75B6"
+            ),
+        )
+        chart = LineChart()
+        chart.title = "Cumulative revenue per customer, latest cohorts"
+        chart.x_axis.title = f"{document['period'].capitalize()}s since acquisition"
+        chart.y_axis.numFmt = "#,##0"
+        for r in range(max(3, last - 5), last + 1):
+            length = len(rows[r - 3]["revenue_by_age"])
+            series = Reference(sheet, min_col=6, max_col=5 + length, min_row=r, max_row=r)
+            chart.add_data(series, from_rows=True, titles_from_data=False)
+            chart.series[-1].title = SeriesLabel(v=str(rows[r - 3]["cohort"]))
+        chart.set_categories(Reference(sheet, min_col=6, max_col=5 + width, min_row=2, max_row=2))
+        chart.width, chart.height = 22, 10
+        sheet.add_chart(chart, f"A{last + 3}")
+    sheet.freeze_panes = "B3"
+    sheet.column_dimensions["A"].width = 12
+    for col in range(2, 6 + width):
+        sheet.column_dimensions[get_column_letter(col)].width = 14
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def compare_workbook_bytes(document: dict[str, Any]) -> bytes:
+    """Every figure for both windows with the change, and a chart of the money figures."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Comparison"
+    base, cur = document["baseline"], document["current"]
+    currency = cur["currency"]
+    sheet.append(
+        [
+            "Figure",
+            f"Baseline {base['window']['from']} to {base['window']['to']}",
+            f"Current {cur['window']['from']} to {cur['window']['to']}",
+            "Change",
+            "Change %",
+        ]
+    )
+    for cell in sheet[1]:
+        cell.font = BOLD
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for r, name in enumerate(FIELDS, start=2):
+        delta = document["change"]["totals"][name]
+        sheet.append(
+            [LABELS[name], base["totals"][name], cur["totals"][name], delta["abs"], delta["rel"]]
+        )
+        for col in (2, 3, 4):
+            sheet.cell(r, col).number_format = number_format(name, currency)
+        sheet.cell(r, 5).number_format = "+0.0%;-0.0%;0.0%"
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = "Baseline against current"
+    chart.y_axis.numFmt = "#,##0"
+    # The chart's data: the money figures side by side, below the chart.
+    top = 22
+    sheet.cell(top, 7, "Chart data").font = BOLD
+    for i, name in enumerate(("revenue", "cost", "net_return", "gross_profit"), start=1):
+        sheet.cell(top + i, 7, LABELS[name])
+        for col, report in ((8, base), (9, cur)):
+            sheet.cell(top + i, col, report["totals"][name]).number_format = money_format(currency)
+    for col in (8, 9):
+        chart.add_data(
+            Reference(sheet, min_col=col, min_row=top + 1, max_row=top + 4), titles_from_data=False
+        )
+    chart.series[0].title = SeriesLabel(v="Baseline")
+    chart.series[1].title = SeriesLabel(v="Current")
+    chart.set_categories(Reference(sheet, min_col=7, min_row=top + 1, max_row=top + 4))
+    sheet.add_chart(chart, "G2")
+    for letter, width in zip("ABCDE", (24, 22, 22, 16, 12), strict=True):
+        sheet.column_dimensions[letter].width = width
+    sheet.row_dimensions[1].height = 30
+    sheet.freeze_panes = "B2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -181,5 +181,5 @@ def _cell(value: Any, money: bool) -> str:
     if money:
         return f"{Decimal(int(value)).scaleb(-2):,.2f}"
     if isinstance(value, pd.Timestamp):
-        return value.date().isoformat()
+        return str(value.date().isoformat())
     return str(value)

@@ -1,0 +1,270 @@
+"""Cohort and comparison reports: their JSON shapes, terminal tables, CSV and Excel sheets."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from crm_roi.cohorts import CohortReport
+from crm_roi.metrics import FIELDS, MONEY
+from crm_roi.render.report import figure
+from crm_roi.render.safe import neutralise
+
+COHORTS_SCHEMA = "crm-roi/cohorts@1"
+COMPARE_SCHEMA = "crm-roi/compare@1"
+# Which way is better: lower cost and CAC; higher everything else that has a direction.
+LOWER_IS_BETTER = frozenset(
+    {
+        "cost",
+        "direct_cost",
+        "time_cost",
+        "acquisition_cost",
+        "cac",
+        "churn_rate",
+        "sales_cycle_days",
+        "payback_months",
+        "lost_deals",
+    }
+)
+NEUTRAL = frozenset({"hours", "open_deals"})
+
+
+def _cents(value: Decimal | None) -> float | None:
+    return None if value is None else figure("revenue", value)
+
+
+def cohorts_dict(report: CohortReport) -> dict[str, Any]:
+    return {
+        "schema": COHORTS_SCHEMA,
+        "period": report.period,
+        "currency": report.currency,
+        "window": {"from": report.start.isoformat(), "to": report.end.isoformat()},
+        "gross_margin": float(report.gross_margin),
+        "cohorts": [
+            {
+                "cohort": c.cohort,
+                "customers": c.customers,
+                "acquisition_cost": _cents(c.acquisition_cost),
+                "cac": _cents(c.cac),
+                "revenue_by_age": [_cents(v) for v in c.revenue_by_age],
+                "cumulative_revenue_per_customer": [
+                    _cents(v) for v in c.cumulative_revenue_per_customer
+                ],
+                "payback_period": c.payback_period,
+            }
+            for c in report.cohorts
+        ],
+        "warnings": report.warnings,
+    }
+
+
+def cohorts_csv(document: dict[str, Any]) -> str:
+    """One row per cohort and age."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(
+        [
+            "cohort",
+            "customers",
+            "acquisition_cost",
+            "cac",
+            "payback_period",
+            "age",
+            "revenue",
+            "cumulative_revenue_per_customer",
+        ]
+    )
+    for c in document["cohorts"]:
+        for age, (revenue, cumulative) in enumerate(
+            zip(c["revenue_by_age"], c["cumulative_revenue_per_customer"], strict=True)
+        ):
+            writer.writerow(
+                [
+                    c["cohort"],
+                    c["customers"],
+                    _blank(c["acquisition_cost"]),
+                    _blank(c["cac"]),
+                    _blank(c["payback_period"]),
+                    age,
+                    revenue,
+                    cumulative,
+                ]
+            )
+    return buffer.getvalue()
+
+
+def _blank(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def print_cohorts(console: Console, document: dict[str, Any]) -> None:
+    """The triangle of cumulative revenue per customer, shaded by value; payback marked."""
+    rows = document["cohorts"]
+    width = max((len(c["revenue_by_age"]) for c in rows), default=0)
+    table = Table(
+        title=f"Cumulative revenue per customer by {document['period']} of acquisition"
+        f" ({document['currency'] or 'no currency'})",
+        title_justify="left",
+        header_style="bold",
+    )
+    for name in ("cohort", "customers", "CAC", "payback"):
+        table.add_column(name, justify="right" if name != "cohort" else "left")
+    for age in range(width):
+        table.add_column(str(age), justify="right")
+    top = max((v for c in rows for v in c["cumulative_revenue_per_customer"]), default=0) or 1
+    for c in rows:
+        cells = []
+        for age, value in enumerate(c["cumulative_revenue_per_customer"]):
+            shade = int(40 + 180 * value / top)
+            style = f"on rgb(0,{shade // 2},{shade})"
+            mark = "*" if c["payback_period"] == age else ""
+            cells.append(Text(f"{value:,.0f}{mark}", style=style))
+        table.add_row(
+            c["cohort"],
+            str(c["customers"]),
+            "–" if c["cac"] is None else f"{c['cac']:,.0f}",
+            "–" if c["payback_period"] is None else str(c["payback_period"]),
+            *cells,
+        )
+    console.print(table)
+    console.print("* the age at which gross profit per customer reached the CAC", style="dim")
+
+
+def compare_dict(
+    baseline: dict[str, Any], current: dict[str, Any], change: dict[str, Any]
+) -> dict[str, Any]:
+    def plain(values: dict[str, Any]) -> dict[str, Any]:
+        return {
+            name: {
+                "abs": figure(name, v["abs"]) if v["abs"] is not None else None,
+                "rel": float(v["rel"]) if v["rel"] is not None else None,
+            }
+            for name, v in values.items()
+            if name in FIELDS
+        } | {k: v for k, v in values.items() if k not in FIELDS}
+
+    return {
+        "schema": COMPARE_SCHEMA,
+        "baseline": baseline,
+        "current": current,
+        "change": {
+            "totals": plain(change["totals"]),
+            "breakdowns": {
+                name: [plain(row) for row in rows] for name, rows in change["breakdowns"].items()
+            },
+        },
+    }
+
+
+def better(name: str, delta: float | None) -> bool | None:
+    """Whether a change is for the better (None: no direction, or no change)."""
+    if delta is None or delta == 0 or name in NEUTRAL:
+        return None
+    return (delta < 0) if name in LOWER_IS_BETTER else (delta > 0)
+
+
+def print_compare(console: Console, document: dict[str, Any]) -> None:
+    base, cur = document["baseline"], document["current"]
+    table = Table(title="Baseline against current", title_justify="left", header_style="bold")
+    table.add_column("figure")
+    table.add_column(f"{base['window']['from']} → {base['window']['to']}", justify="right")
+    table.add_column(f"{cur['window']['from']} → {cur['window']['to']}", justify="right")
+    table.add_column("change", justify="right")
+    for name in FIELDS:
+        delta = document["change"]["totals"][name]
+        table.add_row(
+            name,
+            _shown(name, base["totals"][name]),
+            _shown(name, cur["totals"][name]),
+            _arrow(name, delta["abs"], delta["rel"]),
+        )
+    console.print(table)
+    for bname, rows in document["change"]["breakdowns"].items():
+        dims = bname.split(",")
+        sub = Table(title=f"By {bname}: change", title_justify="left", header_style="bold")
+        for d in dims:
+            sub.add_column(d)
+        for name in ("revenue", "cost", "roi", "cac", "win_rate", "clv"):
+            sub.add_column(name, justify="right")
+        for row in rows:
+            sub.add_row(
+                *(str(row[d]) for d in dims),
+                *(
+                    _arrow(n, row[n]["abs"], row[n]["rel"])
+                    for n in ("revenue", "cost", "roi", "cac", "win_rate", "clv")
+                ),
+            )
+        console.print(sub)
+
+
+def _shown(name: str, value: Any) -> str:
+    if value is None:
+        return "–"
+    if name in MONEY:
+        return f"{value:,.2f}"
+    if name in ("roi", "win_rate", "churn_rate"):
+        return f"{value:.1%}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
+
+
+def _arrow(name: str, delta: Any, rel: Any) -> Text:
+    if delta is None:
+        return Text("–", style="dim")
+    good = better(name, delta)
+    arrow = "▲" if delta > 0 else "▼" if delta < 0 else "="
+    points = name in ("roi", "win_rate", "churn_rate")  # ratios change by percentage points
+    size = f"{abs(delta) * 100:.1f} pt" if points else _shown(name, abs(delta))
+    shown = f"{arrow} {size}"
+    if rel is not None:
+        shown += f" ({rel:+.0%})"
+    return Text(shown, style="green" if good else "red" if good is False else "")
+
+
+def comparison_rows(document: dict[str, Any]) -> list[list[Any]]:
+    """``figure, baseline, current, abs, rel`` for the totals (CSV and Excel)."""
+    out = []
+    for name in FIELDS:
+        delta = document["change"]["totals"][name]
+        out.append(
+            [
+                name,
+                document["baseline"]["totals"][name],
+                document["current"]["totals"][name],
+                delta["abs"],
+                delta["rel"],
+            ]
+        )
+    return out
+
+
+def compare_csv(document: dict[str, Any]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["dimension", "key", "figure", "baseline", "current", "abs", "rel"])
+    for row in comparison_rows(document):
+        writer.writerow(["total", "", *[_blank(v) for v in row]])
+    for name, rows in document["change"]["breakdowns"].items():
+        dims = name.split(",")
+        base = {tuple(str(r[d]) for d in dims): r for r in document["baseline"]["breakdowns"][name]}
+        cur = {tuple(str(r[d]) for d in dims): r for r in document["current"]["breakdowns"][name]}
+        for row in rows:
+            key = tuple(str(row[d]) for d in dims)
+            for field in FIELDS:
+                writer.writerow(
+                    [
+                        name,
+                        neutralise(" / ".join(key)),
+                        field,
+                        _blank(base.get(key, {}).get(field)),
+                        _blank(cur.get(key, {}).get(field)),
+                        _blank(row[field]["abs"]),
+                        _blank(row[field]["rel"]),
+                    ]
+                )
+    return buffer.getvalue()
