@@ -150,8 +150,16 @@ def _sort_key(key: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
 
 
 def data_window(inputs: Inputs) -> tuple[date | None, date | None]:
-    """Earliest and latest date in the deals, costs and time logs."""
-    columns = [inputs.deals.get(c) for c in ("created_date", "close_date")]
+    """Earliest and latest date in the deals, costs and time logs.
+
+    An open deal's close date is a forecast (Salesforce and Zoho fill it in), not a date
+    anything happened on: it doesn't widen the window.
+    """
+    deals = inputs.deals
+    close = deals.get("close_date")
+    if close is not None:
+        close = close.where(deals["status"] != "open")
+    columns = [deals.get("created_date"), close]
     if inputs.costs is not None:
         columns += [inputs.costs.get(c) for c in ("date", "start_date", "end_date")]
     if inputs.time_logs is not None:
@@ -330,6 +338,7 @@ class Model:
         created_in = (self.d_created >= self.start) & (self.d_created <= self.end)
         is_open = (deals["status"] == "open").to_numpy(dtype=bool, na_value=False)
         self.open = is_open & (created_in | np.isnan(self.d_created))
+        self.d_open_any = is_open
         self.deal_ids = _arrow(deals["deal_id"])
 
     def _prepare_customers(self, customers: pd.DataFrame | None) -> None:
@@ -376,7 +385,8 @@ class Model:
         if customers is not None and "churned_date" in customers:
             self.c_churn = _days(own["churned_date"], n)
         else:
-            data_end = np.nanmax(np.concatenate([self.d_close, self.d_created, [-np.inf]]))
+            closed = np.where(self.d_open_any, np.nan, self.d_close)
+            data_end = np.nanmax(np.concatenate([closed, self.d_created, [-np.inf]]))
             guess = last_won + self.settings.churn_after_days
             self.c_churn = np.where(guess <= data_end, guess, np.nan)
 

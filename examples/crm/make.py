@@ -1,0 +1,698 @@
+#!/usr/bin/env python3
+"""Write the canonical example data set as each CRM really exports it.
+
+Reads ``examples/deals.csv`` (and ``costs.csv``, ``customers.csv``, ``time_logs.csv``) and writes,
+next to this script, the same 300 deals as the deal export of HubSpot, Salesforce, Pipedrive,
+Dynamics 365 Sales and Zoho CRM, the campaign exports of Salesforce and Dynamics, a HubSpot
+companies export, a generic Dutch set (deals, costs, time logs) and an export of an unknown CRM
+that ``examples/mapping-example.toml`` maps. See README.md here for what each file mimics.
+
+Every file carries the same deal ids (``D-0001`` …, as the time logs name them), amounts, stages,
+dates, owners, sources, campaigns, companies and products; only the way each CRM writes them
+differs. The output is deterministic (no clock, no randomness: times of day and ids are derived
+from the deal id), so running ``python examples/crm/make.py`` twice gives byte-identical files.
+Standard library and openpyxl only.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import re
+import uuid
+import zipfile
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from openpyxl import Workbook
+
+HERE = Path(__file__).resolve().parent
+EXAMPLES = HERE.parent
+
+EXPORTED_AT = datetime(2025, 1, 6, 9, 12, 0)  # when the exports were "taken"; only in metadata
+NAMESPACE = uuid.UUID("6f1c2d8e-4b7a-5c3e-9a10-2f4e8b6c0d11")  # for the Dynamics GUIDs
+
+
+# ---------------------------------------------------------------------------------------------
+# The canonical data
+
+
+def read_csv(name: str) -> list[dict[str, str]]:
+    with open(EXAMPLES / name, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def to_date(text: str) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def load_deals() -> list[dict]:
+    deals = []
+    for n, r in enumerate(read_csv("deals.csv"), start=1):
+        stage = r["Stage"]
+        status = {"Closed Won": "won", "Closed Lost": "lost"}.get(stage, "open")
+        deals.append(
+            {
+                "n": n,
+                "id": r["Deal ID"],
+                "name": r["Deal Name"],
+                "company": r["Company"],
+                "amount": Decimal(r["Amount"]) if r["Amount"] else None,
+                "currency": r["Currency"],
+                "stage": stage,
+                "status": status,
+                "create": to_date(r["Create Date"]),
+                "close": to_date(r["Close Date"]),
+                "owner": r["Deal Owner"],
+                "channel": r["Lead Source"],
+                "campaign": r["Campaign"],
+                "product": r["Product"],
+                # The deal name says what kind of deal it is: "X - Starter renewal 2024".
+                "existing": " renewal " in r["Deal Name"] or r["Deal Name"].endswith(" upsell"),
+            }
+        )
+    assert len(deals) == 300, len(deals)
+    return deals
+
+
+def load_costs() -> list[dict]:
+    costs = []
+    for r in read_csv("costs.csv"):
+        costs.append(
+            {
+                "date": to_date(r["Date"]),
+                "start": to_date(r["Start Date"]),
+                "end": to_date(r["End Date"]),
+                "amount": Decimal(r["Amount"]),
+                "currency": r["Currency"],
+                "channel": r["Channel"],
+                "campaign": r["Campaign"],
+                "category": r["Category"],
+                "type": r["Type"],
+                "description": r["Description"],
+            }
+        )
+    return costs
+
+
+# ---------------------------------------------------------------------------------------------
+# Deterministic "random-looking" values
+
+
+def digest(*parts: object) -> bytes:
+    return hashlib.sha256("|".join(map(str, parts)).encode("utf-8")).digest()
+
+
+def pick(key: str, n: int, *salt: object) -> int:
+    """A number in 0..n-1 derived from the key: stable across runs and Python versions."""
+    return int.from_bytes(digest(key, *salt)[:8], "big") % n
+
+
+def clock(key: str, *salt: object) -> time:
+    """A working-hours time of day for one event of one record."""
+    minutes = pick(key, 10 * 60, *salt)  # 08:00 .. 17:59
+    return time(8 + minutes // 60, minutes % 60, pick(key, 60, "s", *salt))
+
+
+def at(day: date, key: str, *salt: object) -> datetime:
+    return datetime.combine(day, clock(key, *salt))
+
+
+def expected_close(d: dict) -> date:
+    """The close date a rep had forecast: never the real one."""
+    if d["close"] is not None:
+        return d["close"] + timedelta(days=14)
+    return d["create"] + timedelta(days=45 + 7 * pick(d["id"], 8, "expected"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Formats
+
+
+def plain_number(amount: Decimal | None) -> str:
+    """8245.90 → 8245.9, 2200.00 → 2200 (how HubSpot and Pipedrive write numbers)."""
+    if amount is None:
+        return ""
+    text = f"{amount:.2f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def two_decimals(amount: Decimal | None) -> str:
+    return "" if amount is None else f"{amount:.2f}"
+
+
+def us_money(amount: Decimal | None) -> str:
+    """8245.90 → 8,245.90; -250 → -250.00."""
+    return "" if amount is None else f"{amount:,.2f}"
+
+
+def nl_money(amount: Decimal | None) -> str:
+    """8245.90 → € 8.245,90; -250 → € -250,00."""
+    if amount is None:
+        return ""
+    us = f"{amount:,.2f}"
+    return "€ " + us.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def nl_number(text: str) -> str:
+    return text.replace(".", ",")
+
+
+def us_date(d: date | None) -> str:
+    return "" if d is None else f"{d.month}/{d.day}/{d.year}"
+
+
+def nl_date(d: date | None) -> str:
+    return "" if d is None else d.strftime("%d-%m-%Y")
+
+
+def dotted_date(d: date | None) -> str:
+    return "" if d is None else d.strftime("%d.%m.%Y")
+
+
+def iso(d: date | None) -> str:
+    return "" if d is None else d.isoformat()
+
+
+def cents(amount: Decimal) -> Decimal:
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def write_text_csv(
+    name: str,
+    header: list[str],
+    rows: list[list[str]],
+    *,
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+    newline: str = "\n",
+    quote_all: bool = False,
+    footer: str = "",
+) -> None:
+    buf = io.StringIO()
+    writer = csv.writer(
+        buf,
+        delimiter=delimiter,
+        lineterminator=newline,
+        quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL,
+    )
+    writer.writerow(header)
+    writer.writerows(rows)
+    with open(HERE / name, "w", encoding=encoding, newline="") as fh:
+        fh.write(buf.getvalue() + footer)
+    print(f"{name}: {len(rows)} rows")
+
+
+# ---------------------------------------------------------------------------------------------
+# HubSpot
+
+
+HUBSPOT_OPEN_STAGES = {
+    "Qualified": ("Appointment Scheduled", "Qualified To Buy"),
+    "Proposal": ("Presentation Scheduled",),
+    "Negotiation": ("Contract Sent",),
+}
+
+
+def hubspot_stage(d: dict, closed_index: int) -> str:
+    if d["status"] == "open":
+        labels = HUBSPOT_OPEN_STAGES[d["stage"]]
+        return labels[d["n"] % len(labels)]
+    # About 30% of closed deals carry the internal stage id instead of its label, as exports
+    # do for deals last moved by a workflow or an integration.
+    if closed_index % 10 in (1, 4, 7):
+        return {"won": "closedwon", "lost": "closedlost"}[d["status"]]
+    return d["stage"]
+
+
+def hubspot_time(day: date | None, key: str, salt: str) -> str:
+    return "" if day is None else at(day, key, salt).strftime("%Y-%m-%d %H:%M")
+
+
+def hubspot_deals(deals: list[dict]) -> None:
+    header = [
+        "Record ID", "Deal Name", "Deal Stage", "Close Date", "Create Date", "Deal owner",
+        "Amount", "Amount in company currency", "Currency", "Pipeline", "Associated Company",
+        "Original Source", "Campaign", "Product", "Deal ID",
+    ]  # fmt: skip
+    rows = []
+    closed = 0
+    for d in deals:
+        if d["status"] != "open":
+            closed += 1
+        rows.append([
+            str(9876543210 + d["n"]), d["name"], hubspot_stage(d, closed),
+            hubspot_time(d["close"], d["id"], "close"),
+            hubspot_time(d["create"], d["id"], "create"), d["owner"],
+            plain_number(d["amount"]), plain_number(d["amount"]), d["currency"],
+            "Sales Pipeline", d["company"], d["channel"], d["campaign"], d["product"], d["id"],
+        ])  # fmt: skip
+    write_text_csv("hubspot_deals.csv", header, rows, encoding="utf-8-sig")
+
+
+def hubspot_companies(deals: list[dict]) -> None:
+    first_deal: dict[str, dict] = {}
+    for d in deals:  # deals are in order of creation
+        first_deal.setdefault(d["company"], d)
+    header = [
+        "Record ID", "Company name", "Industry", "Country/Region", "Lifecycle Stage",
+        "Original Source", "Create Date", "Segment", "Churned Date",
+    ]  # fmt: skip
+    rows = []
+    for i, c in enumerate(read_csv("customers.csv"), start=1):
+        first = first_deal[c["Customer ID"]]
+        created = first["create"] - timedelta(days=3 + pick(c["Customer ID"], 60, "company"))
+        rows.append([
+            str(5123456789 + 37 * i), c["Customer ID"], c["Industry"], c["Country"], "Customer",
+            first["channel"], hubspot_time(created, c["Customer ID"], "company"), c["Segment"],
+            c["Churned Date"],
+        ])  # fmt: skip
+    write_text_csv("hubspot_companies.csv", header, rows, encoding="utf-8-sig")
+
+
+# ---------------------------------------------------------------------------------------------
+# Salesforce
+
+BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def salesforce_id(prefix: str, n: int) -> str:
+    """An 18-character record id: 15 case-sensitive characters and the real checksum suffix."""
+    value = 3_000_000 + 7919 * n
+    tail = ""
+    for _ in range(15 - len(prefix)):
+        value, r = divmod(value, 62)
+        tail = BASE62[r] + tail
+    id15 = prefix + tail
+    suffix = ""
+    for i in range(3):
+        chunk = id15[5 * i : 5 * i + 5]
+        bits = sum(1 << j for j, ch in enumerate(chunk) if "A" <= ch <= "Z")
+        suffix += "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"[bits]
+    return id15 + suffix
+
+
+SALESFORCE_OPEN_STAGES = {
+    "Qualified": ("Prospecting", "Needs Analysis"),
+    "Proposal": ("Proposal/Price Quote",),
+    "Negotiation": ("Negotiation/Review",),
+}
+
+
+def salesforce_footer(records: int, amount_column: int, columns: int, total: Decimal) -> str:
+    """What "Export Details" appends after the data: totals, and the legal lines."""
+    totals = [f"Grand Totals ({records} records)"] + [""] * (columns - 1)
+    totals[amount_column] = us_money(total)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    buf.write("\n")
+    writer.writerow(totals)
+    buf.write("\n")
+    writer.writerow(["Confidential Information - Do Not Distribute"])
+    writer.writerow(["Copyright (c) 2000-2024 salesforce.com, inc. All rights reserved."])
+    return buf.getvalue()
+
+
+def salesforce_opportunities(deals: list[dict]) -> None:
+    header = [
+        "Opportunity ID", "Opportunity Name", "Account Name", "Amount", "Amount Currency",
+        "Close Date", "Created Date", "Stage", "Won", "Closed", "Lead Source",
+        "Primary Campaign Source", "Opportunity Owner", "Type", "Product Name", "Deal ID",
+    ]  # fmt: skip
+    rows = []
+    for d in deals:
+        if d["status"] == "open":
+            stages = SALESFORCE_OPEN_STAGES[d["stage"]]
+            stage = stages[d["n"] % len(stages)]
+        else:
+            stage = d["stage"]
+        rows.append([
+            salesforce_id("0065g00000", d["n"]), d["name"], d["company"], us_money(d["amount"]),
+            d["currency"],
+            # Close Date is required on every opportunity: an open one carries the forecast.
+            us_date(d["close"] or expected_close(d)),
+            us_date(d["create"]), stage, "1" if d["status"] == "won" else "0",
+            "0" if d["status"] == "open" else "1", d["channel"], d["campaign"], d["owner"],
+            "Existing Business" if d["existing"] else "New Business", d["product"], d["id"],
+        ])  # fmt: skip
+    total = sum((d["amount"] for d in deals if d["amount"] is not None), Decimal(0))
+    footer = salesforce_footer(len(rows), header.index("Amount"), len(header), total)
+    write_text_csv("salesforce_opportunities.csv", header, rows, quote_all=True, footer=footer)
+
+
+SALESFORCE_CAMPAIGN_TYPES = {
+    "Dutch SaaS Summit 2023": "Conference",
+    "Dutch SaaS Summit 2024": "Conference",
+    "Webinar Series": "Webinar",
+    "Partner Program": "Partners",
+}
+
+
+def budget(amount: Decimal) -> Decimal:
+    """A round budget above the actual cost (0 for a credit note)."""
+    if amount <= 0:
+        return Decimal(0)
+    return Decimal(-(-int(amount) // 500) * 500)
+
+
+def salesforce_campaigns(costs: list[dict]) -> None:
+    header = [
+        "Campaign Name", "Type", "Status", "Start Date", "End Date",
+        "Budgeted Cost in Campaign", "Actual Cost in Campaign", "Parent Campaign",
+    ]  # fmt: skip
+    rows = []
+    for c in costs:
+        if not c["campaign"]:
+            continue
+        rows.append([
+            c["campaign"], SALESFORCE_CAMPAIGN_TYPES.get(c["campaign"], "Advertisement"),
+            "Completed", us_date(c["date"]), us_date(c["date"]), us_money(budget(c["amount"])),
+            us_money(c["amount"]), c["channel"],
+        ])  # fmt: skip
+    total = sum((c["amount"] for c in costs if c["campaign"]), Decimal(0))
+    footer = salesforce_footer(
+        len(rows), header.index("Actual Cost in Campaign"), len(header), total
+    )
+    write_text_csv("salesforce_campaigns.csv", header, rows, quote_all=True, footer=footer)
+
+
+# ---------------------------------------------------------------------------------------------
+# Pipedrive
+
+
+def pipedrive_deals(deals: list[dict]) -> None:
+    header = [
+        "Deal - ID", "Deal - Title", "Deal - Value", "Deal - Currency", "Deal - Status",
+        "Deal - Owner", "Deal - Organization", "Deal - Deal created", "Deal - Won time",
+        "Deal - Lost time", "Deal - Expected close date", "Deal - Source channel",
+        "Deal - Campaign", "Deal - Product", "Deal - Deal ID",
+    ]  # fmt: skip
+    fmt = "%Y-%m-%d %H:%M:%S"
+    rows = []
+    for d in deals:
+        closed = at(d["close"], d["id"], "close").strftime(fmt) if d["close"] else ""
+        rows.append([
+            str(d["n"]), d["name"], plain_number(d["amount"]), d["currency"], d["status"],
+            d["owner"], d["company"], at(d["create"], d["id"], "create").strftime(fmt),
+            closed if d["status"] == "won" else "", closed if d["status"] == "lost" else "",
+            iso(expected_close(d)), d["channel"], d["campaign"], d["product"], d["id"],
+        ])  # fmt: skip
+    write_text_csv("pipedrive_deals.csv", header, rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Dynamics 365 Sales
+
+DATE_FORMAT = "m/d/yyyy"
+DATETIME_FORMAT = "m/d/yyyy h:mm AM/PM"
+MONEY_FORMAT = '"€"#,##0.00'
+HIDDEN = ["(Do Not Modify) {entity}", "(Do Not Modify) Row Checksum", "(Do Not Modify) Modified On"]
+
+
+def row_checksum(guid: uuid.UUID) -> str:
+    return base64.b64encode(digest("checksum", guid) + digest("version", guid)[:20]).decode()
+
+
+def dynamics_workbook(
+    name: str, sheet: str, entity: str, header: list[str], rows: list[list], formats: dict
+) -> None:
+    """A Dynamics "Export to Excel" workbook: three hidden key columns, a hidden metadata sheet."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    ws.append([h.format(entity=entity) for h in HIDDEN] + header)
+    for row in rows:
+        ws.append(row)
+    for letter in "ABC":
+        ws.column_dimensions[letter].hidden = True
+    ws.column_dimensions["C"].width = 18
+    for idx, h in enumerate(header, start=4):
+        letter = ws.cell(row=1, column=idx).column_letter
+        ws.column_dimensions[letter].width = max(12, len(h) + 4)
+    for row in ws.iter_rows(min_row=2):
+        row[2].number_format = DATETIME_FORMAT
+        for idx, h in enumerate(header, start=3):
+            if h in formats:
+                row[idx].number_format = formats[h]
+    ws.freeze_panes = "D2"
+    ws.auto_filter.ref = ws.dimensions
+    meta = wb.create_sheet("hiddenSheet")
+    meta["A1"] = f"{entity.lower()}:{sheet}:{EXPORTED_AT:%Y-%m-%dT%H:%M:%S}Z"
+    meta.sheet_state = "veryHidden"
+    wb.properties.creator = "Dynamics 365 Sales"
+    wb.properties.created = EXPORTED_AT
+    wb.properties.modified = EXPORTED_AT
+    wb.properties.lastModifiedBy = "Dynamics 365 Sales"
+    save_deterministic(wb, HERE / name)
+    print(f"{name}: {len(rows)} rows")
+
+
+def save_deterministic(wb: Workbook, path: Path) -> None:
+    """Save with fixed zip timestamps, so the bytes do not depend on the clock."""
+    raw = io.BytesIO()
+    wb.save(raw)
+    raw.seek(0)
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2025, 1, 6, 9, 12, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
+                data = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*",
+                    rb"\g<1>" + f"{EXPORTED_AT:%Y-%m-%dT%H:%M:%S}Z".encode(),
+                    data,
+                )
+            dst.writestr(fixed, data)
+    path.write_bytes(out.getvalue())
+
+
+def as_float(amount: Decimal | None) -> float | None:
+    return None if amount is None else float(amount)
+
+
+def dynamics_opportunities(deals: list[dict]) -> None:
+    header = [
+        "Topic", "Potential Customer", "Est. Revenue", "Est. Revenue (Base)", "Actual Revenue",
+        "Actual Revenue (Base)", "Est. Close Date", "Actual Close Date", "Status",
+        "Status Reason", "Source Campaign", "Owner", "Created On", "Currency", "Lead Source",
+        "Product", "Deal ID",
+    ]  # fmt: skip
+    rows = []
+    for d in deals:
+        guid = uuid.uuid5(NAMESPACE, f"opportunity:{d['id']}")
+        won = d["status"] == "won"
+        # The estimate of a won deal was off: using it instead of the actual revenue shows.
+        est = cents(d["amount"] * Decimal("1.1")) if won else d["amount"]
+        actual = d["amount"] if won else None
+        est_close = expected_close(d) if d["close"] is None else d["close"] - timedelta(days=10)
+        status, reason = {
+            "won": ("Won", "Won"),
+            "lost": ("Lost", ("Canceled", "Out-Sold")[d["n"] % 2]),
+            "open": ("Open", "In Progress"),
+        }[d["status"]]
+        last_touch = d["close"] or min(
+            d["create"] + timedelta(days=pick(d["id"], 20, "touch")), EXPORTED_AT.date()
+        )
+        rows.append([
+            str(guid), row_checksum(guid), at(last_touch, d["id"], "modified"),
+            d["name"], d["company"], as_float(est), as_float(est), as_float(actual),
+            as_float(actual), est_close, d["close"], status, reason, d["campaign"] or None,
+            d["owner"], at(d["create"], d["id"], "create"), "Euro", d["channel"] or None,
+            d["product"], d["id"],
+        ])  # fmt: skip
+    formats = {
+        "Est. Revenue": MONEY_FORMAT, "Est. Revenue (Base)": MONEY_FORMAT,
+        "Actual Revenue": MONEY_FORMAT, "Actual Revenue (Base)": MONEY_FORMAT,
+        "Est. Close Date": DATE_FORMAT, "Actual Close Date": DATE_FORMAT,
+        "Created On": DATETIME_FORMAT,
+    }  # fmt: skip
+    dynamics_workbook(
+        "dynamics_opportunities.xlsx", "All Opportunities", "Opportunity", header, rows, formats
+    )
+
+
+DYNAMICS_CAMPAIGN_TYPES = {
+    "Dutch SaaS Summit 2023": "Event",
+    "Dutch SaaS Summit 2024": "Event",
+    "Webinar Series": "Event",
+    "Partner Program": "Co-branding",
+}
+
+
+def dynamics_campaigns(costs: list[dict]) -> None:
+    header = [
+        "Name", "Campaign Type", "Status Reason", "Actual Start", "Actual End",
+        "Total Cost of Campaign", "Miscellaneous Costs", "Budget Allocated", "Currency",
+    ]  # fmt: skip
+    rows = []
+    for i, c in enumerate((c for c in costs if c["campaign"]), start=1):
+        guid = uuid.uuid5(NAMESPACE, f"campaign:{i}:{c['campaign']}:{c['date']}")
+        rows.append([
+            str(guid), row_checksum(guid), at(c["date"] + timedelta(days=3), str(guid), "mod"),
+            c["campaign"], DYNAMICS_CAMPAIGN_TYPES.get(c["campaign"], "Advertisement"),
+            "Completed", c["date"], c["date"], float(c["amount"]), 0.0,
+            float(budget(c["amount"])), "Euro",
+        ])  # fmt: skip
+    formats = {
+        "Actual Start": DATE_FORMAT, "Actual End": DATE_FORMAT,
+        "Total Cost of Campaign": MONEY_FORMAT, "Miscellaneous Costs": MONEY_FORMAT,
+        "Budget Allocated": MONEY_FORMAT,
+    }  # fmt: skip
+    dynamics_workbook("dynamics_campaigns.xlsx", "All Campaigns", "Campaign", header, rows, formats)
+
+
+# ---------------------------------------------------------------------------------------------
+# Zoho CRM
+
+ZOHO_OPEN_STAGES = {
+    "Qualified": ("Qualification", "Needs Analysis"),
+    "Proposal": ("Proposal/Price Quote",),
+    "Negotiation": ("Proposal/Price Quote",),
+}
+
+
+def zoho_deals(deals: list[dict]) -> None:
+    header = [
+        "Record Id", "Deal Owner", "Deal Name", "Account Name", "Amount", "Closing Date",
+        "Stage", "Lead Source", "Campaign Source", "Type", "Created Time", "Product", "Deal ID",
+    ]  # fmt: skip
+    rows = []
+    for d in deals:
+        if d["status"] == "open":
+            stages = ZOHO_OPEN_STAGES[d["stage"]]
+            stage = stages[d["n"] % len(stages)]
+        else:
+            stage = d["stage"]
+        rows.append([
+            f"zcrm_{5725767000000123456 + 1019 * d['n']}", d["owner"], d["name"], d["company"],
+            two_decimals(d["amount"]),
+            # Closing Date is mandatory in Zoho: an open deal carries the expected date.
+            iso(d["close"] or expected_close(d)),
+            stage, d["channel"], d["campaign"],
+            "Existing Business" if d["existing"] else "New Business",
+            at(d["create"], d["id"], "create").strftime("%Y-%m-%d %H:%M:%S"), d["product"], d["id"],
+        ])  # fmt: skip
+    write_text_csv("zoho_deals.csv", header, rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Generic Dutch export
+
+NL_STATUS = {"won": "Gewonnen", "lost": "Verloren", "open": "Open"}
+NL_TYPE = {"acquisition": "acquisitie", "retention": "retentie"}
+NL_ACTIVITY = {
+    "Account management": "Accountbeheer",
+    "Campaign setup": "Campagne opzetten",
+    "Demo": "Demo",
+    "Discovery call": "Kennismakingsgesprek",
+    "Onboarding": "Onboarding",
+    "Proposal": "Offerte",
+    "Sales meeting": "Salesoverleg",
+}
+
+
+def write_dutch(name: str, header: list[str], rows: list[list[str]]) -> None:
+    write_text_csv(name, header, rows, encoding="cp1252", delimiter=";", newline="\r\n")
+
+
+def dutch_deals(deals: list[dict]) -> None:
+    header = [
+        "Dealnummer", "Omschrijving", "Klant", "Bedrag", "Valuta", "Status", "Aanmaakdatum",
+        "Sluitingsdatum", "Eigenaar", "Kanaal", "Campagne", "Product",
+    ]  # fmt: skip
+    rows = [
+        [
+            d["id"], d["name"], d["company"], nl_money(d["amount"]), d["currency"],
+            NL_STATUS[d["status"]], nl_date(d["create"]), nl_date(d["close"]), d["owner"],
+            d["channel"], d["campaign"], d["product"],
+        ]
+        for d in deals
+    ]  # fmt: skip
+    write_dutch("dutch_deals.csv", header, rows)
+
+
+def dutch_costs(costs: list[dict]) -> None:
+    header = [
+        "Datum", "Startdatum", "Einddatum", "Bedrag", "Valuta", "Kanaal", "Campagne",
+        "Categorie", "Type", "Omschrijving",
+    ]  # fmt: skip
+    rows = [
+        [
+            nl_date(c["date"]), nl_date(c["start"]), nl_date(c["end"]), nl_money(c["amount"]),
+            c["currency"], c["channel"], c["campaign"], c["category"], NL_TYPE[c["type"]],
+            c["description"],
+        ]
+        for c in costs
+    ]  # fmt: skip
+    write_dutch("dutch_costs.csv", header, rows)
+
+
+def dutch_time_logs() -> None:
+    header = [
+        "Datum", "Medewerker", "Rol", "Activiteit", "Uren", "Uurtarief", "Dealnummer", "Klant",
+        "Campagne",
+    ]  # fmt: skip
+    rows = [
+        [
+            nl_date(to_date(r["Date"])), r["Person"], r["Role"], NL_ACTIVITY[r["Activity"]],
+            nl_number(r["Hours"]), nl_money(Decimal(r["Hourly Rate"])), r["Deal ID"],
+            r["Customer ID"], r["Campaign"],
+        ]
+        for r in read_csv("time_logs.csv")
+    ]  # fmt: skip
+    write_dutch("dutch_time_logs.csv", header, rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# A CRM crm-roi doesn't know (see examples/mapping-example.toml)
+
+OTHER_STAGES = {
+    "Closed Won": "Signed",
+    "Closed Lost": "Dead",
+    "Qualified": "Pitching",
+    "Proposal": "Quoted",
+    "Negotiation": "Final Round",
+}
+
+
+def other_crm_deals(deals: list[dict]) -> None:
+    header = [
+        "Opp No.", "Client", "Net Value", "Curr.", "Phase", "Decided On", "Opened On", "Rep",
+        "Origin", "Initiative", "Offering",
+    ]  # fmt: skip
+    rows = [
+        [
+            d["id"], d["company"], two_decimals(d["amount"]), d["currency"],
+            OTHER_STAGES[d["stage"]], dotted_date(d["close"]), dotted_date(d["create"]),
+            d["owner"], d["channel"], d["campaign"], d["product"],
+        ]
+        for d in deals
+    ]  # fmt: skip
+    write_text_csv("other_crm_deals.csv", header, rows)
+
+
+def main() -> None:
+    deals = load_deals()
+    costs = load_costs()
+    hubspot_deals(deals)
+    hubspot_companies(deals)
+    salesforce_opportunities(deals)
+    salesforce_campaigns(costs)
+    pipedrive_deals(deals)
+    dynamics_opportunities(deals)
+    dynamics_campaigns(costs)
+    zoho_deals(deals)
+    dutch_deals(deals)
+    dutch_costs(costs)
+    dutch_time_logs()
+    other_crm_deals(deals)
+
+
+if __name__ == "__main__":
+    main()
