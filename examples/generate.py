@@ -89,14 +89,53 @@ INDUSTRIES = [
 ]
 
 NAME_PREFIXES = [
-    "Bright", "North", "Blue", "Polder", "Delta", "Tulip", "Canal", "Orange",
-    "Dune", "Harbour", "Mill", "Silver", "Green", "Storm", "Clear", "Tide",
-    "Beacon", "Amber", "Iron", "Sky", "Lime", "Copper", "Oak", "River",
-    "Stone", "Sun", "Frost", "Maple", "Swift", "Zeeland",
+    "Bright",
+    "North",
+    "Blue",
+    "Polder",
+    "Delta",
+    "Tulip",
+    "Canal",
+    "Orange",
+    "Dune",
+    "Harbour",
+    "Mill",
+    "Silver",
+    "Green",
+    "Storm",
+    "Clear",
+    "Tide",
+    "Beacon",
+    "Amber",
+    "Iron",
+    "Sky",
+    "Lime",
+    "Copper",
+    "Oak",
+    "River",
+    "Stone",
+    "Sun",
+    "Frost",
+    "Maple",
+    "Swift",
+    "Zeeland",
 ]
 NAME_ROOTS = [
-    "line", "wave", "works", "data", "logic", "soft", "point", "field",
-    "gate", "bridge", "stack", "path", "core", "hub", "view",
+    "line",
+    "wave",
+    "works",
+    "data",
+    "logic",
+    "soft",
+    "point",
+    "field",
+    "gate",
+    "bridge",
+    "stack",
+    "path",
+    "core",
+    "hub",
+    "view",
 ]
 # A few hand-picked names that exercise CSV quoting and non-ASCII text.
 SPECIAL_COMPANIES = [
@@ -252,8 +291,11 @@ def build_deals(companies: list[dict]) -> list[dict]:
 
     def add(company, kind, stage, create, close, product, amount, owner, weights):
         channel, campaign = pick_source(create, weights, kind == "new")
-        label = {"new": product, "renewal": f"{product} renewal {create.year}",
-                 "upsell": f"{product} upsell"}[kind]
+        label = {
+            "new": product,
+            "renewal": f"{product} renewal {create.year}",
+            "upsell": f"{product} upsell",
+        }[kind]
         deals.append(
             {
                 "company": company["name"],
@@ -278,8 +320,15 @@ def build_deals(companies: list[dict]) -> list[dict]:
         close = close_after(create)
         product = pick_product(c["segment"])
         first_won[c["name"]] = add(
-            c, "new", "Closed Won", create, close, product, product_amount(product),
-            c["owner"], NEW_BUSINESS_CHANNEL_WEIGHTS,
+            c,
+            "new",
+            "Closed Won",
+            create,
+            close,
+            product,
+            product_amount(product),
+            c["owner"],
+            NEW_BUSINESS_CHANNEL_WEIGHTS,
         )
 
     # 2. Renewals and upsells for customers that have been around long enough.
@@ -301,11 +350,22 @@ def build_deals(companies: list[dict]) -> list[dict]:
             create = first["close"] + timedelta(days=rng.randint(60, 300))
         create = min(create, date(2024, 11, 30))
         close = close_after(create)
-        add(c, kind, "Closed Won", create, close, product, amount, c["owner"],
-            RENEWAL_CHANNEL_WEIGHTS if kind == "renewal" else EXPANSION_CHANNEL_WEIGHTS)
+        add(
+            c,
+            kind,
+            "Closed Won",
+            create,
+            close,
+            product,
+            amount,
+            c["owner"],
+            RENEWAL_CHANNEL_WEIGHTS if kind == "renewal" else EXPANSION_CHANNEL_WEIGHTS,
+        )
 
     # 3. Lost deals: some on companies that never bought, the rest anywhere.
-    lost_targets = never_won + [rng.choice(never_won) for _ in range(N_LOST_NEVER_WON - N_NEVER_WON)]
+    lost_targets = never_won + [
+        rng.choice(never_won) for _ in range(N_LOST_NEVER_WON - N_NEVER_WON)
+    ]
     lost_targets += [rng.choice(companies) for _ in range(N_LOST - N_LOST_NEVER_WON)]
     for c in lost_targets:
         create = rand_date(WINDOW_START, date(2024, 11, 15))
@@ -313,9 +373,17 @@ def build_deals(companies: list[dict]) -> list[dict]:
         product = pick_product(c["segment"])
         first = first_won.get(c["name"])
         expansion = first is not None and create > first["close"]
-        add(c, "upsell" if expansion else "new", "Closed Lost", create, close, product,
-            product_amount(product), rng.choices(REPS, weights=REP_WEIGHTS)[0],
-            EXPANSION_CHANNEL_WEIGHTS if expansion else NEW_BUSINESS_CHANNEL_WEIGHTS)
+        add(
+            c,
+            "upsell" if expansion else "new",
+            "Closed Lost",
+            create,
+            close,
+            product,
+            product_amount(product),
+            rng.choices(REPS, weights=REP_WEIGHTS)[0],
+            EXPANSION_CHANNEL_WEIGHTS if expansion else NEW_BUSINESS_CHANNEL_WEIGHTS,
+        )
 
     # 4. Open pipeline, mostly created in the second half of 2024.
     open_targets = [rng.choice(never_won) for _ in range(N_OPEN_NEVER_WON)]
@@ -329,9 +397,17 @@ def build_deals(companies: list[dict]) -> list[dict]:
         product = pick_product(c["segment"])
         first = first_won.get(c["name"])
         expansion = first is not None and create > first["close"]
-        add(c, "upsell" if expansion else "new", stage, create, None, product,
-            product_amount(product), rng.choices(REPS, weights=REP_WEIGHTS)[0],
-            EXPANSION_CHANNEL_WEIGHTS if expansion else NEW_BUSINESS_CHANNEL_WEIGHTS)
+        add(
+            c,
+            "upsell" if expansion else "new",
+            stage,
+            create,
+            None,
+            product,
+            product_amount(product),
+            rng.choices(REPS, weights=REP_WEIGHTS)[0],
+            EXPANSION_CHANNEL_WEIGHTS if expansion else NEW_BUSINESS_CHANNEL_WEIGHTS,
+        )
 
     # Blank out ~10% of open amounts and ~3% of lead sources.
     open_deals = [d for d in deals if d["close"] is None]
@@ -377,7 +453,8 @@ def build_customers(companies: list[dict], deals: list[dict]) -> list[dict]:
 
     # Churn: customers whose last activity was a win, with room left in the window.
     candidates = [
-        cu for cu in customers
+        cu
+        for cu in customers
         if not cu["has_open"]
         and cu["last_create"] <= cu["last_won"]
         and cu["last_close"] <= date(2024, 10, 15)
@@ -400,21 +477,49 @@ AD_SPEND = {
     "Google Brand 2024": (date(2024, 1, 1), date(2024, 12, 31), 1800, 2800, "Google Ads"),
     "Google Generic": (date(2023, 1, 1), date(2024, 12, 31), 3800, 6200, "Google Ads"),
     "LI Lead Gen": (date(2023, 1, 1), date(2024, 12, 31), 2800, 4800, "LinkedIn Campaign Manager"),
-    "LI ABM Q1-2024": (date(2024, 1, 1), date(2024, 3, 31), 8000, 12000, "LinkedIn Campaign Manager"),
-    "LI Retargeting": (date(2023, 7, 1), date(2024, 12, 31), 900, 1900, "LinkedIn Campaign Manager"),
+    "LI ABM Q1-2024": (
+        date(2024, 1, 1),
+        date(2024, 3, 31),
+        8000,
+        12000,
+        "LinkedIn Campaign Manager",
+    ),
+    "LI Retargeting": (
+        date(2023, 7, 1),
+        date(2024, 12, 31),
+        900,
+        1900,
+        "LinkedIn Campaign Manager",
+    ),
 }
 
 
 def build_costs() -> list[dict]:
     costs: list[dict] = []
 
-    def add(amount, category, type_="acquisition", *, day=None, start=None, end=None,
-            channel="", campaign="", description=""):
+    def add(
+        amount,
+        category,
+        type_="acquisition",
+        *,
+        day=None,
+        start=None,
+        end=None,
+        channel="",
+        campaign="",
+        description="",
+    ):
         costs.append(
             {
-                "date": day, "start": start, "end": end, "amount": amount,
-                "channel": channel, "campaign": campaign, "category": category,
-                "type": type_, "description": description,
+                "date": day,
+                "start": start,
+                "end": end,
+                "amount": amount,
+                "channel": channel,
+                "campaign": campaign,
+                "category": category,
+                "type": type_,
+                "description": description,
             }
         )
 
@@ -422,71 +527,154 @@ def build_costs() -> list[dict]:
     for campaign, (start, end, lo, hi, label) in AD_SPEND.items():
         channel = CAMPAIGNS[campaign][0]
         for y, m in months(start, end):
-            add(rand_amount_cents(lo, hi, round_share=0.0), "Ad spend",
-                day=month_end(y, m), channel=channel, campaign=campaign,
-                description=f"{label} invoice {y}-{m:02d}")
+            add(
+                rand_amount_cents(lo, hi, round_share=0.0),
+                "Ad spend",
+                day=month_end(y, m),
+                channel=channel,
+                campaign=campaign,
+                description=f"{label} invoice {y}-{m:02d}",
+            )
 
     # Credit notes from the ad platforms.
-    add(-25000, "Ad spend", day=date(2023, 6, 30), channel="Paid Search",
-        campaign="Google Generic", description="Credit note")
-    add(-31240, "Ad spend", day=date(2024, 3, 31), channel="LinkedIn Ads",
-        campaign="LI Lead Gen", description="Credit note")
+    add(
+        -25000,
+        "Ad spend",
+        day=date(2023, 6, 30),
+        channel="Paid Search",
+        campaign="Google Generic",
+        description="Credit note",
+    )
+    add(
+        -31240,
+        "Ad spend",
+        day=date(2024, 3, 31),
+        channel="LinkedIn Ads",
+        campaign="LI Lead Gen",
+        description="Credit note",
+    )
 
     # Events.
     for year, event_day in ((2023, date(2023, 10, 12)), (2024, date(2024, 10, 10))):
         campaign = f"Dutch SaaS Summit {year}"
-        add(rand_amount_cents(12000, 16000, 1.0), "Events", day=event_day - timedelta(days=27),
-            channel="Events", campaign=campaign, description="Sponsorship package")
-        add(rand_amount_cents(4500, 7000), "Events", day=event_day,
-            channel="Events", campaign=campaign, description="Booth and materials")
-        add(rand_amount_cents(1800, 3200, 0.0), "Events", day=month_end(year, 10),
-            channel="Events", campaign=campaign, description="Travel and accommodation")
+        add(
+            rand_amount_cents(12000, 16000, 1.0),
+            "Events",
+            day=event_day - timedelta(days=27),
+            channel="Events",
+            campaign=campaign,
+            description="Sponsorship package",
+        )
+        add(
+            rand_amount_cents(4500, 7000),
+            "Events",
+            day=event_day,
+            channel="Events",
+            campaign=campaign,
+            description="Booth and materials",
+        )
+        add(
+            rand_amount_cents(1800, 3200, 0.0),
+            "Events",
+            day=month_end(year, 10),
+            channel="Events",
+            campaign=campaign,
+            description="Travel and accommodation",
+        )
     for y, m in months(WINDOW_START, WINDOW_END):
-        add(rand_amount_cents(700, 1500), "Events", day=month_end(y, m), channel="Events",
-            campaign="Webinar Series", description=f"Webinar platform and promotion {y}-{m:02d}")
+        add(
+            rand_amount_cents(700, 1500),
+            "Events",
+            day=month_end(y, m),
+            channel="Events",
+            campaign="Webinar Series",
+            description=f"Webinar platform and promotion {y}-{m:02d}",
+        )
 
     # Campaign costs booked without a channel (the tool infers it from deals).
     for y in (2023, 2024):
         for q in range(1, 5):
-            add(rand_amount_cents(2000, 6000, 0.0), "Partner commission",
-                day=month_end(y, q * 3), campaign="Partner Program",
-                description=f"Partner referral commissions Q{q}-{y}")
-    add(450000, "Agency fee", day=date(2024, 1, 31), campaign="LI ABM Q1-2024",
-        description="ABM agency set-up fee")
-    add(275000, "Agency fee", day=date(2024, 3, 31), campaign="LI ABM Q1-2024",
-        description="ABM agency retainer Q1")
+            add(
+                rand_amount_cents(2000, 6000, 0.0),
+                "Partner commission",
+                day=month_end(y, q * 3),
+                campaign="Partner Program",
+                description=f"Partner referral commissions Q{q}-{y}",
+            )
+    add(
+        450000,
+        "Agency fee",
+        day=date(2024, 1, 31),
+        campaign="LI ABM Q1-2024",
+        description="ABM agency set-up fee",
+    )
+    add(
+        275000,
+        "Agency fee",
+        day=date(2024, 3, 31),
+        campaign="LI ABM Q1-2024",
+        description="ABM agency retainer Q1",
+    )
 
     # Organic: content/SEO agency, channel only.
     for y in (2023, 2024):
         for q in range(1, 5):
-            add(rand_amount_cents(3000, 4500), "Content", day=month_end(y, q * 3),
-                channel="Organic", description=f"SEO and content agency Q{q}-{y}")
+            add(
+                rand_amount_cents(3000, 4500),
+                "Content",
+                day=month_end(y, q * 3),
+                channel="Organic",
+                description=f"SEO and content agency Q{q}-{y}",
+            )
 
     # Tools: yearly subscriptions, unattributed overhead.
     for y in (2023, 2024):
         start, end = date(y, 1, 1), date(y, 12, 31)
-        add(1440000 if y == 2023 else 1584000, "Tools", start=start, end=end,
-            description=f"CRM licence {y}")
-        add(960000 if y == 2023 else 1020000, "Tools", start=start, end=end,
-            description=f"Marketing automation {y}")
+        add(
+            1440000 if y == 2023 else 1584000,
+            "Tools",
+            start=start,
+            end=end,
+            description=f"CRM licence {y}",
+        )
+        add(
+            960000 if y == 2023 else 1020000,
+            "Tools",
+            start=start,
+            end=end,
+            description=f"Marketing automation {y}",
+        )
         add(480000, "Tools", start=start, end=end, description=f"LinkedIn Sales Navigator {y}")
 
     # Retention costs.
     for y in (2023, 2024):
-        add(600000 if y == 2023 else 660000, "Customer success", "retention",
-            start=date(y, 1, 1), end=date(y, 12, 31),
-            description=f"Customer success platform {y}")
+        add(
+            600000 if y == 2023 else 660000,
+            "Customer success",
+            "retention",
+            start=date(y, 1, 1),
+            end=date(y, 12, 31),
+            description=f"Customer success platform {y}",
+        )
     for day, text in (
         (date(2023, 6, 15), "Customer onboarding workshop"),
         (date(2024, 3, 20), "Customer onboarding workshop"),
         (date(2024, 5, 23), "Customer day 2024"),
         (date(2024, 9, 18), "Customer onboarding workshop"),
     ):
-        add(rand_amount_cents(900, 4500), "Customer success", "retention", day=day,
-            description=text)
+        add(
+            rand_amount_cents(900, 4500), "Customer success", "retention", day=day, description=text
+        )
 
-    costs.sort(key=lambda c: (c["date"] or c["start"], c["category"], c["channel"],
-                              c["campaign"], c["description"]))
+    costs.sort(
+        key=lambda c: (
+            c["date"] or c["start"],
+            c["category"],
+            c["channel"],
+            c["campaign"],
+            c["description"],
+        )
+    )
     return costs
 
 
@@ -519,12 +707,16 @@ def deal_activities(stage: str) -> list[str]:
     """The activities an AE logged on a deal, in chronological order."""
     if stage == "Closed Won":
         # A won deal always had a proposal.
-        return rng.choice([
-            ["Proposal"], ["Proposal"], ["Proposal"],
-            ["Demo", "Proposal"],
-            ["Discovery call", "Proposal"],
-            ["Discovery call", "Demo", "Proposal"],
-        ])
+        return rng.choice(
+            [
+                ["Proposal"],
+                ["Proposal"],
+                ["Proposal"],
+                ["Demo", "Proposal"],
+                ["Discovery call", "Proposal"],
+                ["Discovery call", "Demo", "Proposal"],
+            ]
+        )
     if stage == "Closed Lost":
         return rng.choice([[], [], [], [], ["Discovery call"], ["Demo"], ["Proposal"]])
     latest = {"Qualified": "Discovery call", "Proposal": "Demo", "Negotiation": "Proposal"}
@@ -535,8 +727,17 @@ def build_time_logs(deals: list[dict], customers: list[dict]) -> list[dict]:
     logs: list[dict] = []
 
     def add(day, person, activity, hours, deal="", customer="", campaign=""):
-        logs.append({"date": day, "person": person, "activity": activity, "hours": hours,
-                     "deal": deal, "customer": customer, "campaign": campaign})
+        logs.append(
+            {
+                "date": day,
+                "person": person,
+                "activity": activity,
+                "hours": hours,
+                "deal": deal,
+                "customer": customer,
+                "campaign": campaign,
+            }
+        )
 
     # Account executives on their own deals.
     for d in deals:
@@ -550,8 +751,13 @@ def build_time_logs(deals: list[dict], customers: list[dict]) -> list[dict]:
     # Marketing manager setting up campaigns.
     for campaign, (start, end, n) in CAMPAIGN_SETUP.items():
         for _ in range(n):
-            add(rand_date(start, end), MARKETER, "Campaign setup", rand_hours(1, 6),
-                campaign=campaign)
+            add(
+                rand_date(start, end),
+                MARKETER,
+                "Campaign setup",
+                rand_hours(1, 6),
+                campaign=campaign,
+            )
 
     # Customer success: onboarding and account management after the first win.
     onboarding_p = {"SMB": 0.1, "Mid-Market": 0.4, "Enterprise": 0.9}
@@ -561,21 +767,40 @@ def build_time_logs(deals: list[dict], customers: list[dict]) -> list[dict]:
         if first > last:
             continue
         if rng.random() < onboarding_p[cu["segment"]]:
-            add(rand_date(first, min(first + timedelta(days=45), last)), CSM, "Onboarding",
-                rand_hours(1, 4), customer=cu["name"])
-        n_am = {"SMB": 0, "Mid-Market": rng.choice([0, 0, 1]),
-                "Enterprise": rng.randint(0, 2)}[cu["segment"]]
+            add(
+                rand_date(first, min(first + timedelta(days=45), last)),
+                CSM,
+                "Onboarding",
+                rand_hours(1, 4),
+                customer=cu["name"],
+            )
+        n_am = {"SMB": 0, "Mid-Market": rng.choice([0, 0, 1]), "Enterprise": rng.randint(0, 2)}[
+            cu["segment"]
+        ]
         for _ in range(n_am):
-            add(rand_date(first, last), CSM, "Account management", rand_hours(0.5, 3),
-                customer=cu["name"])
+            add(
+                rand_date(first, last),
+                CSM,
+                "Account management",
+                rand_hours(0.5, 3),
+                customer=cu["name"],
+            )
 
     # Internal meetings without any link.
     for _ in range(10):
         person = rng.choice(REPS + [MARKETER])
         add(rand_date(WINDOW_START, WINDOW_END), person, "Sales meeting", rand_hours(0.5, 1.5))
 
-    logs.sort(key=lambda r: (r["date"], r["person"], r["activity"], r["deal"],
-                             r["customer"], r["campaign"]))
+    logs.sort(
+        key=lambda r: (
+            r["date"],
+            r["person"],
+            r["activity"],
+            r["deal"],
+            r["customer"],
+            r["campaign"],
+        )
+    )
     return logs
 
 
@@ -597,53 +822,131 @@ def main() -> None:
 
     write_csv(
         "deals.csv",
-        ["Deal ID", "Deal Name", "Company", "Amount", "Currency", "Stage", "Create Date",
-         "Close Date", "Deal Owner", "Lead Source", "Campaign", "Product"],
         [
-            [d["id"], d["name"], d["company"],
-             "" if d["amount"] is None else fmt_cents(d["amount"]), "EUR", d["stage"],
-             iso(d["create"]), iso(d["close"]), d["owner"], d["channel"], d["campaign"],
-             d["product"]]
+            "Deal ID",
+            "Deal Name",
+            "Company",
+            "Amount",
+            "Currency",
+            "Stage",
+            "Create Date",
+            "Close Date",
+            "Deal Owner",
+            "Lead Source",
+            "Campaign",
+            "Product",
+        ],
+        [
+            [
+                d["id"],
+                d["name"],
+                d["company"],
+                "" if d["amount"] is None else fmt_cents(d["amount"]),
+                "EUR",
+                d["stage"],
+                iso(d["create"]),
+                iso(d["close"]),
+                d["owner"],
+                d["channel"],
+                d["campaign"],
+                d["product"],
+            ]
             for d in deals
         ],
     )
     write_csv(
         "customers.csv",
-        ["Customer ID", "Company Name", "Segment", "Country", "Industry", "Acquired Date",
-         "Churned Date"],
         [
-            [cu["name"], cu["name"], cu["segment"], cu["country"], cu["industry"], "",
-             iso(cu["churned"])]
+            "Customer ID",
+            "Company Name",
+            "Segment",
+            "Country",
+            "Industry",
+            "Acquired Date",
+            "Churned Date",
+        ],
+        [
+            [
+                cu["name"],
+                cu["name"],
+                cu["segment"],
+                cu["country"],
+                cu["industry"],
+                "",
+                iso(cu["churned"]),
+            ]
             for cu in customers
         ],
     )
     write_csv(
         "costs.csv",
-        ["Date", "Start Date", "End Date", "Amount", "Currency", "Channel", "Campaign",
-         "Category", "Type", "Description"],
         [
-            [iso(c["date"]), iso(c["start"]), iso(c["end"]), fmt_cents(c["amount"]), "EUR",
-             c["channel"], c["campaign"], c["category"], c["type"], c["description"]]
+            "Date",
+            "Start Date",
+            "End Date",
+            "Amount",
+            "Currency",
+            "Channel",
+            "Campaign",
+            "Category",
+            "Type",
+            "Description",
+        ],
+        [
+            [
+                iso(c["date"]),
+                iso(c["start"]),
+                iso(c["end"]),
+                fmt_cents(c["amount"]),
+                "EUR",
+                c["channel"],
+                c["campaign"],
+                c["category"],
+                c["type"],
+                c["description"],
+            ]
             for c in costs
         ],
     )
     write_csv(
         "time_logs.csv",
-        ["Date", "Person", "Role", "Activity", "Hours", "Hourly Rate", "Deal ID",
-         "Customer ID", "Campaign"],
         [
-            [iso(r["date"]), r["person"], ROLES[r["person"]][0], r["activity"], r["hours"],
-             ROLES[r["person"]][1], r["deal"], r["customer"], r["campaign"]]
+            "Date",
+            "Person",
+            "Role",
+            "Activity",
+            "Hours",
+            "Hourly Rate",
+            "Deal ID",
+            "Customer ID",
+            "Campaign",
+        ],
+        [
+            [
+                iso(r["date"]),
+                r["person"],
+                ROLES[r["person"]][0],
+                r["activity"],
+                r["hours"],
+                ROLES[r["person"]][1],
+                r["deal"],
+                r["customer"],
+                r["campaign"],
+            ]
             for r in logs
         ],
     )
 
     won = [d for d in deals if d["stage"] == "Closed Won"]
-    print(f"deals.csv:      {len(deals)} rows "
-          f"({len(won)} won, {sum(d['stage'] == 'Closed Lost' for d in deals)} lost, "
-          f"{sum(d['close'] is None for d in deals)} open)")
-    print(f"customers.csv:  {len(customers)} rows "
-          f"({sum(cu['churned'] is not None for cu in customers)} churned)")
+    print(
+        f"deals.csv:      {len(deals)} rows "
+        f"({len(won)} won, {sum(d['stage'] == 'Closed Lost' for d in deals)} lost, "
+        f"{sum(d['close'] is None for d in deals)} open)"
+    )
+    print(
+        f"customers.csv:  {len(customers)} rows "
+        f"({sum(cu['churned'] is not None for cu in customers)} churned)"
+    )
     print(f"costs.csv:      {len(costs)} rows")
     print(f"time_logs.csv:  {len(logs)} rows")
     for year in (2023, 2024):

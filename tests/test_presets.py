@@ -30,8 +30,12 @@ def figures(*args: str) -> dict:
     result = runner.invoke(app, ["compute", *args, *BY, "--format", "json", "--quiet"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    return {"totals": report["totals"], "breakdowns": report["breakdowns"],
-            "window": report["window"], "currency": report["currency"]}
+    return {
+        "totals": report["totals"],
+        "breakdowns": report["breakdowns"],
+        "window": report["window"],
+        "currency": report["currency"],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -69,19 +73,28 @@ def test_the_generic_dutch_set_gives_the_canonical_figures(canonical) -> None:
 
 
 def test_hubspot_companies_as_the_customers_input(canonical) -> None:
-    args = [str(EXAMPLES / "deals.csv"), str(EXAMPLES / "costs.csv"), "--time-logs",
-            str(EXAMPLES / "time_logs.csv"), "--by", "segment"]
+    args = [
+        str(EXAMPLES / "deals.csv"),
+        str(EXAMPLES / "costs.csv"),
+        "--time-logs",
+        str(EXAMPLES / "time_logs.csv"),
+        "--by",
+        "segment",
+    ]
     ours = figures(*args, "--customers", str(CRM / "hubspot_companies.csv"))
     theirs = figures(*args, "--customers", str(EXAMPLES / "customers.csv"))
     assert ours == theirs
     loaded = load_input(CRM / "hubspot_companies.csv", InputKind.CUSTOMERS)
     assert loaded.mapping.fields["customer_id"] == "Company name"
-    assert "acquired_date" not in loaded.mapping.fields  # Create Date is the record's, not the customer's
+    assert (
+        "acquired_date" not in loaded.mapping.fields
+    )  # Create Date is the record's, not the customer's
 
 
 def test_a_mapping_file_reads_a_crm_we_dont_know(canonical) -> None:
-    mapped = figures(str(CRM / "other_crm_deals.csv"), *REST,
-                     "--mapping", str(EXAMPLES / "mapping-example.toml"))
+    mapped = figures(
+        str(CRM / "other_crm_deals.csv"), *REST, "--mapping", str(EXAMPLES / "mapping-example.toml")
+    )
     assert mapped == canonical
 
 
@@ -136,15 +149,17 @@ def test_dynamics_revenue_is_actual_revenue_not_the_estimate() -> None:
     loaded = load_input(CRM / "dynamics_opportunities.xlsx", InputKind.DEALS)
     assert loaded.mapping.fields["amount"] == "Actual Revenue (Base)"
     assert loaded.mapping.fields["close_date"] == "Actual Close Date"
-    assert "currency" not in loaded.mapping.fields  # base amounts: the deal's currency no longer applies
+    assert (
+        "currency" not in loaded.mapping.fields
+    )  # base amounts: the deal's currency no longer applies
     assert any("converted by the CRM" in n for n in loaded.notes)
 
 
 def test_hubspot_converted_amount_and_internal_stage_ids() -> None:
     loaded = load_input(CRM / "hubspot_deals.csv", InputKind.DEALS)
     assert loaded.mapping.fields["amount"] == "Amount in company currency"
-    stages = set(loaded.frame["Deal Stage (attribute)"] if "Deal Stage (attribute)" in loaded.frame else [])
-    assert stages == set()  # the stage column is mapped, not kept
+    assert loaded.mapping.fields["status"] == "Deal Stage"
+    assert "Amount" in loaded.mapping.attributes  # the deal-currency amount is kept, not added
     with (CRM / "hubspot_deals.csv").open(encoding="utf-8-sig") as handle:
         raw = [r["Deal Stage"] for r in csv.DictReader(handle)]
     assert "closedwon" in raw and "Closed Won" in raw
@@ -169,4 +184,6 @@ def test_preset_can_be_forced_or_switched_off() -> None:
     assert off.preset is None
     result = runner.invoke(app, ["validate", str(CRM / "zoho_deals.csv"), "--preset", "sugarcrm"])
     assert result.exit_code == 2
-    assert "--preset 'sugarcrm': choose one of hubspot, salesforce, pipedrive, dynamics, zoho" in result.output
+    assert "--preset 'sugarcrm': choose one of hubspot, salesforce, pipedrive, dynamics, zoho" in (
+        result.output
+    )
