@@ -675,7 +675,7 @@ def _time_bytes(fmt: str, document: dict[str, Any], to_csv: Any, kind: str) -> b
 
     from crm_roi.render import timeaware
 
-    console = Console(record=True, width=200, file=open(os.devnull, "w"))  # noqa: SIM115
+    console = Console(record=True, width=250, file=open(os.devnull, "w"))  # noqa: SIM115
     (timeaware.print_cohorts if kind == "cohorts" else timeaware.print_compare)(console, document)
     return console.export_text().encode("utf-8")
 
@@ -907,7 +907,7 @@ def _console(stderr: bool = False) -> Console:
 
     stream = sys.stderr if stderr else sys.stdout
     # A pipe or a file gets the whole table, never one cut to 80 columns.
-    width = None if stream.isatty() else 200
+    width = None if stream.isatty() else 250
     return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width)
 
 

@@ -12,7 +12,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from crm_roi.metrics import UNATTRIBUTED
+from crm_roi.metrics import PERIODS, UNATTRIBUTED
 
 COLUMNS = (
     ("revenue", "Revenue"), ("cost", "Cost"), ("net_return", "Net return"), ("roi", "ROI"),
@@ -121,6 +121,8 @@ def print_report(console: Console, report: dict[str, Any], locale: str, rejected
                 *(whole(f, row[f]) for f, _ in COLUMNS),
             )
         console.print(table)
+        if len(dims) == 1 and dims[0] in PERIODS:
+            console.print(trend_line(rows))
     notes = []
     for name, rows in report["breakdowns"].items():
         stray = [r for r in rows if UNATTRIBUTED in [str(r[d]) for d in name.split(",")]]
@@ -145,3 +147,33 @@ def print_report(console: Console, report: dict[str, Any], locale: str, rejected
         )
     if notes:
         console.print(Group(*notes), style="dim")
+
+
+BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float | None]) -> str:
+    """``▁▃█`` for [1, 2, 3]; a gap for a missing value.
+
+    >>> sparkline([1, 2, 3, None, 3])
+    '▁▅█ █'
+    """
+    present = [v for v in values if v is not None]
+    if not present:
+        return ""
+    low, high = min(present), max(present)
+    span = (high - low) or 1
+    return "".join(
+        " " if v is None else BARS[round((v - low) / span * (len(BARS) - 1))] for v in values
+    )
+
+
+def trend_line(rows: list[dict[str, Any]]) -> Text:
+    """Revenue, cost and ROI over the periods of a breakdown, as sparklines."""
+    periods = [r for r in rows if not str(next(iter(r.values()))).startswith("(")]
+    parts = ["Trend  "]
+    for name, label in (("revenue", "revenue"), ("cost", "cost"), ("roi", "ROI")):
+        values = [r[name] for r in periods]
+        if any(v is not None for v in values):
+            parts.append(f"{label} {sparkline(values)}   ")
+    return Text("".join(parts).rstrip(), style="cyan")

@@ -7,6 +7,7 @@ import io
 from decimal import Decimal
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -109,14 +110,23 @@ def print_cohorts(console: Console, document: dict[str, Any]) -> None:
     width = max((len(c["revenue_by_age"]) for c in rows), default=0)
     table = Table(
         title=f"Cumulative revenue per customer by {document['period']} of acquisition"
-        f" ({document['currency'] or 'no currency'})",
+        f" ({document['currency'] or 'no currency'}; k = thousands)",
         title_justify="left",
         header_style="bold",
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1),
+        collapse_padding=True,
     )
-    for name in ("cohort", "customers", "CAC", "payback"):
-        table.add_column(name, justify="right" if name != "cohort" else "left")
+    for name, least in (("cohort", 7), ("customers", 9), ("CAC", 6), ("payback", 7)):
+        table.add_column(
+            name, justify="right" if name != "cohort" else "left", no_wrap=True, min_width=least
+        )
+    longest = max(
+        (len(_compact(v)) + 1 for c in rows for v in c["cumulative_revenue_per_customer"]),
+        default=3,
+    )
     for age in range(width):
-        table.add_column(str(age), justify="right")
+        table.add_column(str(age), justify="right", no_wrap=True, min_width=longest)
     top = max((v for c in rows for v in c["cumulative_revenue_per_customer"]), default=0) or 1
     for c in rows:
         cells = []
@@ -124,16 +134,21 @@ def print_cohorts(console: Console, document: dict[str, Any]) -> None:
             shade = int(40 + 180 * value / top)
             style = f"on rgb(0,{shade // 2},{shade})"
             mark = "*" if c["payback_period"] == age else ""
-            cells.append(Text(f"{value:,.0f}{mark}", style=style))
+            cells.append(Text(f"{_compact(value)}{mark}", style=style))
         table.add_row(
             c["cohort"],
             str(c["customers"]),
-            "–" if c["cac"] is None else f"{c['cac']:,.0f}",
+            "–" if c["cac"] is None else _compact(c["cac"]),
             "–" if c["payback_period"] is None else str(c["payback_period"]),
             *cells,
         )
     console.print(table)
     console.print("* the age at which gross profit per customer reached the CAC", style="dim")
+
+
+def _compact(value: float) -> str:
+    """``8245.9`` → ``8.2k``; below a thousand as it is, rounded."""
+    return f"{value / 1000:,.1f}k" if abs(value) >= 1000 else f"{value:,.0f}"
 
 
 def compare_dict(

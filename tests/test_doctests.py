@@ -1,0 +1,20 @@
+"""The examples in the docstrings are true."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "crm_roi.sniff", "crm_roi.mapping", "crm_roi.parse", "crm_roi.schema", "crm_roi.metrics",
+    "crm_roi.cohorts", "crm_roi.render.safe", "crm_roi.render.table",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name: str) -> None:
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+    assert result.attempted > 0, f"{name} has no examples"
