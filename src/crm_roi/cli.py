@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
@@ -122,6 +123,15 @@ HourlyRateOpt = Annotated[
         "--hourly-rate",
         help="Hourly rate for time logs that have none, e.g. 75.00.",
         rich_help_panel=READING,
+    ),
+]
+LogJsonOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--log-json",
+        help="Append one JSON line about the run (inputs, rows, rejected, ROI, duration, "
+        "error) to this file: for monitoring cron jobs.",
+        rich_help_panel="Output",
     ),
 ]
 PresetOpt = Annotated[
@@ -405,6 +415,7 @@ def compute(
             rich_help_panel="Output",
         ),
     ] = None,
+    log_json: LogJsonOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Compute ROI, CAC, CLV, LTV:CAC, payback, win rate, deal size and sales cycle, in total
@@ -413,7 +424,7 @@ def compute(
     Exit codes: 0 ok, 1 data error (or --strict and a rejected row), 2 usage error,
     3 ROI below --fail-under-roi.
     """
-    with _errors(debug):
+    with _errors(debug, log_json, "compute") as record:
         fmt = _report_format(output_format, output)
         inputs_paths = [p for p in (deals, costs, customers, time_logs) if p is not None]
         if output is not None:
@@ -437,7 +448,9 @@ def compute(
             step(f"Reading {len(inputs_paths)} input{'s' * (len(inputs_paths) > 1)}…")
             loaded = _load_all(deals, costs, customers, time_logs, options)
             step("Computing…")
+            record["inputs"] = [_input_line(i) for i in loaded]
             _, document = _compute(loaded, settings, strict, quiet)
+        record["roi"] = document["totals"]["roi"]
         rejected = [issue.as_dict() for i in loaded for issue in i.all_rejections]
         _finish(document, fmt, output, locale, quiet, fail_under_roi, rejected)
 
@@ -966,25 +979,81 @@ def _load_all(
 
 
 @contextmanager
-def _errors(debug: bool) -> Iterator[None]:
-    """Our errors become one line on stderr and an exit code; a bug says how to see more."""
+def _errors(debug: bool, log: Path | None = None, command: str = "") -> Iterator[dict[str, Any]]:
+    """Our errors become one line on stderr and an exit code; a bug says how to see more.
+
+    With ``log`` (``--log-json``), one JSON line about the run is appended to it at the end,
+    whatever the outcome: for monitoring cron jobs.
+    """
+    record: dict[str, Any] = {"command": command}
+    started = time.monotonic()
+    outcome = {"code": EXIT_OK}
     try:
-        yield
-    except (typer.Exit, typer.Abort):
-        raise
-    except CrmRoiError as exc:
-        if debug:
+        try:
+            yield record
+        except typer.Exit as exc:
+            outcome["code"] = exc.exit_code
             raise
-        _fail(str(exc), exc.exit_code)
-    except MemoryError:
-        _fail("out of memory while reading the inputs", EXIT_DATA)
-    except Exception as exc:
-        if debug:
+        except typer.Abort:
+            outcome["code"] = EXIT_DATA
             raise
-        _fail(
-            f"unexpected {type(exc).__name__}: {exc} (a bug: rerun with --debug and report it)",
-            EXIT_DATA,
-        )
+        except CrmRoiError as exc:
+            if debug:
+                raise
+            record["error"], outcome["code"] = str(exc), exc.exit_code
+            _fail(str(exc), exc.exit_code)
+        except MemoryError:
+            record["error"], outcome["code"] = "out of memory", EXIT_DATA
+            _fail("out of memory while reading the inputs", EXIT_DATA)
+        except Exception as exc:
+            if debug:
+                raise
+            message = (
+                f"unexpected {type(exc).__name__}: {exc} (a bug: rerun with --debug and report it)"
+            )
+            record["error"], outcome["code"] = message, EXIT_DATA
+            _fail(message, EXIT_DATA)
+    finally:
+        if log is not None:
+            _append_log(log, record, outcome["code"], time.monotonic() - started)
+
+
+def _input_line(loaded: Loaded) -> dict[str, Any]:
+    return {
+        "kind": loaded.kind.value,
+        "path": loaded.path,
+        "rows": loaded.rows,
+        "used": loaded.used,
+        "rejected": loaded.rejected_total,
+    }
+
+
+def _append_log(path: Path, record: dict[str, Any], code: int, seconds: float) -> None:
+    """One line of JSON, appended in a single write (whole lines even with runs side by side)."""
+    import datetime as dt
+    import json
+
+    line = {
+        "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "command": record.get("command"),
+        "exit_code": code,
+        "ok": code == EXIT_OK,
+        "duration_s": round(seconds, 3),
+        "inputs": record.get("inputs", []),
+        "rows": sum(i["rows"] for i in record.get("inputs", [])),
+        "rejected": sum(i["rejected"] for i in record.get("inputs", [])),
+        "roi": record.get("roi"),
+        "error": record.get("error"),
+    }
+    data = (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        typer.echo(f"warning: --log-json {path}: {exc.strerror}", err=True)
 
 
 def _fail(message: str, code: int) -> NoReturn:
