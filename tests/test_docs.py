@@ -65,3 +65,19 @@ def test_docs_metrics_table_is_the_definitions() -> None:
         assert row.markdown_row() in text, row.fields
     covered = {name for row in DEFINITIONS for name in row.fields}
     assert covered == set(FIELDS)
+
+
+def test_cli_reference_is_generated_from_the_help(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    fresh = tmp_path / "cli.md"
+    subprocess.run(
+        [sys.executable, "-m", "typer", "crm_roi.cli", "utils", "docs", "--name", "crm-roi",
+         "--output", str(fresh)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    assert (ROOT / "docs" / "cli.md").read_text() == fresh.read_text(), (
+        "docs/cli.md is stale: python -m typer crm_roi.cli utils docs --name crm-roi "
+        "--output docs/cli.md"
+    )
