@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from crm_roi.errors import RowIssue
 from crm_roi.mapping import ColumnMap, MappingConfig, load_mapping, map_columns
@@ -112,8 +113,13 @@ def load_input(path: Path, kind: InputKind, options: LoadOptions | None = None) 
         preset=applied.preset.title if applied else None,
         notes=applied.notes if applied else [],
     )
+    raw.release_text()
+    pa.default_memory_pool().release_unused()  # give the parse's scratch memory back
     assert loaded.rows == loaded.used + loaded.rejected_total, "every row is used or rejected"
     return loaded
+
+
+PARALLEL_BYTES = 512 * 1024**2
 
 
 def load_inputs(
@@ -122,7 +128,10 @@ def load_inputs(
     """Load several inputs at once, in threads (Arrow and NumPy release the GIL while they
     parse, so two cores read two files). Results keep the order asked for; when more than one
     file fails, the error of the first in that order is raised."""
-    if len(wanted) <= 1:
+    size = sum(path.stat().st_size for path, _ in wanted if path.is_file())
+    if len(wanted) <= 1 or size > PARALLEL_BYTES:
+        # Big inputs one at a time: reading is faster in parallel, but each file in flight
+        # holds its bytes, its text table and its parsed columns at once.
         return [load_input(path, kind, options) for path, kind in wanted]
     with ThreadPoolExecutor(max_workers=len(wanted)) as pool:
         futures = [pool.submit(load_input, path, kind, options) for path, kind in wanted]

@@ -16,8 +16,9 @@ import codecs
 import csv
 import datetime as dt
 import io
+import mmap
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,10 @@ SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 MAX_UNCOMPRESSED_BYTES = 4 * 1024**3
 MAX_COMPRESSION_RATIO = 200
 HEAD_BYTES = 256 * 1024
+MAX_COLUMNS = 16_384  # as many as a spreadsheet holds
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Office's older container, and encrypted workbooks
+# A UTF-8 file with a few bytes from a Windows program, those bytes read as cp1252.
+UTF8_WITH_CP1252 = "utf-8+cp1252"
 
 
 @dataclass
@@ -59,10 +64,20 @@ class RawTable:
         self.data = self.data.append_column(f"c{len(self.headers)}", values)
         self.headers.append(header)
 
+    read_rows: int = -1  # data rows read; kept when the text itself is let go
+
     @property
     def rows(self) -> int:
         """Data rows: those read plus those rejected for not fitting the header."""
-        return int(self.data.num_rows) + len(self.rejected)
+        read = self.data.num_rows if self.read_rows < 0 else self.read_rows
+        return int(read) + len(self.rejected)
+
+    def release_text(self) -> None:
+        """Let go of the text cells once they are parsed: on big inputs they are the bulk of
+        memory. The counts, headers and detections stay."""
+        self.read_rows = self.data.num_rows
+        self.data = self.data.slice(0, 0)
+        self.row_numbers = self.row_numbers[:0]
 
 
 def read_table(path: Path, sheet: str | None = None) -> RawTable:
@@ -86,7 +101,7 @@ def read_table(path: Path, sheet: str | None = None) -> RawTable:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(display, f"can't be read ({exc.strerror})") from None
-    if raw[:4] == b"PK\x03\x04" or raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+    if raw[:4] == b"PK\x03\x04" or raw[:8] == OLE_MAGIC:
         raise InputError(display, "is a spreadsheet, not text: give it an .xlsx/.xls/.ods name")
     return _read_text(raw, display)
 
@@ -108,8 +123,15 @@ def _read_text(raw: bytes, display: str) -> RawTable:
                 display, f"is not valid {encoding.upper()} text ({exc.reason})"
             ) from None
         text_encoding, encoding = "utf-8", "utf-16"
+    elif encoding == "cp1252" and sniff.mostly_utf8(raw[:HEAD_BYTES]):
+        raw = sniff.decode_utf8_with_strays(raw).encode("utf-8")
+        text_encoding, encoding = "utf-8", UTF8_WITH_CP1252
     else:
         text_encoding = encoding
+    if b"\x00" in raw:
+        # NULs are never data: a legacy system padding its values. (The careful path below
+        # and the Arrow path must see the same text.)
+        raw = raw.replace(b"\x00", b"")
     body_encoding = text_encoding
     head = raw[:HEAD_BYTES].decode(body_encoding, errors="replace")
     if head.startswith("\ufeff"):
@@ -119,9 +141,23 @@ def _read_text(raw: bytes, display: str) -> RawTable:
     delimiter = sniff.detect_delimiter(head)
     first_rows = sniff.parse_lines(head, delimiter, limit=60)
     header_index = sniff.find_header_row(first_rows, known_headers())
+    if len(raw) > HEAD_BYTES and header_index == len(first_rows) - 1:
+        # The header is all the first 256 KiB hold: it may be cut off, and no export has
+        # a header that long.
+        raise InputError(
+            display,
+            f"row {header_index + 1} runs on past the first {HEAD_BYTES // 1024} KB without a "
+            "line break: not a CSV export",
+        )
     raw_headers = first_rows[header_index]
     if not any(h.strip() for h in raw_headers):
         raise InputError(display, "the header row is blank")
+    if len(raw_headers) > MAX_COLUMNS:
+        raise InputError(
+            display,
+            f"the header has {len(raw_headers):,} columns; more than a spreadsheet holds "
+            f"({MAX_COLUMNS:,}) is no CRM export",
+        )
     headers = sniff.dedupe_headers(raw_headers)
     try:
         # Arrow checks the UTF-8 as it reads: no separate pass over the whole file.
@@ -129,10 +165,10 @@ def _read_text(raw: bytes, display: str) -> RawTable:
     except _NotUtf8:
         table = None
     if table is None:
-        settled, raw = _settle_encoding(raw, body_encoding, display)
-        if settled != body_encoding:
-            body_encoding = settled
-            encoding = settled if encoding != "utf-16" else encoding
+        settled, raw = _settle_encoding(raw, body_encoding)
+        if settled != body_encoding:  # the head was UTF-8, a later part is not
+            body_encoding = "cp1252" if settled == "cp1252" else "utf-8"
+            encoding = settled
             table = _fast_read(raw, body_encoding, delimiter, header_index, headers)
     if table is None:
         table, row_numbers, skipped, rejected = _careful_read(
@@ -174,13 +210,20 @@ def _read_text(raw: bytes, display: str) -> RawTable:
     )
 
 
-def _settle_encoding(raw: bytes, encoding: str, display: str) -> tuple[str, bytes]:
-    """The encoding the whole file decodes with: UTF-8 that fails later on means cp1252."""
+def _settle_encoding(raw: bytes, encoding: str) -> tuple[str, bytes]:
+    """The encoding the whole file decodes with, and the bytes to read.
+
+    UTF-8 that fails later on is cp1252 (a Windows export whose first part is plain ASCII),
+    unless the file is mostly UTF-8 characters: then it is UTF-8 with a few bytes pasted from
+    a Windows program, and those bytes are read as cp1252 (``Müller`` stays ``Müller``).
+    """
     if encoding not in ("utf-8", "utf-8-sig"):
         return encoding, raw
     try:
         raw.decode(encoding)
     except UnicodeDecodeError:
+        if sniff.mostly_utf8(raw):
+            return UTF8_WITH_CP1252, sniff.decode_utf8_with_strays(raw).encode("utf-8")
         # A byte-order mark read as cp1252 would become "ï»¿" in the first header.
         return "cp1252", raw.removeprefix(codecs.BOM_UTF8)
     return encoding, raw
@@ -222,7 +265,16 @@ def _fast_read(
         if encoding.startswith("utf-8") and "UTF8" in str(exc):
             raise _NotUtf8 from None
         return None
-    return None if misfits else table
+    return None if misfits or _may_run_to_the_end(table) else table
+
+
+def _may_run_to_the_end(table: pa.Table) -> bool:
+    """The last row holds a line break: perhaps a quote opened there is never closed and the
+    rest of the file went into one value (Arrow doesn't say). The careful path tells."""
+    if not table.num_rows:
+        return False
+    last = table.slice(table.num_rows - 1).to_pylist()[0].values()
+    return any("\n" in v or "\r" in v for v in last)
 
 
 class _NotUtf8(Exception):
@@ -240,52 +292,99 @@ def _careful_read(
     numbers: list[int] = []
     skipped: list[RowIssue] = []
     rejected: list[RowIssue] = []
-    # newline="": rows may end in \r\n, \n or a lone \r (Excel for Mac's "CSV (Macintosh)").
-    reader = csv.reader(io.StringIO(text.replace("\x00", ""), newline=""), delimiter=delimiter)
-    try:
-        for index, row in enumerate(reader):
-            if index <= header_index:
-                continue
-            number = index + 1
-            if not any(c.strip() for c in row):
-                skipped.append(
-                    RowIssue(
-                        display, number, "", "", "blank row, skipped", Severity.WARNING, "blank"
-                    )
+    for index, row, broken in _records(text.replace("\x00", ""), display, delimiter):
+        if index <= header_index:
+            continue
+        number = index + 1
+        if broken:
+            rejected.append(
+                RowIssue(
+                    display,
+                    number,
+                    "",
+                    _preview(row),
+                    "a quote opened in this row is never closed, which would make the rest "
+                    "of the file one value: the row is left out, the next line read on",
+                    code="quote",
                 )
+            )
+            continue
+        if not any(c.strip() for c in row):
+            skipped.append(
+                RowIssue(display, number, "", "", "blank row, skipped", Severity.WARNING, "blank")
+            )
+            continue
+        if len(row) > width and not any(c.strip() for c in row[width:]):
+            row = row[:width]
+        if len(row) > width:
+            if sniff.is_footer(row):
+                skipped.append(_footer_issue(display, number, row))
                 continue
-            if len(row) > width and not any(c.strip() for c in row[width:]):
-                row = row[:width]
-            if len(row) > width:
-                if sniff.is_footer(row):
-                    skipped.append(_footer_issue(display, number, row))
-                    continue
-                rejected.append(
-                    RowIssue(
-                        display,
-                        number,
-                        "",
-                        _preview(row),
-                        f"the row has {len(row)} fields but the header has {width} "
-                        f"(a delimiter inside an unquoted value?)",
-                        code="ragged",
-                    )
+            rejected.append(
+                RowIssue(
+                    display,
+                    number,
+                    "",
+                    _preview(row),
+                    f"the row has {len(row)} fields but the header has {width} "
+                    f"(a delimiter inside an unquoted value?)",
+                    code="ragged",
                 )
+            )
+            continue
+        if len(row) < width:
+            if sniff.is_footer(row) and sum(1 for c in row if c.strip()) <= 2:
+                skipped.append(_footer_issue(display, number, row))
                 continue
-            if len(row) < width:
-                if sniff.is_footer(row) and sum(1 for c in row if c.strip()) <= 2:
-                    skipped.append(_footer_issue(display, number, row))
-                    continue
-                row = row + [""] * (width - len(row))
-            for col, cell in zip(columns, row, strict=True):
-                col.append(cell)
-            numbers.append(number)
-    except csv.Error as exc:
-        raise InputError(
-            display, f"row {reader.line_num}: the CSV can't be split into fields ({exc})"
-        ) from None
+            row = row + [""] * (width - len(row))
+        for col, cell in zip(columns, row, strict=True):
+            col.append(cell)
+        numbers.append(number)
     table = pa.table({f"c{i}": pa.array(col, pa.string()) for i, col in enumerate(columns)})
     return table, np.asarray(numbers, dtype=np.int64), skipped, rejected
+
+
+# Put after the text to see whether a quoted value runs to the end of the file: NULs are taken
+# out of the text, so this is never data.
+_END = "\x00end\x00"
+
+
+def _records(text: str, display: str, delimiter: str) -> Iterator[tuple[int, list[str], bool]]:
+    """The text's records, numbered from 0, and whether each is a broken one.
+
+    A quote that is opened and never closed would make the rest of the file one value, and
+    every row after it would be lost without a word. Such a record comes back broken (its
+    first line as its one cell), and reading goes on at the line after that one.
+    """
+    source = text + (_END if text.endswith(("\n", "\r")) else "\n" + _END)
+    index, skip, broken = 0, 0, False  # record number; physical lines to pass over
+    while True:
+        # newline="": rows may end in \r\n, \n or a lone \r (Excel for Mac's "CSV (Macintosh)").
+        lines = io.StringIO(source, newline="")
+        first = ""
+        for _ in range(skip):
+            first = next(lines)
+        if broken:
+            yield index, [first.rstrip("\r\n")], True
+            index += 1
+        reader = csv.reader(lines, delimiter=delimiter)
+        start = skip  # physical lines before the record being read
+        try:
+            for row in reader:
+                if row and row[-1].endswith(_END):
+                    break
+                yield index, row, False
+                index += 1
+                start = skip + reader.line_num
+            else:
+                return
+        except csv.Error as exc:
+            raise InputError(
+                display, f"row {index + 1}: the CSV can't be split into fields ({exc})"
+            ) from None
+        if row == [_END]:
+            return
+        skip, broken = start + 1, True  # the record on line start + 1 runs to the end
 
 
 def _drop_blank(
@@ -359,10 +458,13 @@ def _read_spreadsheet(path: Path, display: str, sheet: str | None) -> RawTable:
     suffix = path.suffix.lower().lstrip(".")
     if suffix in ("xlsx", "xlsm", "xlsb", "ods"):
         _check_zip(path, display)
-    from python_calamine import CalamineWorkbook  # lazily: only spreadsheets need it
+    # lazily: only spreadsheets need calamine
+    from python_calamine import CalamineWorkbook, PasswordError
 
     try:
         workbook = CalamineWorkbook.from_path(str(path))
+    except PasswordError:  # an .xls saved with a password
+        raise InputError(display, PASSWORD_PROTECTED) from None
     except Exception as exc:  # calamine raises its own error types per format
         raise InputError(
             display, f"can't be opened as a spreadsheet ({_first_line(exc)})"
@@ -451,11 +553,7 @@ def _check_zip(path: Path, display: str) -> None:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
     except zipfile.BadZipFile:
-        raise InputError(
-            display,
-            "is not a valid workbook (not a zip archive; damaged, "
-            "truncated, or password-protected?)",
-        ) from None
+        raise InputError(display, _not_a_zip(path)) from None
     total = sum(m.file_size for m in members)
     packed = sum(m.compress_size for m in members) or 1
     if total > MAX_UNCOMPRESSED_BYTES or (
@@ -466,6 +564,27 @@ def _check_zip(path: Path, display: str) -> None:
             f"refused: it would unpack to {total / 1024**2:,.0f} MB "
             f"from {packed / 1024**2:,.1f} MB (a zip bomb?)",
         )
+
+
+def _not_a_zip(path: Path) -> str:
+    """Why a workbook that should be a zip archive is none, as far as its bytes tell."""
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        if data[:8] != OLE_MAGIC:
+            return "is not a valid workbook (not a zip archive; damaged or truncated?)"
+        # Excel keeps a password-protected workbook, encrypted, in an OLE container's
+        # "EncryptedPackage" stream; the stream names are in UTF-16.
+        if data.find("EncryptedPackage".encode("utf-16-le")) != -1:
+            return PASSWORD_PROTECTED
+    return (
+        f"is not a valid {path.suffix.lower()} workbook but an older Office file (an Excel "
+        "97-2003 .xls?): give it its own extension, or save it again as .xlsx"
+    )
+
+
+PASSWORD_PROTECTED = (
+    "is password-protected (encrypted), so it can't be read: save a copy without the password "
+    "and read that"
+)
 
 
 def _cell_text(value: object) -> str:
