@@ -83,6 +83,8 @@ class KindChoice(StrEnum):
 # --- options shared by the commands (defined once) -------------------------------------------
 INPUTS = "Inputs"
 READING = "Reading"
+DealsArg = Annotated[Path, typer.Argument(help="Deals (opportunities) export.", show_default=False)]
+CostsArg = Annotated[Path | None, typer.Argument(help="Costs from the ledger.", show_default=False)]
 CustomersOpt = Annotated[
     Path | None, typer.Option("--customers", help="Customers export.", rich_help_panel=INPUTS)
 ]
@@ -281,12 +283,8 @@ def root(
 
 @app.command()
 def validate(
-    deals: Annotated[
-        Path, typer.Argument(help="Deals (opportunities) export.", show_default=False)
-    ],
-    costs: Annotated[
-        Path | None, typer.Argument(help="Costs from the ledger.", show_default=False)
-    ] = None,
+    deals: DealsArg,
+    costs: CostsArg = None,
     customers: CustomersOpt = None,
     time_logs: TimeLogsOpt = None,
     mapping: MappingOpt = None,
@@ -364,12 +362,8 @@ def inspect(
 
 @app.command()
 def compute(
-    deals: Annotated[
-        Path, typer.Argument(help="Deals (opportunities) export.", show_default=False)
-    ],
-    costs: Annotated[
-        Path | None, typer.Argument(help="Costs from the ledger.", show_default=False)
-    ] = None,
+    deals: DealsArg,
+    costs: CostsArg = None,
     customers: CustomersOpt = None,
     time_logs: TimeLogsOpt = None,
     by: ByOpt = None,
@@ -426,11 +420,7 @@ def compute(
     """
     with _errors(debug, log_json, "compute") as record:
         fmt = _report_format(output_format, output)
-        inputs_paths = [p for p in (deals, costs, customers, time_logs) if p is not None]
-        if output is not None:
-            from crm_roi.output import check_target
-
-            check_target(output, inputs_paths)
+        inputs_paths = _checked_paths(output, deals, costs, customers, time_logs)
         settings = _settings(
             by,
             date_from,
@@ -448,7 +438,7 @@ def compute(
             step(f"Reading {len(inputs_paths)} input{'s' * (len(inputs_paths) > 1)}…")
             loaded = _load_all(deals, costs, customers, time_logs, options)
             step("Computing…")
-            record["inputs"] = [_input_line(i) for i in loaded]
+            record["inputs"] = [i.account() for i in loaded]
             _, document = _compute(loaded, settings, strict, quiet)
         record["roi"] = document["totals"]["roi"]
         rejected = [issue.as_dict() for i in loaded for issue in i.all_rejections]
@@ -480,12 +470,8 @@ TimeFormatOpt = Annotated[
 
 @app.command()
 def cohorts(
-    deals: Annotated[
-        Path, typer.Argument(help="Deals (opportunities) export.", show_default=False)
-    ],
-    costs: Annotated[
-        Path | None, typer.Argument(help="Costs from the ledger.", show_default=False)
-    ] = None,
+    deals: DealsArg,
+    costs: CostsArg = None,
     customers: CustomersOpt = None,
     time_logs: TimeLogsOpt = None,
     period: Annotated[
@@ -513,11 +499,7 @@ def cohorts(
     revenue per customer, and when each cohort paid back its CAC."""
     with _errors(debug):
         fmt = _time_format(output_format, output)
-        paths = [p for p in (deals, costs, customers, time_logs) if p is not None]
-        if output is not None:
-            from crm_roi.output import check_target
-
-            check_target(output, paths)
+        _checked_paths(output, deals, costs, customers, time_logs)
         settings = _settings(
             None,
             date_from,
@@ -546,12 +528,8 @@ def cohorts(
 
 @app.command()
 def compare(
-    deals: Annotated[
-        Path, typer.Argument(help="Deals (opportunities) export.", show_default=False)
-    ],
-    costs: Annotated[
-        Path | None, typer.Argument(help="Costs from the ledger.", show_default=False)
-    ] = None,
+    deals: DealsArg,
+    costs: CostsArg = None,
     customers: CustomersOpt = None,
     time_logs: TimeLogsOpt = None,
     baseline: Annotated[
@@ -601,11 +579,7 @@ def compare(
     with _errors(debug):
         fmt = _time_format(output_format, output)
         windows = _windows(baseline, current, go_live, months)
-        paths = [p for p in (deals, costs, customers, time_logs) if p is not None]
-        if output is not None:
-            from crm_roi.output import check_target
-
-            check_target(output, paths)
+        _checked_paths(output, deals, costs, customers, time_logs)
         settings = _settings(
             by,
             None,
@@ -635,6 +609,17 @@ def compare(
             timeaware.print_compare(_console(), document)
             return
         _write(_time_bytes(fmt, document, timeaware.compare_csv, "compare"), output)
+
+
+def _checked_paths(output: Path | None, *inputs: Path | None) -> list[Path]:
+    """The inputs given; an --output that can't be written (or is one of them) is refused
+    before anything is read."""
+    paths = [p for p in inputs if p is not None]
+    if output is not None:
+        from crm_roi.output import check_target
+
+        check_target(output, paths)
+    return paths
 
 
 def _time_format(chosen: TimeFormat | None, output: Path | None) -> str:
@@ -1016,16 +1001,6 @@ def _errors(debug: bool, log: Path | None = None, command: str = "") -> Iterator
     finally:
         if log is not None:
             _append_log(log, record, outcome["code"], time.monotonic() - started)
-
-
-def _input_line(loaded: Loaded) -> dict[str, Any]:
-    return {
-        "kind": loaded.kind.value,
-        "path": loaded.path,
-        "rows": loaded.rows,
-        "used": loaded.used,
-        "rejected": loaded.rejected_total,
-    }
 
 
 def _append_log(path: Path, record: dict[str, Any], code: int, seconds: float) -> None:

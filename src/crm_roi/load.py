@@ -67,6 +67,16 @@ class Loaded:
         """Rows left out: failed validation, or did not fit the header."""
         return self.rejected_rows + len(self.raw.rejected)
 
+    def account(self) -> dict[str, object]:
+        """What became of the file's rows: ``rows`` = ``used`` + ``rejected``."""
+        return {
+            "kind": self.kind.value,
+            "path": self.path,
+            "rows": self.rows,
+            "used": self.used,
+            "rejected": self.rejected_total,
+        }
+
     @property
     def all_rejections(self) -> list[RowIssue]:
         return sorted(self.raw.rejected + self.rejected, key=lambda i: i.row)

@@ -203,7 +203,8 @@ def _lookup(by_norm: Mapping[str, list[str]], key: str, exclude: set[str] = set(
 
 
 def _listing(headers: Sequence[str], limit: int = 12) -> str:
-    shown = ", ".join(repr(h) for h in headers[:limit])
+    """The first headers, each cut to 40 characters: one line, whatever the file holds."""
+    shown = ", ".join(repr(h if len(h) <= 40 else h[:39] + "…") for h in headers[:limit])
     return shown + (f", … ({len(headers)} in all)" if len(headers) > limit else "")
 
 

@@ -48,9 +48,18 @@ class Parsed:
     order: str | None = None  # dates only: "DMY", "MDY" or "YMD"
 
 
+# White space (as str.isspace has it), and the invisible zero-width space and byte-order
+# mark: a BOM in the middle of a file (two exports glued together) must not stick to an id.
+_BLANKS = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + "\u200b\ufeff"
+
+
 def clean_text(values: pa.Array) -> pa.Array:
-    """Text with surrounding white space removed, and null where nothing is left."""
-    trimmed = pc.utf8_trim_whitespace(values)
+    """Text with surrounding white space removed, and null where nothing is left.
+
+    >>> clean_text(pa.array(["\\ufeffD-5 ", "\\u00a0", "a b"])).to_pylist()
+    ['D-5', None, 'a b']
+    """
+    trimmed = pc.utf8_trim(values, _BLANKS)
     empty = pc.equal(trimmed, "")
     if not pc.any(empty).as_py():
         return trimmed  # the usual case: no if_else pass, no copy
@@ -358,10 +367,12 @@ def parse_dates(
     ai, bi, ci = _ints(a), _ints(b), _ints(c)
     ym = _mask(yearless)
     order, note = "YMD", None
-    if ym.any():
-        seps = pc.unique(pc.filter(sep, yearless)).to_pylist()
+    # A value with both parts over 12 (31/31/2024) is no date either way: it has no say.
+    votes = ym & ((ai <= 12) | (bi <= 12))
+    if votes.any():
+        seps = pc.unique(pc.filter(sep, pa.array(votes))).to_pylist()
         order, note = decide_order(
-            ai[ym], bi[ym], preferred, hint, seps[0] if len(seps) == 1 else None
+            ai[votes], bi[votes], preferred, hint, seps[0] if len(seps) == 1 else None
         )
     isom = _mask(iso)
     year = np.where(isom, ai, np.where(ci < 100, np.where(ci < 69, 2000 + ci, 1900 + ci), ci))

@@ -37,6 +37,7 @@ MAX_UNCOMPRESSED_BYTES = 4 * 1024**3
 MAX_COMPRESSION_RATIO = 200
 HEAD_BYTES = 256 * 1024
 MAX_COLUMNS = 16_384  # as many as a spreadsheet holds
+MAX_HEADER_BYTES = 4 * 1024**2
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Office's older container, and encrypted workbooks
 # A UTF-8 file with a few bytes from a Windows program, those bytes read as cp1252.
 UTF8_WITH_CP1252 = "utf-8+cp1252"
@@ -142,21 +143,24 @@ def _read_text(raw: bytes, display: str) -> RawTable:
     first_rows = sniff.parse_lines(head, delimiter, limit=60)
     header_index = sniff.find_header_row(first_rows, known_headers())
     if len(raw) > HEAD_BYTES and header_index == len(first_rows) - 1:
-        # The header is all the first 256 KiB hold: it may be cut off, and no export has
-        # a header that long.
-        raise InputError(
-            display,
-            f"row {header_index + 1} runs on past the first {HEAD_BYTES // 1024} KB without a "
-            "line break: not a CSV export",
-        )
+        # The header may be cut off where the head ends: a very wide export. Read on until
+        # it ends, up to a limit; a "header" longer than that is no export.
+        head = raw[:MAX_HEADER_BYTES].decode(body_encoding, errors="replace").removeprefix("\ufeff")
+        first_rows = sniff.parse_lines(head, delimiter, limit=header_index + 2)
+        if len(first_rows) < header_index + 2:
+            raise InputError(
+                display,
+                f"row {header_index + 1} runs on past the first {MAX_HEADER_BYTES // 1024**2} MB "
+                "without a line break: not a CSV export",
+            )
     raw_headers = first_rows[header_index]
     if not any(h.strip() for h in raw_headers):
         raise InputError(display, "the header row is blank")
     if len(raw_headers) > MAX_COLUMNS:
         raise InputError(
             display,
-            f"the header has {len(raw_headers):,} columns; more than a spreadsheet holds "
-            f"({MAX_COLUMNS:,}) is no CRM export",
+            f"the header has {len(raw_headers):,} columns, more than a spreadsheet can hold "
+            f"({MAX_COLUMNS:,}): not a CRM export",
         )
     headers = sniff.dedupe_headers(raw_headers)
     try:

@@ -31,14 +31,7 @@ def figures(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def input_entry(loaded: Loaded) -> dict[str, Any]:
-    return {
-        "kind": loaded.kind.value,
-        "path": loaded.path,
-        "rows": loaded.rows,
-        "used": loaded.used,
-        "rejected": loaded.rejected_total,
-        "sha256": loaded.sha256,
-    }
+    return {**loaded.account(), "sha256": loaded.sha256}
 
 
 def report_warnings(report: Report, inputs: list[Loaded]) -> list[str]:

@@ -35,11 +35,7 @@ def detections(loaded: Loaded) -> dict[str, Any]:
 def input_summary(loaded: Loaded) -> dict[str, Any]:
     """One input's account: rows = used + rejected, with the rejected rows' reasons."""
     return {
-        "kind": loaded.kind.value,
-        "path": loaded.path,
-        "rows": loaded.rows,
-        "used": loaded.used,
-        "rejected": loaded.rejected_total,
+        **loaded.account(),
         "sha256": loaded.sha256,
         **detections(loaded),
         "columns": [
