@@ -267,3 +267,18 @@ def test_progress_spinner_only_for_big_inputs_at_a_terminal(monkeypatch, tmp_pat
     with cli._progress([big], quiet=False) as step:
         step("Computing…")
     assert "Computing…" in screen.getvalue()
+
+
+def test_nothing_to_compute_names_the_file(tmp_path: Path) -> None:
+    empty = tmp_path / "deals.csv"
+    empty.write_text("Deal ID,Amount,Stage,Close Date\n")
+    result = run(str(empty), "--format", "json")
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"Error: {empty}: has no data rows: nothing to compute (give --from and --to to report "
+        "an empty window)"
+    )
+    empty.write_text("Deal ID,Amount,Stage,Close Date\n1,abc,Won,2024-01-01\n")
+    result = run(str(empty), "--format", "json", "--quiet")
+    assert result.exit_code == 1
+    assert "none of its 1 rows can be used" in result.output

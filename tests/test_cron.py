@@ -33,8 +33,10 @@ def test_log_json_appends_one_line_per_run(tmp_path: Path) -> None:
     out = str(tmp_path / "r.json")
     runner.invoke(app, ["compute", *INPUTS, "-q", "-o", out, "--log-json", str(log)])
     runner.invoke(app, ["compute", "missing.csv", "-q", "--log-json", str(log)])
-    runner.invoke(app, ["compute", *INPUTS, "-q", "-o", out, "--fail-under-roi", "900",
-                        "--log-json", str(log)])
+    runner.invoke(
+        app,
+        ["compute", *INPUTS, "-q", "-o", out, "--fail-under-roi", "900", "--log-json", str(log)],
+    )
     ok, missing, low = (json.loads(line) for line in log.read_text().splitlines())
     assert ok["ok"] is True and ok["exit_code"] == 0 and ok["error"] is None
     assert ok["rows"] == 300 + 155 and ok["rejected"] == 0
@@ -46,12 +48,16 @@ def test_log_json_appends_one_line_per_run(tmp_path: Path) -> None:
 
 
 def test_inputs_are_never_modified(tmp_path: Path) -> None:
-    before = {p: (hashlib.sha256(Path(p).read_bytes()).hexdigest(), os.stat(p).st_mtime_ns)
-              for p in INPUTS}
+    before = {
+        p: (hashlib.sha256(Path(p).read_bytes()).hexdigest(), os.stat(p).st_mtime_ns)
+        for p in INPUTS
+    }
     runner.invoke(app, ["compute", *INPUTS, "-q", "-o", str(tmp_path / "r.xlsx")])
     runner.invoke(app, ["validate", *INPUTS])
-    after = {p: (hashlib.sha256(Path(p).read_bytes()).hexdigest(), os.stat(p).st_mtime_ns)
-             for p in INPUTS}
+    after = {
+        p: (hashlib.sha256(Path(p).read_bytes()).hexdigest(), os.stat(p).st_mtime_ns)
+        for p in INPUTS
+    }
     assert after == before
 
 

@@ -517,7 +517,8 @@ def cohorts(
         from crm_roi.cohorts import cohorts as cohort_report
         from crm_roi.render import timeaware
 
-        document = timeaware.cohorts_dict(cohort_report(_frames(loaded), settings, period.value))
+        data = _frames(loaded, window=bool(date_from and date_to))
+        document = timeaware.cohorts_dict(cohort_report(data, settings, period.value))
         _warn(loaded, document["warnings"], quiet)
         if fmt == "table" and output is None:
             timeaware.print_cohorts(_console(), document)
@@ -598,7 +599,7 @@ def compare(
         from crm_roi.render import timeaware
         from crm_roi.render.report import report_dict
 
-        data = _frames(loaded)
+        data = _frames(loaded, window=True)
         _check_dimensions(settings, data)
         result = compare_reports(data, settings, *windows)
         document = timeaware.compare_dict(
@@ -697,9 +698,24 @@ def _warn(loaded: list[Loaded], notes: list[str], quiet: bool) -> None:
         typer.echo(f"warning: {note}", err=True)
 
 
-def _frames(loaded: list[Loaded]) -> Any:
+def _frames(loaded: list[Loaded], window: bool = False) -> Any:
+    """The records to compute from. A deals file with no rows is fine for an explicit window
+    (nothing happened: the figures are zeros); one whose every row was rejected is not."""
+    from crm_roi.errors import InputError
     from crm_roi.metrics import Inputs
 
+    deals = loaded[0]
+    if deals.rows and not deals.used:
+        raise InputError(
+            deals.path,
+            f"none of its {deals.rows:,} rows can be used (crm-roi validate lists why): "
+            "nothing to compute",
+        )
+    if not deals.rows and not window:
+        raise InputError(
+            deals.path,
+            "has no data rows: nothing to compute (give --from and --to to report an empty window)",
+        )
     by_kind = {i.kind.value: i.frame for i in loaded}
     return Inputs(
         by_kind["deals"], by_kind.get("costs"), by_kind.get("customers"), by_kind.get("time_logs")
@@ -726,7 +742,7 @@ def _compute(loaded: list[Loaded], settings: Any, strict: bool, quiet: bool) -> 
             for line in [str(r) for i in loaded for r in i.all_rejections][:20]:
                 typer.echo(line, err=True)
         _fail(f"{rejected:,} rows rejected and --strict given: nothing computed", EXIT_DATA)
-    data = _frames(loaded)
+    data = _frames(loaded, window=settings.start is not None and settings.end is not None)
     _check_dimensions(settings, data)
     report = compute_report(data, settings)
     return report, report_dict(report, loaded)

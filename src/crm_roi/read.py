@@ -269,16 +269,17 @@ def _fast_read(
         if encoding.startswith("utf-8") and "UTF8" in str(exc):
             raise _NotUtf8 from None
         return None
-    return None if misfits or _may_run_to_the_end(table) else table
+    return None if misfits or _ends_in_an_open_quote(table, raw) else table
 
 
-def _may_run_to_the_end(table: pa.Table) -> bool:
-    """The last row holds a line break: perhaps a quote opened there is never closed and the
-    rest of the file went into one value (Arrow doesn't say). The careful path tells."""
-    if not table.num_rows:
+def _ends_in_an_open_quote(table: pa.Table, raw: bytes) -> bool:
+    """Arrow reads a quote that is never closed into the last value, to the end of the file,
+    without a word: the last value then holds a line break, and the file doesn't end in the
+    quote that would close it. The careful path tells which row it was."""
+    if not table.num_rows or not table.num_columns:
         return False
-    last = table.slice(table.num_rows - 1).to_pylist()[0].values()
-    return any("\n" in v or "\r" in v for v in last)
+    last = table.column(table.num_columns - 1)[table.num_rows - 1].as_py()
+    return ("\n" in last or "\r" in last) and not raw[-4096:].rstrip().endswith(b'"')
 
 
 class _NotUtf8(Exception):

@@ -14,6 +14,7 @@ from crm_roi.load import Loaded
 
 SCHEMA = "crm-roi/validation@1"
 DECIMALS = {".": "1,234.56 (decimal point)", ",": "1.234,56 (decimal comma)"}
+ATTRIBUTES_SHOWN = 40  # a file with thousands of columns lists the first ones (JSON has all)
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
@@ -133,8 +134,17 @@ def print_file(console: Console, loaded: Loaded) -> None:
             Text(how) + (Text("\n") + notes if notes else Text()),
             col.how,
         )
-    for attr in loaded.mapping.attributes:
+    shown = loaded.mapping.attributes[:ATTRIBUTES_SHOWN]
+    for attr in shown:
         table.add_row(f"  {attr}", Text("(attribute)", style="dim"), "text", "kept as a dimension")
+    hidden = len(loaded.mapping.attributes) - len(shown)
+    if hidden:
+        table.add_row(
+            f"  … and {hidden:,} more",
+            Text("(attributes)", style="dim"),
+            "text",
+            "kept as dimensions",
+        )
     console.print(table)
 
 
