@@ -182,19 +182,7 @@ def _read_text(raw: bytes, display: str) -> RawTable:
         row_numbers = np.arange(header_index + 2, header_index + 2 + table.num_rows, dtype=np.int64)
         table, row_numbers, skipped = _drop_blank(table, row_numbers, display)
         rejected = []
-    skipped = [
-        RowIssue(
-            display,
-            i + 1,
-            "",
-            _preview(r),
-            "title above the header, skipped",
-            Severity.WARNING,
-            "title",
-        )
-        for i, r in enumerate(first_rows[:header_index])
-        if any(c.strip() for c in r)
-    ] + skipped
+    skipped = _titles(display, first_rows[:header_index]) + skipped
     table, row_numbers, tail = _drop_footer(table, row_numbers, display)
     # csv-sniffing: a ";"-separated file is written the continental way (decimal comma,
     # day-first dates); the columns' own values still decide first.
@@ -444,6 +432,23 @@ def _filled(cells: Sequence[str]) -> int:
     return sum(1 for c in cells if c.strip())
 
 
+def _titles(display: str, rows: Sequence[Sequence[str]]) -> list[RowIssue]:
+    """The report titles above the header (blank lines among them say nothing)."""
+    return [
+        RowIssue(
+            display,
+            i + 1,
+            "",
+            _preview(r),
+            "title above the header, skipped",
+            Severity.WARNING,
+            "title",
+        )
+        for i, r in enumerate(rows)
+        if any(c.strip() for c in r)
+    ]
+
+
 def _footer_issue(display: str, number: int, cells: Sequence[str]) -> RowIssue:
     return RowIssue(
         display, number, "", _preview(cells), "footer line, skipped", Severity.WARNING, "footer"
@@ -502,19 +507,7 @@ def _read_spreadsheet(path: Path, display: str, sheet: str | None) -> RawTable:
     headers = sniff.dedupe_headers(text_rows[header_index])
     width = len(headers)
     body = text_rows[header_index + 1 :]
-    skipped = [
-        RowIssue(
-            display,
-            i + 1,
-            "",
-            _preview(r),
-            "title above the header, skipped",
-            Severity.WARNING,
-            "title",
-        )
-        for i, r in enumerate(text_rows[:header_index])
-        if any(c.strip() for c in r)
-    ]
+    skipped = _titles(display, text_rows[:header_index])
     keep: list[int] = []
     for i, r in enumerate(body):
         if any(c.strip() for c in r):

@@ -385,6 +385,24 @@ def _first_kept(issues: _Issues, ids: pa.Array, column: str, label: str) -> None
     )
 
 
+def _warn_order(
+    issues: _Issues,
+    cmap: ColumnMap,
+    columns: dict[str, pa.Array],
+    first: str,
+    then: str,
+    message: str,
+) -> None:
+    """A warning on rows whose ``then`` date comes before their ``first`` date."""
+    if first not in columns or then not in columns:
+        return
+    with np.errstate(invalid="ignore"):
+        backwards = _days(columns[then]) < _days(columns[first])
+    issues.add(
+        backwards, cmap.fields[then], columns[then], message.format, Severity.WARNING, "order"
+    )
+
+
 def _deal_rules(
     issues: _Issues,
     cmap: ColumnMap,
@@ -392,18 +410,9 @@ def _deal_rules(
     invalid: dict[str, np.ndarray],
     options: ValidateOptions,
 ) -> None:
-    if "close_date" in columns and "created_date" in columns:
-        close, created = _days(columns["close_date"]), _days(columns["created_date"])
-        with np.errstate(invalid="ignore"):
-            early = close < created
-        issues.add(
-            early,
-            cmap.fields["close_date"],
-            columns["close_date"],
-            lambda v: f"closes ({v}) before it was created",
-            Severity.WARNING,
-            "order",
-        )
+    _warn_order(
+        issues, cmap, columns, "created_date", "close_date", "closes ({}) before it was created"
+    )
     _first_kept(issues, columns["deal_id"], cmap.fields["deal_id"], "deal_id")
 
 
@@ -482,18 +491,14 @@ def _customer_rules(
     invalid: dict[str, np.ndarray],
     options: ValidateOptions,
 ) -> None:
-    if "acquired_date" in columns and "churned_date" in columns:
-        start, end = _days(columns["acquired_date"]), _days(columns["churned_date"])
-        with np.errstate(invalid="ignore"):
-            backwards = end < start
-        issues.add(
-            backwards,
-            cmap.fields["churned_date"],
-            columns["churned_date"],
-            lambda v: f"churned ({v}) before it was acquired",
-            Severity.WARNING,
-            "order",
-        )
+    _warn_order(
+        issues,
+        cmap,
+        columns,
+        "acquired_date",
+        "churned_date",
+        "churned ({}) before it was acquired",
+    )
     _first_kept(issues, columns["customer_id"], cmap.fields["customer_id"], "customer_id")
 
 
