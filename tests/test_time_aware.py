@@ -210,3 +210,44 @@ def test_compute_table_shows_a_trend_for_a_period_breakdown() -> None:
     trend = next(line for line in result.stdout.splitlines() if line.startswith("Trend"))
     assert "revenue" in trend and "cost" in trend and "ROI" in trend
     assert set(trend) & set("▁▂▃▄▅▆▇█")
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "xlsx"])
+def test_cohorts_and_compare_on_a_generated_year(tmp_path: Path, fmt: str) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("generate", ROOT / "benchmarks" / "generate.py")
+    assert spec is not None and spec.loader is not None
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    data = tmp_path / "data"
+    generate.generate(3000, data)
+    files = [
+        str(data / "deals.csv"),
+        str(data / "costs.csv"),
+        "--customers",
+        str(data / "customers.csv"),
+        "--time-logs",
+        str(data / "time_logs.csv"),
+    ]
+    year = ["--from", "2023-01-01", "--to", "2023-12-31"]
+    out = ["-o", str(tmp_path / f"out.{fmt}")] if fmt == "xlsx" else ["--format", fmt]
+    for command in (
+        ["cohorts", *files, *year],
+        ["compare", *files, "--go-live", "2023-07-01", "--months", "6", "--by", "channel"],
+    ):
+        result = runner.invoke(app, [*command, *out, "--quiet"])
+        assert result.exit_code == 0, result.output
+        if fmt == "json":
+            document = json.loads(result.stdout)
+            if command[0] == "cohorts":
+                assert [c["cohort"] for c in document["cohorts"]][:2] == ["2023-01", "2023-02"]
+                assert sum(c["customers"] for c in document["cohorts"]) > 0
+            else:
+                assert document["baseline"]["window"] == {"from": "2023-01-01", "to": "2023-06-30"}
+                assert document["current"]["window"] == {"from": "2023-07-01", "to": "2023-12-31"}
+        elif fmt == "xlsx":
+            assert openpyxl.load_workbook(tmp_path / "out.xlsx").sheetnames[0] in (
+                "Cohorts", "Comparison")  # fmt: skip
+        else:
+            assert result.stdout.strip()
