@@ -24,6 +24,15 @@ from crm_roi.schema import InputKind
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXAMPLES = Path(__file__).parent.parent / "examples"
+# The four example inputs as the command line takes them.
+EXAMPLE_INPUTS = [
+    str(EXAMPLES / "deals.csv"),
+    str(EXAMPLES / "costs.csv"),
+    "--customers",
+    str(EXAMPLES / "customers.csv"),
+    "--time-logs",
+    str(EXAMPLES / "time_logs.csv"),
+]
 
 # Hypothesis writes files and loads them: no per-example deadline, and no flakiness from it.
 settings.register_profile("crm-roi", deadline=None, print_blob=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from conftest import EXAMPLE_INPUTS
 from crm_roi.cli import app
 from crm_roi.load import load_input
 from crm_roi.metrics import FIELDS, Inputs, Settings, compute
@@ -20,12 +21,7 @@ from crm_roi.schema import InputKind
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
-ALL_INPUTS = [
-    str(EXAMPLES / "deals.csv"),
-    str(EXAMPLES / "costs.csv"),
-    "--customers", str(EXAMPLES / "customers.csv"),
-    "--time-logs", str(EXAMPLES / "time_logs.csv"),
-]  # fmt: skip
+ALL_INPUTS = EXAMPLE_INPUTS
 runner = CliRunner()
 
 

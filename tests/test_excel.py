@@ -11,17 +11,13 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
+from conftest import EXAMPLE_INPUTS
 from crm_roi.cli import app
 from crm_roi.metrics import FIELDS
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
-INPUTS = [
-    str(EXAMPLES / "deals.csv"),
-    str(EXAMPLES / "costs.csv"),
-    "--customers", str(EXAMPLES / "customers.csv"),
-    "--time-logs", str(EXAMPLES / "time_logs.csv"),
-]  # fmt: skip
+INPUTS = EXAMPLE_INPUTS
 runner = CliRunner()
 
 

@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
+from conftest import EXAMPLE_INPUTS
 from crm_roi.cli import app
 from crm_roi.cohorts import changes, cohorts, go_live_windows
 from crm_roi.load import load_input
@@ -20,11 +21,7 @@ from crm_roi.schema import InputKind
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
-ALL = [
-    str(EXAMPLES / "deals.csv"), str(EXAMPLES / "costs.csv"),
-    "--customers", str(EXAMPLES / "customers.csv"),
-    "--time-logs", str(EXAMPLES / "time_logs.csv"),
-]  # fmt: skip
+ALL = EXAMPLE_INPUTS
 runner = CliRunner()
 
 
