@@ -359,7 +359,6 @@ class Model:
             pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64
         )
         self.customer_ids = ids
-        self.customer_index = pd.Index(ids.to_pylist(), dtype="object")
         n = len(ids)
         self.d_cust = codes[: len(self.deals)]
         file_codes = codes[len(self.deals) :]
@@ -552,7 +551,7 @@ class Model:
         def gid(kind: str) -> np.ndarray:
             n = {
                 "deals": len(self.deals),
-                "customers": len(self.customer_index),
+                "customers": len(self.customer_ids),
                 "costs": len(cost_rows),
                 "time": len(self.time),
             }[kind]
@@ -583,7 +582,7 @@ class Model:
             .median()
         )
         active = self.won & (self.d_cust >= 0)
-        n_cust = max(len(self.customer_index), 1)
+        n_cust = max(len(self.customer_ids), 1)
         pairs = pd.unique(g_deal[active] * n_cust + self.d_cust[active])
         add("active", pairs // n_cust)
         if len(cost_rows):
@@ -646,7 +645,7 @@ class Model:
         For a period dimension each period (within the window) is the group's own window; the
         other dimensions group a customer by its own field or its acquisition deal's value.
         """
-        n = len(self.customer_index)
+        n = len(self.customer_ids)
         if not n:
             return
         sizes = [len(k.labels) for k in all_keys]

@@ -10,6 +10,7 @@ Money comes back as integer cents: sums are then exact, with no binary-float dri
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -227,8 +228,23 @@ _NAMES = {
 }
 
 
+def per_distinct(values: pa.Array, kernel: Callable[[pa.Array], pa.Array]) -> pa.Array:
+    """``kernel(values)``, worked out once per distinct value: for columns with few values
+    (currencies, stages) one hash pass replaces a pass per step of ``kernel``."""
+    encoded = pc.dictionary_encode(values)
+    return kernel(encoded.dictionary).take(encoded.indices)
+
+
 def currency_codes(symbols: pa.Array) -> pa.Array:
-    """``€`` → ``EUR``, ``Euro`` → ``EUR`` (and so on); a three-letter code stays; empty → null."""
+    """``€`` → ``EUR``, ``Euro`` → ``EUR`` (and so on); a three-letter code stays; empty → null.
+
+    >>> currency_codes(pa.array(["€", "Euro", "usd", "", None])).to_pylist()
+    ['EUR', 'EUR', 'usd', None, None]
+    """
+    return per_distinct(symbols, _currency_codes)
+
+
+def _currency_codes(symbols: pa.Array) -> pa.Array:
     out = pc.if_else(pc.equal(symbols, ""), pa.scalar(None, pa.string()), symbols)
     for symbol, code in _SYMBOLS.items():
         out = pc.if_else(pc.equal(out, symbol), code, out)

@@ -37,6 +37,7 @@ from crm_roi.parse import (
     parse_dates,
     parse_money,
     parse_number,
+    per_distinct,
 )
 from crm_roi.read import RawTable
 from crm_roi.schema import FieldSpec, InputKind, Kind, constraint_message, field_specs
@@ -205,7 +206,9 @@ def validate(
         name = header if header not in out else f"{header} (attribute)"
         arr = text[header]
         out[name] = arr
-    table = pa.table(out).filter(pa.array(keep))
+    table = pa.table(out)
+    if not keep.all():
+        table = table.filter(pa.array(keep))
     frame = table.to_pandas(
         date_as_object=False,
         types_mapper={pa.int64(): pd.Int64Dtype()}.get,
@@ -272,11 +275,12 @@ def _check_required(
     invalid: dict[str, np.ndarray],
     n: int,
 ) -> None:
-    status = _strings(columns["status"]) if "status" in columns else None
+    status = columns.get("status")
     for spec in field_specs(kind):
         if not (spec.required or spec.required_when_status) or spec.name not in cmap.fields:
             if spec.required_when_status and spec.name not in cmap.fields and status is not None:
-                needs = np.isin(status, spec.required_when_status)
+                wanted_statuses = pa.array(spec.required_when_status, pa.string())
+                needs = _mask(pc.is_in(status, value_set=wanted_statuses))
                 if needs.any():
 
                     def needed(v: str, s: FieldSpec = spec) -> str:
@@ -290,7 +294,7 @@ def _check_required(
             issues.add(missing, header, None, f"{spec.name} is required but empty", code="required")
         elif status is not None:
             for wanted in spec.required_when_status:
-                mask = missing & (status == wanted)
+                mask = missing & _mask(pc.equal(status, wanted))
                 issues.add(mask, header, None, _needs_message(spec, wanted), code="required")
 
 
@@ -313,7 +317,7 @@ def _check_currency(
     """
     column = columns.get("currency")
     if column is not None:
-        column = currency_codes(pc.utf8_upper(column))
+        column = per_distinct(column, lambda codes: currency_codes(pc.utf8_upper(codes)))
     found = None
     for name, cell in money_currency.items():
         if column is not None:
@@ -363,10 +367,16 @@ def _days(arr: pa.Array) -> np.ndarray:
     return np.asarray(pc.cast(arr, pa.int32()).to_numpy(zero_copy_only=False), dtype=float)
 
 
+def _all_different(ids: pa.Array) -> bool:
+    """No value (nulls aside) repeats: one hash pass (``unique`` is twice as fast as Arrow's
+    ``count_distinct`` on a million ids)."""
+    return len(pc.unique(ids.drop_null() if ids.null_count else ids)) == len(ids) - ids.null_count
+
+
 def _first_kept(issues: _Issues, ids: pa.Array, column: str, label: str) -> None:
     """Reject repeats of an id among the rows still in; the first one is kept."""
-    if pc.count_distinct(ids).as_py() == len(ids) - ids.null_count:
-        return  # all different: the usual case, settled by one hash pass
+    if _all_different(ids):
+        return  # the usual case
     values = pd.Series(_strings(ids), dtype=object)
     live = ~issues.bad & ~_nulls(ids)
     series = values.where(live)
