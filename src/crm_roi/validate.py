@@ -370,7 +370,9 @@ def _days(arr: pa.Array) -> np.ndarray:
 def _all_different(ids: pa.Array) -> bool:
     """No value (nulls aside) repeats: one hash pass (``unique`` is twice as fast as Arrow's
     ``count_distinct`` on a million ids)."""
-    return len(pc.unique(ids.drop_null() if ids.null_count else ids)) == len(ids) - ids.null_count
+    return bool(
+        len(pc.unique(ids.drop_null() if ids.null_count else ids)) == len(ids) - ids.null_count
+    )
 
 
 def _first_kept(issues: _Issues, ids: pa.Array, column: str, label: str) -> None:
