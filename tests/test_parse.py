@@ -6,11 +6,21 @@ import datetime as dt
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from crm_roi.parse import decide_order, parse_dates, parse_money, parse_number
+from crm_roi.parse import (
+    _BLANKS,
+    _PLAIN_RE,
+    _all_plain,
+    clean_text,
+    decide_order,
+    parse_dates,
+    parse_money,
+    parse_number,
+)
 
 
 def money(*values: str, hint: str | None = None) -> list[int | None]:
@@ -193,6 +203,47 @@ def test_a_column_written_in_one_style_parses_back_to_the_same_cents(
     parsed = parse_money(pa.array(texts))
     assert parsed.values.to_pylist() == cents
     assert not parsed.invalid.any()
+
+
+# --- the fast paths on Arrow's buffers agree with the plain definitions ------------------------
+
+_CELLS = st.one_of(
+    st.none(),
+    st.text(alphabet="0123456789.-/ ,e+", max_size=7),
+    st.sampled_from(["1", "-2", "12.5", "-0.25", "123.45", "9999999999999.99", "10000000000000"]),
+    st.text(max_size=4),  # any character: spaces, no-break spaces, BOMs, accents
+)
+
+
+@given(st.lists(_CELLS, min_size=1, max_size=6), st.integers(0, 2))
+@example(["1.5", None, "-3"], 0)
+@example([".5"], 0)
+@example(["5."], 0)
+@example(["-.5"], 0)
+@example(["1-2"], 0)
+@example(["1.2.3"], 0)
+def test_plain_number_check_is_the_regex(cells: list[str | None], cut: int) -> None:
+    """_all_plain reads Arrow's buffers; it must say what the documented regex says, on
+    sliced arrays and nulls too."""
+    text = pa.array(cells, pa.string()).slice(min(cut, len(cells) - 1))
+    matches = pc.match_substring_regex(text, _PLAIN_RE)
+    expected = pc.all(matches, skip_nulls=True).as_py() is not False and text.null_count < len(text)
+    assert _all_plain(text) == expected
+
+
+@given(
+    st.lists(st.one_of(st.none(), st.text(max_size=5)), min_size=1, max_size=6), st.integers(0, 2)
+)
+@example(["D-1", "D-2"], 0)
+@example(["a", "\u00a0b"], 0)
+@example(["a", "b\ufeff"], 1)
+def test_clean_text_is_trim_then_null_for_empty(cells: list[str | None], cut: int) -> None:
+    """clean_text skips the trim when no value can need it; the result is the same."""
+    text = pa.array(cells, pa.string()).slice(min(cut, len(cells) - 1))
+    expected = [
+        None if v is None or not v.strip(_BLANKS) else v.strip(_BLANKS) for v in text.to_pylist()
+    ]
+    assert clean_text(text).to_pylist() == expected
 
 
 # --- numbers ----------------------------------------------------------------------------------

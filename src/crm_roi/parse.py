@@ -60,11 +60,34 @@ def clean_text(values: pa.Array) -> pa.Array:
     >>> clean_text(pa.array(["\\ufeffD-5 ", "\\u00a0", "a b"])).to_pylist()
     ['D-5', None, 'a b']
     """
+    if _tidy(values):
+        return values  # the usual case: nothing to trim, nothing empty, no copy
     trimmed = pc.utf8_trim(values, _BLANKS)
     empty = pc.equal(trimmed, "")
     if not pc.any(empty).as_py():
         return trimmed  # the usual case: no if_else pass, no copy
     return pc.if_else(empty, pa.scalar(None, pa.string()), trimmed)
+
+
+def _tidy(values: pa.Array) -> bool:
+    """No value is empty or null, and none starts or ends with a byte that may begin white
+    space: a control character, a space, or any non-ASCII byte (no-break spaces, BOMs).
+
+    Read off the first and last byte of every value in Arrow's buffers, a few milliseconds
+    for a million values, where trimming them copies the column.
+    """
+    if values.type != pa.string() or values.null_count or not len(values):
+        return False
+    _, offset_buffer, data_buffer = values.buffers()
+    if data_buffer is None:
+        return False
+    offsets = np.frombuffer(offset_buffer, np.int32, len(values) + 1, values.offset * 4)
+    starts, ends = offsets[:-1], offsets[1:]
+    if not (ends > starts).all():
+        return False
+    data = np.frombuffer(data_buffer, np.uint8)
+    edges = np.concatenate([data[starts], data[ends - 1]])
+    return not ((edges <= 32) | (edges >= 128)).any()
 
 
 def _mask(arr: pa.Array) -> np.ndarray:
@@ -141,12 +164,40 @@ def _all_plain(text: pa.Array) -> bool:
     column reads only one way, and the float in between is exact to the cent.
 
     A float64 holds every such value to within 2⁻⁵² of itself, so value × 100 rounds back to
-    exactly the cents written.
+    exactly the cents written. The check is ``_PLAIN_RE`` on every value, done with NumPy on
+    Arrow's buffers: the regex takes several times as long on a million values.
     """
-    matches = pc.match_substring_regex(text, _PLAIN_RE)
-    return (
-        bool(pc.all(matches, skip_nulls=True).as_py() is not False)
-        and pc.any(pc.is_valid(text)).as_py() is True
+    if text.type != pa.string() or text.null_count == len(text):
+        return False
+    _, offset_buffer, data_buffer = text.buffers()
+    if data_buffer is None:
+        return False
+    offsets = np.frombuffer(offset_buffer, np.int32, len(text) + 1, text.offset * 4)
+    starts, ends = offsets[:-1], offsets[1:]
+    point = np.asarray(pc.find_substring(text, ".").to_numpy(zero_copy_only=False))
+    data = np.frombuffer(data_buffer, np.uint8)
+    chars = data[starts[0] : ends[-1]]
+    if text.null_count:
+        present = np.asarray(pc.is_valid(text).to_numpy(zero_copy_only=False), dtype=bool)
+        if (ends[~present] > starts[~present]).any():
+            return False  # a null over bytes (not what Arrow writes): the regex decides
+        starts, ends, point = starts[present], ends[present], point[present].astype(np.int64)
+    length = ends - starts
+    if not (length > 0).all():
+        return False  # an empty string
+    # Only 0-9 . - (45 to 57 but for 47, "/"; bytes below 45 wrap round to above 12).
+    if ((chars - np.uint8(45) > 12) | (chars == ord("/"))).any():
+        return False
+    minus = data[starts] == ord("-")
+    if np.count_nonzero(chars == ord("-")) != np.count_nonzero(minus):
+        return False  # a minus sign not in front, or two
+    has_point = point >= 0
+    if np.count_nonzero(chars == ord(".")) != np.count_nonzero(has_point):
+        return False  # two points in one value
+    whole = np.where(has_point, point, length) - minus
+    decimals = np.where(has_point, length - point - 1, 1)
+    return bool(
+        ((whole >= 1) & (whole <= _MAX_INTEGER_DIGITS) & (decimals >= 1) & (decimals <= 2)).all()
     )
 
 
