@@ -69,6 +69,18 @@ def clean_text(values: pa.Array) -> pa.Array:
     return pc.if_else(empty, pa.scalar(None, pa.string()), trimmed)
 
 
+def _string_buffers(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Where each value starts and ends in the bytes of a string array, and the bytes (no
+    copy); None for an empty array or another type."""
+    if values.type != pa.string() or not len(values):
+        return None
+    _, offset_buffer, data_buffer = values.buffers()
+    if data_buffer is None:
+        return None
+    offsets = np.frombuffer(offset_buffer, np.int32, len(values) + 1, values.offset * 4)
+    return offsets[:-1], offsets[1:], np.frombuffer(data_buffer, np.uint8)
+
+
 def _tidy(values: pa.Array) -> bool:
     """No value is empty or null, and none starts or ends with a byte that may begin white
     space: a control character, a space, or any non-ASCII byte (no-break spaces, BOMs).
@@ -76,16 +88,12 @@ def _tidy(values: pa.Array) -> bool:
     Read off the first and last byte of every value in Arrow's buffers, a few milliseconds
     for a million values, where trimming them copies the column.
     """
-    if values.type != pa.string() or values.null_count or not len(values):
+    buffers = None if values.null_count else _string_buffers(values)
+    if buffers is None:
         return False
-    _, offset_buffer, data_buffer = values.buffers()
-    if data_buffer is None:
-        return False
-    offsets = np.frombuffer(offset_buffer, np.int32, len(values) + 1, values.offset * 4)
-    starts, ends = offsets[:-1], offsets[1:]
+    starts, ends, data = buffers
     if not (ends > starts).all():
         return False
-    data = np.frombuffer(data_buffer, np.uint8)
     edges = np.concatenate([data[starts], data[ends - 1]])
     return not ((edges <= 32) | (edges >= 128)).any()
 
@@ -167,15 +175,11 @@ def _all_plain(text: pa.Array) -> bool:
     exactly the cents written. The check is ``_PLAIN_RE`` on every value, done with NumPy on
     Arrow's buffers: the regex takes several times as long on a million values.
     """
-    if text.type != pa.string() or text.null_count == len(text):
+    buffers = None if text.null_count == len(text) else _string_buffers(text)
+    if buffers is None:
         return False
-    _, offset_buffer, data_buffer = text.buffers()
-    if data_buffer is None:
-        return False
-    offsets = np.frombuffer(offset_buffer, np.int32, len(text) + 1, text.offset * 4)
-    starts, ends = offsets[:-1], offsets[1:]
+    starts, ends, data = buffers
     point = np.asarray(pc.find_substring(text, ".").to_numpy(zero_copy_only=False))
-    data = np.frombuffer(data_buffer, np.uint8)
     chars = data[starts[0] : ends[-1]]
     if text.null_count:
         present = np.asarray(pc.is_valid(text).to_numpy(zero_copy_only=False), dtype=bool)
