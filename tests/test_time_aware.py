@@ -16,8 +16,9 @@ from conftest import EXAMPLE_INPUTS
 from crm_roi.cli import app
 from crm_roi.cohorts import changes, cohorts, go_live_windows
 from crm_roi.load import load_input
-from crm_roi.metrics import FIELDS, Inputs, Settings
+from crm_roi.metrics import FIELDS, Inputs
 from crm_roi.schema import InputKind
+from crm_roi.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

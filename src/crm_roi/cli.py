@@ -310,7 +310,7 @@ def validate(
     """
     with _errors(debug):
         options = _load_options(mapping, sheet, dayfirst, hourly_rate, preset)
-        loaded = _load_all(deals, costs, customers, time_logs, options)
+        loaded = _load_all(deals, costs, customers, time_logs, options, ("crm_roi.validate",))
         if output_format is OutputFormat.json:
             from crm_roi.render.json import dumps
             from crm_roi.render.validation import validation_report
@@ -814,7 +814,7 @@ def _settings(
     currency: str | None,
     rates: Path | None,
 ) -> Any:
-    from crm_roi.metrics import Settings
+    from crm_roi.settings import Settings
 
     dims = tuple(tuple(p.strip() for p in b.split(",") if p.strip()) for b in by or [])
     if any(not d for d in dims):
@@ -966,7 +966,12 @@ def _load_all(
     customers: Path | None,
     time_logs: Path | None,
     options: LoadOptions,
+    engine: tuple[str, ...] = ("crm_roi.metrics", "crm_roi.cohorts", "crm_roi.render.report"),
 ) -> list[Loaded]:
+    """Every input, validated. The modules in ``engine`` (pandas and what the command computes
+    with) are imported meanwhile, while Arrow reads the files."""
+    import importlib
+
     from crm_roi.load import load_inputs
     from crm_roi.schema import InputKind
 
@@ -976,7 +981,11 @@ def _load_all(
         (customers, InputKind.CUSTOMERS),
         (time_logs, InputKind.TIME_LOGS),
     ]
-    return load_inputs([(path, kind) for path, kind in wanted if path is not None], options)
+    return load_inputs(
+        [(path, kind) for path, kind in wanted if path is not None],
+        options,
+        meanwhile=lambda: [importlib.import_module(name) for name in engine],
+    )
 
 
 @contextmanager

@@ -34,13 +34,13 @@ from crm_roi.metrics import (
     Inputs,
     Model,
     Report,
-    Settings,
     _period_index,
     _period_name,
     compute,
     convert_currencies,
     data_window,
 )
+from crm_roi.settings import Settings
 
 COHORT_PERIODS = ("month", "quarter")
 

@@ -6,11 +6,12 @@ This is the one entry point the commands use to get records from a file.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pyarrow as pa
 
 from crm_roi.errors import RowIssue
@@ -18,7 +19,11 @@ from crm_roi.mapping import ColumnMap, MappingConfig, load_mapping, map_columns
 from crm_roi.presets import apply, detect
 from crm_roi.read import RawTable, read_table
 from crm_roi.schema import InputKind
-from crm_roi.validate import ColumnReport, ValidateOptions, validate
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from crm_roi.validate import ColumnReport
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,9 @@ def load_input(path: Path, kind: InputKind, options: LoadOptions | None = None) 
         preset_title=f"{applied.preset.title} preset" if applied else "preset",
         blocked=applied.blocked if applied else frozenset(),
     )
+    # pandas comes in with validation: reading never waits on its import (see load_inputs).
+    from crm_roi.validate import ValidateOptions, validate
+
     checked = validate(
         raw,
         kind,
@@ -133,19 +141,29 @@ PARALLEL_BYTES = 512 * 1024**2
 
 
 def load_inputs(
-    wanted: list[tuple[Path, InputKind]], options: LoadOptions | None = None
+    wanted: list[tuple[Path, InputKind]],
+    options: LoadOptions | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[Loaded]:
     """Load several inputs at once, in threads (Arrow and NumPy release the GIL while they
     parse, so two cores read two files). Results keep the order asked for; when more than one
-    file fails, the error of the first in that order is raised."""
+    file fails, the error of the first in that order is raised.
+
+    ``meanwhile`` runs in the calling thread while the files are read: the command line
+    imports pandas and the engine there, half a second that then costs no wall time.
+    """
     size = sum(path.stat().st_size for path, _ in wanted if path.is_file())
-    if len(wanted) <= 1 or size > PARALLEL_BYTES:
+    run = meanwhile or (lambda: None)
+    with ThreadPoolExecutor(max_workers=len(wanted) or 1) as pool:
+        if len(wanted) > 1 and size <= PARALLEL_BYTES:
+            futures = [pool.submit(load_input, path, kind, options) for path, kind in wanted]
+            run()
+            return [future.result() for future in futures]
         # Big inputs one at a time: reading is faster in parallel, but each file in flight
         # holds its bytes, its text table and its parsed columns at once.
-        return [load_input(path, kind, options) for path, kind in wanted]
-    with ThreadPoolExecutor(max_workers=len(wanted)) as pool:
-        futures = [pool.submit(load_input, path, kind, options) for path, kind in wanted]
-        return [future.result() for future in futures]
+        batch = pool.submit(lambda: [load_input(path, kind, options) for path, kind in wanted])
+        run()
+        return batch.result()
 
 
 def _sha256(path: Path) -> str:

@@ -26,9 +26,9 @@ frequency, churn and CLV to date are measured over it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, cast
@@ -41,6 +41,7 @@ import pyarrow.compute as pc
 from crm_roi.errors import CrmRoiError, UsageError
 from crm_roi.mapping import normalise_header
 from crm_roi.schema import InputKind, field_specs
+from crm_roi.settings import Settings
 
 FIELDS = (
     "revenue", "won_deals", "lost_deals", "open_deals", "win_rate", "avg_deal_size",
@@ -68,22 +69,6 @@ RETENTION_ACTIVITIES = frozenset({
 
 class CurrencyError(CrmRoiError):
     """Amounts in several currencies and no rate to add them up."""
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Everything the figures depend on besides the data; echoed in the report."""
-
-    start: date | None = None
-    end: date | None = None
-    by: tuple[tuple[str, ...], ...] = ()
-    gross_margin: Decimal = Decimal(1)
-    allocate: str = "none"
-    churn_after_days: int = 365
-    lifespan: Decimal | None = None
-    max_lifespan: Decimal = Decimal(10)
-    currency: str | None = None
-    rates: Mapping[str, Decimal] = field(default_factory=dict)
 
 
 @dataclass
