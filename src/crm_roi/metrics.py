@@ -271,14 +271,9 @@ class Vocabulary:
             if isinstance(values, pd.Series)
             else pa.array(values, pa.string(), from_pandas=True)
         )
-        encoded = pc.dictionary_encode(text)
-        found = np.asarray(
-            pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64
-        )
-        lookup = np.array(
-            [self.code(str(u)) for u in encoded.dictionary.to_pylist()] + [-1], dtype=np.int64
-        )
-        return lookup[found]
+        distinct, found = _encode(text)
+        lookup = np.array([self.code(str(u)) for u in distinct.to_pylist()] + [-1], dtype=np.int64)
+        return lookup.take(found)
 
     def fill(self, codes: np.ndarray, missing: str) -> np.ndarray:
         """``codes`` with -1 replaced by the label ``missing``."""
@@ -338,11 +333,7 @@ class Model:
             _arrow(customers["customer_id"]) if customers is not None else pa.array([], pa.string())
         )
         # One hash pass over both: the dictionary is every customer, the indices the links.
-        encoded = pc.dictionary_encode(pa.concat_arrays([from_deals, from_file]))
-        ids = encoded.dictionary
-        codes = np.asarray(
-            pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64
-        )
+        ids, codes = _encode(pa.concat_arrays([from_deals, from_file]))
         self.customer_ids = ids
         n = len(ids)
         self.d_cust = codes[: len(self.deals)]
@@ -379,10 +370,14 @@ class Model:
         d = self.deals
         if "campaign" not in d or "channel" not in d:
             return {}
-        pairs = d[["campaign", "channel"]].dropna().drop_duplicates()
-        counts = pairs.groupby("campaign")["channel"].nunique()
-        unique = pairs[pairs["campaign"].isin(counts[counts == 1].index)]
-        return dict(zip(unique["campaign"], unique["channel"], strict=True))
+        campaigns, campaign_codes = _encode(_arrow(d["campaign"]))
+        channels, channel_codes = _encode(_arrow(d["channel"]))
+        both = (campaign_codes >= 0) & (channel_codes >= 0)
+        pairs = pd.unique(campaign_codes[both] * len(channels) + channel_codes[both])
+        campaign, channel = np.divmod(pairs, max(len(channels), 1))
+        alone = np.bincount(campaign, minlength=len(campaigns))[campaign] == 1
+        names, kinds = campaigns.to_pylist(), channels.to_pylist()
+        return {names[c]: kinds[h] for c, h in zip(campaign[alone], channel[alone], strict=True)}
 
     def _with_channel(self, frame: pd.DataFrame) -> pd.DataFrame:
         """A row with a campaign but no channel takes the campaign's channel from the deals."""
@@ -402,6 +397,7 @@ class Model:
         if costs is None or costs.empty:
             self.costs = pd.DataFrame({"cents": np.zeros(0, np.int64)})
             self.k_first = self.k_last = np.zeros(0)
+            self.k_retention = np.zeros(0, bool)
             return
         single = _days(costs.get("date"), len(costs))
         first = np.where(np.isnan(single), _days(costs.get("start_date"), len(costs)), single)
@@ -410,6 +406,11 @@ class Model:
         self.costs = self._with_channel(costs[touch].reset_index(drop=True))
         self.k_first, self.k_last = first[touch], last[touch]
         self.costs["cents"] = self.costs["amount"].to_numpy(dtype=np.int64)
+        self.k_retention = (
+            (self.costs["type"] == "retention").to_numpy(dtype=bool, na_value=False)
+            if "type" in self.costs
+            else np.zeros(len(self.costs), bool)
+        )
 
     def cost_segments(self, period: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each cost cut to the window (and to periods): (row of the cost, first day, cents).
@@ -453,11 +454,8 @@ class Model:
         self.t_hours = t["hours"].to_numpy(dtype=float)
         rate = t["hourly_rate"].to_numpy(dtype=np.int64)
         self.time["cents"] = time_cents(self.t_hours, rate)
-        activity = t["activity"].str.lower().str.strip() if "activity" in t else None
         self.t_retention = (
-            activity.isin(RETENTION_ACTIVITIES).to_numpy()
-            if activity is not None
-            else np.zeros(len(t), bool)
+            _is_retention(_arrow(t["activity"])) if "activity" in t else np.zeros(len(t), bool)
         )
         self.t_deal = deal_links[keep]
         self.t_cust = (
@@ -503,7 +501,7 @@ class Model:
         costs = np.full(len(cost_rows), -1)
         column = _find_column(self.costs, dim, InputKind.COSTS)
         if column is not None and len(cost_rows):
-            costs = vocab.codes(self.costs[column].to_numpy(dtype=object)[cost_rows])
+            costs = vocab.codes(self.costs[column])[cost_rows]
         time = np.full(len(self.time), -1)
         column = _find_column(self.time, dim, InputKind.TIME_LOGS)
         if column is not None and column not in ("deal_id", "customer_id") and len(self.time):
@@ -571,11 +569,7 @@ class Model:
         pairs = pd.unique(g_deal[active] * n_cust + self.d_cust[active])
         add("active", pairs // n_cust)
         if len(cost_rows):
-            retention = (
-                self.costs["type"].to_numpy(dtype=object)[cost_rows] == "retention"
-                if "type" in self.costs
-                else np.zeros(len(cost_rows), bool)
-            )
+            retention = self.k_retention[cost_rows]
             add("direct", g_cost, cost_cents)
             add("acq", g_cost[~retention], cost_cents[~retention])
         if len(self.time):
@@ -817,6 +811,13 @@ def _arrow(values: pd.Series) -> pa.Array:
     return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
+def _encode(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """The distinct values, and each value's position among them (-1 for null)."""
+    encoded = pc.dictionary_encode(values)
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    return encoded.dictionary, np.asarray(codes, dtype=np.int64)
+
+
 def _index_in(values: pa.Array, universe: pa.Array) -> np.ndarray:
     """Position of each value in ``universe``; -1 where it is missing or not there."""
     found = pc.index_in(values, value_set=universe)
@@ -840,13 +841,25 @@ def _first_won(
     if (~alone).any():
         ties = (
             pd.DataFrame(
-                {"c": cust[~alone], "id": deal_ids.to_numpy()[rows[~alone]], "row": rows[~alone]}
+                {
+                    "c": cust[~alone],
+                    "id": _arrow(deal_ids).take(rows[~alone]).to_numpy(zero_copy_only=False),
+                    "row": rows[~alone],
+                }
             )
             .sort_values(["c", "id"])
             .drop_duplicates("c")
         )
         first[ties["c"].to_numpy()] = ties["row"].to_numpy()
     return first
+
+
+def _is_retention(activities: pa.Array) -> np.ndarray:
+    """Which time logs are retention work, by their activity (case and spaces aside)."""
+    distinct, codes = _encode(activities)
+    names = pc.utf8_trim_whitespace(pc.utf8_lower(distinct)).to_pylist()
+    retention = np.array([name in RETENTION_ACTIVITIES for name in names] + [False])
+    return retention.take(codes)
 
 
 def _take(codes: np.ndarray, index: np.ndarray) -> np.ndarray:
