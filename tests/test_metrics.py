@@ -696,6 +696,60 @@ def test_time_on_a_deal_without_the_dimension_is_in_that_deals_group(tmp_path: P
     assert report.totals["time_cost"] == D(100) + D(30) + D(20)
 
 
+@pytest.mark.parametrize("ids", [("D-7", "D-8", "D-9"), ("Acme-x", "Beta-y", "Gamma-z")])
+def test_time_links_to_deals_by_id_numbered_or_not(tmp_path: Path, ids: tuple[str, ...]) -> None:
+    """Numbered ids are matched as numbers, others as text: the same links either way, and
+    an id that is no deal's ("D-07" is not "D-7") stays unattributed."""
+    a, b, c = ids
+    inputs = make_inputs(
+        tmp_path,
+        deals=f"""
+            Deal ID,Amount,Stage,Close Date,Channel
+            {a},1000.00,Won,2024-01-10,Email
+            {b},500.00,Won,2024-01-11,Paid
+            {c},500.00,Lost,2024-01-12,Paid
+        """,
+        time_logs=f"""
+            Date,Hours,Hourly Rate,Deal ID
+            2024-01-05,2,50.00,{a}
+            2024-01-06,1,30.00,{c}
+            2024-01-07,1,20.00,{a.replace("-", "-0")}
+        """,
+    )
+    rows = rows_by_key(compute(inputs, Settings(by=(("channel",),))), "channel")
+    assert rows["Email"]["time_cost"] == D(100)
+    assert rows["Paid"]["time_cost"] == D(30)
+    assert rows[UNATTRIBUTED]["time_cost"] == D(20)
+
+
+def test_a_repeated_deal_id_links_time_to_its_first_row() -> None:
+    """Records that skipped validation may repeat a deal id: time goes to the first row."""
+    import pandas as pd
+
+    deals = pd.DataFrame(
+        {
+            "deal_id": pd.array(["D-1", "D-1", "D-2"], dtype="string[pyarrow]"),
+            "amount": pd.array([100_00, 200_00, 300_00], dtype="Int64"),
+            "status": pd.array(["won", "won", "won"], dtype="string[pyarrow]"),
+            "close_date": pd.to_datetime(["2024-01-10", "2024-01-11", "2024-01-12"]),
+            "channel": pd.array(["First", "Second", "Other"], dtype="string[pyarrow]"),
+        }
+    )
+    logs = pd.DataFrame(
+        {
+            "deal_id": pd.array(["D-1"], dtype="string[pyarrow]"),
+            "date": pd.to_datetime(["2024-01-10"]),
+            "hours": [1.0],
+            "hourly_rate": pd.array([40_00], dtype="Int64"),
+        }
+    )
+    rows = rows_by_key(
+        compute(Inputs(deals, time_logs=logs), Settings(by=(("channel",),))), "channel"
+    )
+    assert rows["First"]["time_cost"] == D(40)
+    assert rows["Second"]["time_cost"] == D(0)
+
+
 def test_fixture_cross_breakdown_rows_carry_both_keys(fixture_inputs: Inputs) -> None:
     report = compute(fixture_inputs, Settings(start=W_START, end=W_END, by=(("channel", "month"),)))
     rows = rows_by_key(report, "channel,month")

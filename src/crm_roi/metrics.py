@@ -39,6 +39,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crm_roi.errors import CrmRoiError, UsageError
+from crm_roi.ids import IdIndex
 from crm_roi.mapping import normalise_header
 from crm_roi.schema import InputKind, field_specs
 from crm_roi.settings import Settings
@@ -319,7 +320,7 @@ class Model:
         is_open = (deals["status"] == "open").to_numpy(dtype=bool, na_value=False)
         self.open = is_open & (created_in | np.isnan(self.d_created))
         self.d_open_any = is_open
-        self.deal_ids = _arrow(deals["deal_id"])
+        self.deal_ids = _arrow(deals["deal_id"])  # unique: validation saw to it
 
     def _prepare_customers(self, customers: pd.DataFrame | None) -> None:
         """Every customer: the deals' and the customers file's. Acquisition: the file's date,
@@ -333,7 +334,7 @@ class Model:
             _arrow(customers["customer_id"]) if customers is not None else pa.array([], pa.string())
         )
         # One hash pass over both: the dictionary is every customer, the indices the links.
-        ids, codes = _encode(pa.concat_arrays([from_deals, from_file]))
+        ids, codes = IdIndex.encode(pa.concat_arrays([from_deals, from_file]))
         self.customer_ids = ids
         n = len(ids)
         self.d_cust = codes[: len(self.deals)]
@@ -437,7 +438,15 @@ class Model:
         """The deal row each time log names; -1 for none."""
         if logs is None or "deal_id" not in logs:
             return np.full(0 if logs is None else len(logs), -1, dtype=np.int64)
-        return _index_in(_arrow(logs["deal_id"]), self.deal_ids)
+        index, codes = IdIndex.encode(self.deal_ids)
+        row = np.full(len(index), -1, dtype=np.int64)
+        named = np.flatnonzero(codes >= 0)
+        if len(index) == len(named):
+            row[codes[named]] = named
+        else:  # a repeated id (records not from validation): the first row counts
+            row[:] = len(codes)
+            np.minimum.at(row, codes[named], named)
+        return _take(row, index.find(_arrow(logs["deal_id"])))
 
     def _prepare_time(self, logs: pd.DataFrame | None, deal_links: np.ndarray) -> None:
         if logs is None or logs.empty:
@@ -459,7 +468,7 @@ class Model:
         )
         self.t_deal = deal_links[keep]
         self.t_cust = (
-            _index_in(_arrow(t["customer_id"]), self.customer_ids)
+            self.customer_ids.find(_arrow(t["customer_id"]))
             if "customer_id" in t
             else np.full(len(t), -1)
         )
@@ -816,12 +825,6 @@ def _encode(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
     encoded = pc.dictionary_encode(values)
     codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
     return encoded.dictionary, np.asarray(codes, dtype=np.int64)
-
-
-def _index_in(values: pa.Array, universe: pa.Array) -> np.ndarray:
-    """Position of each value in ``universe``; -1 where it is missing or not there."""
-    found = pc.index_in(values, value_set=universe)
-    return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def _first_won(

@@ -69,7 +69,7 @@ def clean_text(values: pa.Array) -> pa.Array:
     return pc.if_else(empty, pa.scalar(None, pa.string()), trimmed)
 
 
-def _string_buffers(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+def string_buffers(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Where each value starts and ends in the bytes of a string array, and the bytes (no
     copy); None for an empty array or another type."""
     if values.type != pa.string() or not len(values):
@@ -88,7 +88,7 @@ def _tidy(values: pa.Array) -> bool:
     Read off the first and last byte of every value in Arrow's buffers, a few milliseconds
     for a million values, where trimming them copies the column.
     """
-    buffers = None if values.null_count else _string_buffers(values)
+    buffers = None if values.null_count else string_buffers(values)
     if buffers is None:
         return False
     starts, ends, data = buffers
@@ -175,7 +175,7 @@ def _all_plain(text: pa.Array) -> bool:
     exactly the cents written. The check is ``_PLAIN_RE`` on every value, done with NumPy on
     Arrow's buffers: the regex takes several times as long on a million values.
     """
-    buffers = None if text.null_count == len(text) else _string_buffers(text)
+    buffers = None if text.null_count == len(text) else string_buffers(text)
     if buffers is None:
         return False
     starts, ends, data = buffers
