@@ -243,7 +243,9 @@ def _fast_read(
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter,
-                newlines_in_values=True,
+                # A line break can only be inside a value between quotes: a file without a
+                # quote is split at every line break, which Arrow does a third faster.
+                newlines_in_values=b'"' in raw,
                 ignore_empty_lines=False,
                 invalid_row_handler=on_invalid,
             ),
