@@ -1506,3 +1506,49 @@ def test_month_keys_sort_chronologically_across_years(tmp_path: Path) -> None:
     present = [m for m in months if m in {"2023-09", "2023-12", "2024-02", "2024-10"}]
     assert present == ["2023-09", "2023-12", "2024-02", "2024-10"]
     assert months == sorted(months)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.integers(-20, 60)),
+            st.one_of(st.none(), st.integers(-20, 80)),
+            st.integers(0, 2),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    st.lists(st.integers(1, 15), min_size=1, max_size=4),
+    st.booleans(),
+)
+def test_days_at_risk_are_counted_as_day_by_day(
+    customers: list[tuple[int | None, int | None, int]], lengths: list[int], by_window: bool
+) -> None:
+    """Customer-days at risk per group and window, the table way and the window-by-window way,
+    against counting every day: a customer is at risk from acquisition until churn."""
+    import numpy as np
+
+    import crm_roi.metrics as metrics
+
+    acquired = np.array([np.nan if a is None else a for a, _, _ in customers], dtype=float)
+    churn = np.array([np.nan if c is None else c for _, c, _ in customers], dtype=float)
+    group = np.array([g for _, _, g in customers], dtype=np.int64)
+    ends = np.cumsum(lengths).astype(float) - 1  # windows 0..l1-1, l1..l1+l2-1, ...
+    starts = np.concatenate([[0.0], ends[:-1] + 1])
+    limit = 0 if by_window else metrics.RISK_GRID_CELLS
+    original, metrics.RISK_GRID_CELLS = metrics.RISK_GRID_CELLS, limit
+    try:
+        risk = metrics._days_at_risk(acquired, churn, group, 3, starts, ends)
+    finally:
+        metrics.RISK_GRID_CELLS = original
+    for g in range(3):
+        for i, (lo, hi) in enumerate(zip(starts, ends, strict=True)):
+            expected = sum(
+                1
+                for (a, c, k) in customers
+                if k == g and a is not None
+                for day in range(int(lo), int(hi) + 1)
+                if a <= day and (c is None or day < c)
+            )
+            assert risk[g, i] == expected

@@ -556,17 +556,24 @@ class Model:
         sums: dict[str, np.ndarray] = {}
         present = np.zeros(n_groups, dtype=bool) if dims else np.ones(1, dtype=bool)
 
-        def add(name: str, groups: np.ndarray, weights: np.ndarray | None = None) -> None:
-            sums[name] = sums.get(name, 0) + _group_sum(groups, weights, n_groups)
-            if len(groups):
-                present[np.bincount(groups, minlength=n_groups) > 0] = True
+        def add(
+            name: str, groups: np.ndarray, weights: np.ndarray | None = None, mark: bool = True
+        ) -> None:
+            """Sum ``weights`` (or count rows) per group; ``mark``: the groups now have rows
+            (False where another call marks the same rows already)."""
+            total = _group_sum(groups, weights, n_groups)
+            sums[name] = sums.get(name, 0) + total
+            if mark and len(groups):
+                present[(total if weights is None else _group_sum(groups, None, n_groups)) > 0] = (
+                    True
+                )
 
         counted = self.won | self.lost | self.open
-        add("revenue", g_deal[self.won], self.d_cents[self.won])
-        add("won", g_deal[self.won])
-        add("lost", g_deal[self.lost])
-        add("open", g_deal[self.open])
-        add("counted", g_deal[counted])
+        add("revenue", g_deal[self.won], self.d_cents[self.won], mark=False)
+        add("won", g_deal[self.won], mark=False)
+        add("lost", g_deal[self.lost], mark=False)
+        add("open", g_deal[self.open], mark=False)
+        add("counted", g_deal[counted])  # won, lost and open: marks their groups
         cycle_rows = self.won & ~np.isnan(self.d_created)
         cycles = (
             pd.Series(self.d_close[cycle_rows] - self.d_created[cycle_rows])
@@ -576,16 +583,16 @@ class Model:
         active = self.won & (self.d_cust >= 0)
         n_cust = max(len(self.customer_ids), 1)
         pairs = pd.unique(g_deal[active] * n_cust + self.d_cust[active])
-        add("active", pairs // n_cust)
+        add("active", pairs // n_cust, mark=False)  # won deals: marked
         if len(cost_rows):
             retention = self.k_retention[cost_rows]
             add("direct", g_cost, cost_cents)
-            add("acq", g_cost[~retention], cost_cents[~retention])
+            add("acq", g_cost[~retention], cost_cents[~retention], mark=False)
         if len(self.time):
             cents = self.time["cents"].to_numpy()
             add("time", g_time, cents)
-            add("hours", g_time, self.t_hours)
-            add("acq", g_time[~self.t_retention], cents[~self.t_retention])
+            add("hours", g_time, self.t_hours, mark=False)
+            add("acq", g_time[~self.t_retention], cents[~self.t_retention], mark=False)
         windows = self._windows(all_keys, dims, period, n_groups)
         self._customer_sums(all_keys, dims, period, n_groups, add)
 
@@ -671,15 +678,13 @@ class Model:
         add("new", group(plain[w >= 0], w[w >= 0]))
         w = np.where(has_acq, window_of(churn), -1)
         add("churned", group(plain[w >= 0], w[w >= 0]))
-        for i, (lo, hi) in enumerate(zip(starts, ends, strict=True)):
-            begin = np.maximum(acquired, lo)
-            stop = np.where(np.isnan(churn), hi + 1, np.minimum(churn, hi + 1))
-            risk = np.where(has_acq & (acquired <= hi), np.clip(stop - begin, 0, None), 0)
-            at_risk = risk > 0
-            add("risk_days", plain[at_risk] + codes[i] * stride, risk[at_risk])
+        compact, where = np.unique(plain, return_inverse=True)
+        # Days at risk: each customer from acquisition until churn (exclusive), in each window.
+        risk = _days_at_risk(acquired, churn, where, len(compact), starts, ends)
+        has = np.nonzero(risk)
+        add("risk_days", compact[has[0]] + codes[has[1]] * stride, risk[has])
         # To date: a customer counts in every window ending on or after its acquisition, a won
         # deal's revenue in every window ending on or after both its close and that acquisition.
-        compact, where = np.unique(plain, return_inverse=True)
         first = np.where(
             has_acq, np.searchsorted(ends, np.nan_to_num(acquired), side="left"), len(ends)
         )
@@ -798,6 +803,52 @@ def _unravel(g: int, labels: list[list[str]], sizes: list[int]) -> tuple[str, ..
         g, i = divmod(g, size)
         parts.append(names[i])
     return tuple(reversed(parts))
+
+
+RISK_GRID_CELLS = 20_000_000  # groups × days counted in one table; beyond, window by window
+
+
+def _days_at_risk(
+    acquired: np.ndarray,
+    churn: np.ndarray,
+    group: np.ndarray,
+    groups: int,
+    starts: np.ndarray,
+    ends: np.ndarray,
+) -> np.ndarray:
+    """Customer-days at risk — from acquisition to churn (exclusive; NaN: never) — for each
+    group and each window ``[starts[i], ends[i]]`` (days, within one span, in order).
+
+    Counted with one pass over the customers: +1 on the day each becomes at risk and -1 on
+    the day it stops, summed up day by day, then per window from the running totals.
+
+    >>> _days_at_risk(np.array([0.0, 5.0]), np.array([3.0, np.nan]), np.array([0, 0]), 1,
+    ...               np.array([0.0, 4.0]), np.array([3.0, 9.0]))
+    array([[3, 5]])
+    """
+    first, last = float(starts[0]), float(ends[-1]) + 1
+    span = int(last - first) + 1
+    if groups * span > RISK_GRID_CELLS:  # many groups (customer-level): window by window
+        out = np.zeros((groups, len(starts)), dtype=np.int64)
+        for i, (lo, hi) in enumerate(zip(starts, ends, strict=True)):
+            stop = np.where(np.isnan(churn), hi + 1, np.minimum(churn, hi + 1))
+            days = np.clip(stop - np.maximum(acquired, lo), 0, None)
+            days = np.where(acquired <= hi, days, 0).astype(np.int64)  # NaN acquired: none
+            out[:, i] = np.bincount(group, weights=days, minlength=groups).astype(np.int64)
+        return out
+    has = ~np.isnan(acquired)
+    begin = np.clip(acquired[has], first, last)
+    stop = np.clip(np.where(np.isnan(churn[has]), last, churn[has]), first, last)
+    on = stop > begin
+    rows = group[has][on] * span
+    change = np.bincount(rows + (begin[on] - first).astype(np.int64), minlength=groups * span)
+    change -= np.bincount(rows + (stop[on] - first).astype(np.int64), minlength=groups * span)
+    at_risk = np.cumsum(change.reshape(groups, span), axis=1)  # customers at risk each day
+    running = np.zeros((groups, span + 1), dtype=np.int64)
+    np.cumsum(at_risk, axis=1, out=running[:, 1:])
+    lo = (starts - first).astype(np.int64)
+    hi = (ends - first).astype(np.int64) + 1
+    return running[:, hi] - running[:, lo]
 
 
 def _group_sum(groups: np.ndarray, weights: np.ndarray | None, n: int) -> np.ndarray:
