@@ -594,6 +594,8 @@ def _cell_text(value: object) -> str:
     ``1234``, a fraction with a point (``1234.5``), and never exactly three decimals (``1.234``
     could be read as one thousand two hundred thirty-four), which get a fourth zero.
     """
+    if type(value) is str:
+        return value  # most cells: first, before the type checks
     if value is None:
         return ""
     if isinstance(value, bool):
