@@ -81,3 +81,16 @@ def test_cli_reference_is_generated_from_the_help(tmp_path) -> None:
         "docs/cli.md is stale: python -m typer crm_roi.cli utils docs --name crm-roi "
         "--output docs/cli.md"
     )
+
+
+def test_every_module_is_in_the_code_map() -> None:
+    """docs/code.md lists every module of the package, and no module that is gone."""
+    package = ROOT / "src" / "crm_roi"
+    modules = {str(p.relative_to(package)) for p in package.rglob("*.py")} - {
+        "__init__.py",
+        "render/__init__.py",
+    }
+    listed = set(
+        re.findall(r"^\|[^|]*\| `([\w/]+\.py)` \|", (ROOT / "docs" / "code.md").read_text(), re.M)
+    )
+    assert listed == modules
