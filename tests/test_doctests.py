@@ -9,7 +9,7 @@ import pytest
 
 MODULES = [
     "crm_roi.sniff", "crm_roi.mapping", "crm_roi.parse", "crm_roi.schema", "crm_roi.metrics",
-    "crm_roi.cohorts", "crm_roi.render.safe", "crm_roi.render.table",
+    "crm_roi.cohorts", "crm_roi.ids", "crm_roi.render.safe", "crm_roi.render.table",
 ]  # fmt: skip
 
 

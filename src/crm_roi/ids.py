@@ -42,9 +42,8 @@ class IdIndex:
         prefix = _prefix(values)
         numbers = _numbers(values, prefix, strict=True) if prefix is not None else None
         if numbers is None:
-            encoded = pc.dictionary_encode(values)
-            codes = np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False))
-            return cls(encoded.dictionary), codes.astype(np.int64)
+            distinct, codes = encode_text(values)
+            return cls(distinct), codes
         number, ok = numbers
         index = cls(None, prefix or "", np.unique(number[ok]) if _sparse(number[ok]) else None)
         if index._numbers is None:  # dense: a table the size of the span of numbers
@@ -84,6 +83,19 @@ class IdIndex:
             self._hashed = pd.Index(self._numbers)
         out[ok] = self._hashed.get_indexer(number[ok])
         return out
+
+
+def encode_text(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """The distinct values, and each value's position among them (-1 for null), by hashing
+    the text.
+
+    >>> distinct, codes = encode_text(pa.array(["b", None, "a", "b"]))
+    >>> distinct.to_pylist(), codes.tolist()
+    (['b', 'a'], [0, -1, 1, 0])
+    """
+    encoded = pc.dictionary_encode(values)
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    return encoded.dictionary, np.asarray(codes, dtype=np.int64)
 
 
 def all_different(values: pa.Array) -> bool:

@@ -39,8 +39,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crm_roi.errors import CrmRoiError, UsageError
-from crm_roi.ids import IdIndex
+from crm_roi.ids import IdIndex, encode_text
 from crm_roi.mapping import normalise_header
+from crm_roi.parse import per_distinct
 from crm_roi.schema import InputKind, field_specs
 from crm_roi.settings import Settings
 
@@ -272,7 +273,7 @@ class Vocabulary:
             if isinstance(values, pd.Series)
             else pa.array(values, pa.string(), from_pandas=True)
         )
-        distinct, found = _encode(text)
+        distinct, found = encode_text(text)
         lookup = np.array([self.code(str(u)) for u in distinct.to_pylist()] + [-1], dtype=np.int64)
         return lookup.take(found)
 
@@ -371,8 +372,8 @@ class Model:
         d = self.deals
         if "campaign" not in d or "channel" not in d:
             return {}
-        campaigns, campaign_codes = _encode(_arrow(d["campaign"]))
-        channels, channel_codes = _encode(_arrow(d["channel"]))
+        campaigns, campaign_codes = encode_text(_arrow(d["campaign"]))
+        channels, channel_codes = encode_text(_arrow(d["channel"]))
         both = (campaign_codes >= 0) & (channel_codes >= 0)
         pairs = pd.unique(campaign_codes[both] * len(channels) + channel_codes[both])
         campaign, channel = np.divmod(pairs, max(len(channels), 1))
@@ -564,9 +565,8 @@ class Model:
             total = _group_sum(groups, weights, n_groups)
             sums[name] = sums.get(name, 0) + total
             if mark and len(groups):
-                present[(total if weights is None else _group_sum(groups, None, n_groups)) > 0] = (
-                    True
-                )
+                rows = total if weights is None else _group_sum(groups, None, n_groups)
+                present[rows > 0] = True
 
         counted = self.won | self.lost | self.open
         add("revenue", g_deal[self.won], self.d_cents[self.won], mark=False)
@@ -871,13 +871,6 @@ def _arrow(values: pd.Series) -> pa.Array:
     return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
-def _encode(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    """The distinct values, and each value's position among them (-1 for null)."""
-    encoded = pc.dictionary_encode(values)
-    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
-    return encoded.dictionary, np.asarray(codes, dtype=np.int64)
-
-
 def _first_won(
     cust: np.ndarray, close: np.ndarray, rows: np.ndarray, deal_ids: pd.Series, n: int
 ) -> np.ndarray:
@@ -910,10 +903,13 @@ def _first_won(
 
 def _is_retention(activities: pa.Array) -> np.ndarray:
     """Which time logs are retention work, by their activity (case and spaces aside)."""
-    distinct, codes = _encode(activities)
-    names = pc.utf8_trim_whitespace(pc.utf8_lower(distinct)).to_pylist()
-    retention = np.array([name in RETENTION_ACTIVITIES for name in names] + [False])
-    return retention.take(codes)
+
+    def retention(names: pa.Array) -> pa.Array:
+        tidy = pc.utf8_trim_whitespace(pc.utf8_lower(names)).to_pylist()
+        return pa.array([name in RETENTION_ACTIVITIES for name in tidy], pa.bool_())
+
+    flags = pc.fill_null(per_distinct(activities, retention), False)
+    return np.asarray(flags.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _take(codes: np.ndarray, index: np.ndarray) -> np.ndarray:

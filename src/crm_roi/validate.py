@@ -229,12 +229,12 @@ def _statuses(stage: pa.Array, mapping: MappingConfig) -> pa.Array:
     Each distinct text is normalised as the mapping file's stage names are (accents, case,
     punctuation), so ``Contrat signé`` in the file meets ``"Contrat signé" = "won"``.
     """
-    distinct = pc.unique(stage).to_pylist()
-    norms = [normalise_stage(s) if s else "" for s in distinct]
-    statuses = [stage_status(n, mapping) if n else None for n in norms]
-    return pc.take(
-        pa.array(statuses, pa.string()), pc.index_in(stage, pa.array(distinct, pa.string()))
-    )
+
+    def status(stages: pa.Array) -> pa.Array:
+        norms = [normalise_stage(s) if s else "" for s in stages.to_pylist()]
+        return pa.array([stage_status(n, mapping) if n else None for n in norms], pa.string())
+
+    return per_distinct(stage, status)
 
 
 def _check_bounds(
@@ -470,13 +470,13 @@ def _cost_rules(
 
 def _cost_types(issues: _Issues, types: pa.Array, header: str) -> pa.Array:
     """acquisition or retention; an empty type is acquisition, an unknown one too (warned)."""
-    lower = pc.utf8_lower(pc.fill_null(types, ""))
-    distinct = pc.unique(lower).to_pylist()
     lookup = {w: k for k, words in _TYPE_WORDS.items() for w in words}
-    mapped = [ACQUISITION if not d else lookup.get(d) for d in distinct]
-    out = pc.take(
-        pa.array(mapped, pa.string()), pc.index_in(lower, pa.array(distinct, pa.string()))
-    )
+
+    def kind(words: pa.Array) -> pa.Array:
+        mapped = [ACQUISITION if not w else lookup.get(w) for w in words.to_pylist()]
+        return pa.array(mapped, pa.string())
+
+    out = per_distinct(pc.utf8_lower(pc.fill_null(types, "")), kind)
     unknown = _nulls(out)
     issues.add(
         unknown,
