@@ -45,19 +45,20 @@ class IdIndex:
             distinct, codes = encode_text(values)
             return cls(distinct), codes
         number, ok = numbers
-        index = cls(None, prefix or "", np.unique(number[ok]) if _sparse(number[ok]) else None)
-        if index._numbers is None:  # dense: a table the size of the span of numbers
-            lo = int(number[ok].min()) if ok.any() else 0
-            span = int(number[ok].max()) - lo + 1 if ok.any() else 0
-            present = np.zeros(span, dtype=bool)
-            present[number[ok] - lo] = True
-            index._numbers = np.flatnonzero(present) + lo
-            table = np.where(present, np.cumsum(present) - 1, -1)
-            index._table = table
-            codes = np.full(len(values), -1, dtype=np.int64)
-            codes[ok] = table[number[ok] - lo]
-            return index, codes
-        return index, index.find(values)
+        valid = number[ok]
+        codes = np.full(len(values), -1, dtype=np.int64)
+        if _sparse(valid):
+            distinct = np.unique(valid)  # ascending: positions found by search
+            codes[ok] = np.searchsorted(distinct, valid)
+            return cls(None, prefix or "", distinct), codes
+        # Dense: a table the size of the span of numbers gives each its position.
+        lo = int(valid.min()) if len(valid) else 0
+        present = np.zeros(int(valid.max()) - lo + 1 if len(valid) else 0, dtype=bool)
+        present[valid - lo] = True
+        index = cls(None, prefix or "", np.flatnonzero(present) + lo)
+        index._table = np.where(present, np.cumsum(present) - 1, -1)
+        codes[ok] = index._table[valid - lo]
+        return index, codes
 
     def __len__(self) -> int:
         distinct = self._text if self._text is not None else self._numbers
@@ -151,14 +152,15 @@ def _numbers(
     ok &= ((first - np.uint8(ord("1"))) <= 8) | ((first == ord("0")) & (count == 1))
     if strict and np.count_nonzero(ok) != n - values.null_count:
         return None
-    # The rest must be digits: Arrow's cast refuses anything else after a first digit.
-    text = pc.utf8_slice_codeunits(values, len(prefix)) if prefix else values
-    text = pc.if_else(pa.array(ok), text, "0")
+    # The rest must be digits: Arrow's cast refuses anything else after a first digit. When it
+    # refuses, the values that are not all digits are found and left out.
+    digits = pc.utf8_slice_codeunits(values, len(prefix)) if prefix else values
+    text = pc.if_else(pa.array(ok), digits, "0")
     try:
-        return np.asarray(pc.cast(text, pa.int64()).to_numpy(zero_copy_only=False)), ok
+        number = pc.cast(text, pa.int64())
     except pa.ArrowInvalid:
         if strict:
             return None
-    ok &= np.asarray(pc.match_substring_regex(text, "^[0-9]+$").to_numpy(zero_copy_only=False))
-    text = pc.if_else(pa.array(ok), text, "0")
-    return np.asarray(pc.cast(text, pa.int64()).to_numpy(zero_copy_only=False)), ok
+        ok &= np.asarray(pc.match_substring_regex(text, "^[0-9]+$").to_numpy(zero_copy_only=False))
+        number = pc.cast(pc.if_else(pa.array(ok), text, "0"), pa.int64())
+    return np.asarray(number.to_numpy(zero_copy_only=False)), ok

@@ -90,17 +90,13 @@ def _without_trimming(values: pa.Array) -> pa.Array | None:
     Read off the first and last byte of every value in Arrow's buffers, and the nulls set in a
     new validity bitmap: a few milliseconds for a million values, where trimming copies them.
     """
-    if values.type != pa.string() or values.offset:
-        return None
-    if not len(values):
-        return values
-    _, offset_buffer, data_buffer = values.buffers()
-    offsets = np.frombuffer(offset_buffer, np.int32, len(values) + 1)
-    starts, ends = offsets[:-1], offsets[1:]
+    buffers = None if values.offset else string_buffers(values)
+    if buffers is None:
+        return None  # the trimming path deals with it
+    starts, ends, data = buffers
     filled = ends > starts
     every = bool(filled.all())
     if every or filled.any():
-        data = np.frombuffer(data_buffer, np.uint8)
         for edge in (starts, ends - 1):
             byte = data.take(edge if every else edge[filled])
             if ((byte - np.uint8(33)) >= 95).any():  # below "!" or above "~"
@@ -113,7 +109,7 @@ def _without_trimming(values: pa.Array) -> pa.Array | None:
     return pa.Array.from_buffers(
         pa.string(),
         len(values),
-        [validity, offset_buffer, data_buffer],
+        [validity, *values.buffers()[1:]],
         null_count=len(values) - int(np.count_nonzero(filled)),
     )
 
