@@ -513,7 +513,7 @@ def cohorts(
             rates,
         )
         options = _load_options(mapping, sheet, dayfirst, hourly_rate, preset)
-        loaded = _load_all(deals, costs, customers, time_logs, options)
+        loaded = _load_all(deals, costs, customers, time_logs, options, TIME_AWARE)
         from crm_roi.cohorts import cohorts as cohort_report
         from crm_roi.render import timeaware
 
@@ -594,7 +594,7 @@ def compare(
             rates,
         )
         options = _load_options(mapping, sheet, dayfirst, hourly_rate, preset)
-        loaded = _load_all(deals, costs, customers, time_logs, options)
+        loaded = _load_all(deals, costs, customers, time_logs, options, TIME_AWARE)
         from crm_roi.cohorts import compare as compare_reports
         from crm_roi.render import timeaware
         from crm_roi.render.report import report_dict
@@ -960,13 +960,16 @@ def _load_options(
     )
 
 
+TIME_AWARE = ("crm_roi.cohorts", "crm_roi.render.timeaware")  # what cohorts and compare use
+
+
 def _load_all(
     deals: Path,
     costs: Path | None,
     customers: Path | None,
     time_logs: Path | None,
     options: LoadOptions,
-    engine: tuple[str, ...] = ("crm_roi.metrics", "crm_roi.cohorts", "crm_roi.render.report"),
+    engine: tuple[str, ...] = ("crm_roi.metrics", "crm_roi.render.report"),
 ) -> list[Loaded]:
     """Every input, validated. The modules in ``engine`` (pandas and what the command computes
     with) are imported meanwhile, while Arrow reads the files."""
