@@ -32,7 +32,10 @@ DEFAULT_MAPPING_FILE = "crm-roi.toml"
 _PREFIX_RE = re.compile(
     r"^(deal|opportunity|organization|organisation|person|contact|company|account|lead)\s*-\s+"
 )
-_NON_ALNUM_RE = re.compile(r"[^a-z0-9]+")
+_SALESFORCE_CUSTOM_RE = re.compile(r"__c$", re.IGNORECASE)  # Deal_ID__c: a custom field
+_CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_WORDS_RE = re.compile(r"[^\W_]+")  # letters and digits of any script
+_LATIN_MARKS = range(0x0300, 0x0370)  # accents: é → e; a kana's voicing mark is kept
 
 WON_STAGES = frozenset({"won", "closedwon", "dealwon", "gewonnen", "closedgewonnen", "wonclosed"})
 LOST_STAGES = frozenset(
@@ -41,25 +44,42 @@ LOST_STAGES = frozenset(
 STATUSES = ("won", "lost", "open")
 
 
-def normalise_header(text: object) -> str:
-    """A header reduced to what identifies it.
+def header_words(text: object) -> list[str]:
+    """A header's words: Unicode-normalised (NFKC), case-folded, accents and a CRM prefix such
+    as ``Deal - `` dropped, CamelCase and ``_`` split; letters of every script kept.
 
-    >>> normalise_header("Deal - Close Date ")
-    'close date'
-    >>> normalise_header("Country/Region")
-    'country region'
-    >>> normalise_header("Sluitingsdatum (é)")
-    'sluitingsdatum e'
+    >>> header_words("Deal - CloseDate ")
+    ['close', 'date']
+    >>> header_words("Deal_ID__c")
+    ['deal', 'id']
+    >>> header_words("Регион")
+    ['регион']
     """
-    decomposed = unicodedata.normalize("NFKD", str(text).strip().lstrip("\ufeff"))
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    plain = _PREFIX_RE.sub("", plain)
-    return _NON_ALNUM_RE.sub(" ", plain).strip()
+    plain = unicodedata.normalize("NFKC", str(text)).strip().lstrip("\ufeff")
+    plain = _CAMEL_RE.sub(" ", _SALESFORCE_CUSTOM_RE.sub("", plain))
+    decomposed = unicodedata.normalize("NFKD", plain)
+    plain = "".join(c for c in decomposed if ord(c) not in _LATIN_MARKS)
+    plain = _PREFIX_RE.sub("", unicodedata.normalize("NFKC", plain).casefold())
+    return _WORDS_RE.findall(plain)
+
+
+def normalise_header(text: object) -> str:
+    """What identifies a header: its words joined with nothing in between, so case, CamelCase,
+    ``_``, ``-``, spaces and punctuation never matter.
+
+    >>> [normalise_header(h) for h in ("CloseDate", "close_date", "CLOSEDATE", "Close-Date")]
+    ['closedate', 'closedate', 'closedate', 'closedate']
+    >>> normalise_header("Sluitingsdatum (é)")
+    'sluitingsdatume'
+    >>> normalise_header("Deal Value, $")
+    'dealvalue'
+    """
+    return "".join(header_words(text))
 
 
 def normalise_stage(text: str) -> str:
-    """Stage text reduced to letters and digits: ``Closed - Won`` → ``closedwon``."""
-    return _NON_ALNUM_RE.sub("", normalise_header(text))
+    """Stage text reduced the same way: ``Closed - Won`` → ``closedwon``, ``受注`` stays."""
+    return normalise_header(text)
 
 
 def known_headers() -> frozenset[str]:

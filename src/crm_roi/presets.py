@@ -33,8 +33,9 @@ class Derived:
 
     field: str
     header: str
-    needs: tuple[str, ...]  # normalised headers that must all be there
+    needs: tuple[str, ...]  # headers that must all be there
     build: Callable[[dict[str, pa.Array]], pa.Array]
+    optional: tuple[str, ...] = ()  # headers the build uses when they are there
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Preset:
     converted: tuple[str, ...] = ()  # amount headers that are in the company currency
     prefix: str | None = None  # every header starts with it (Pipedrive's "Deal - ")
     notes: tuple[str, ...] = field(default_factory=tuple)
+    api: bool = False  # field names (StageName, dealstage): no header has a space
 
 
 def _truthy(values: pa.Array) -> pa.Array:
@@ -58,14 +60,26 @@ def _truthy(values: pa.Array) -> pa.Array:
     )
 
 
-def _salesforce_status(cols: dict[str, pa.Array]) -> pa.Array:
-    """Won → won; Closed but not won → lost; else the stage text (open unless it says won)."""
-    stage = cols.get("stage", cols.get("opportunity stage"))
-    if stage is None:
-        stage = pa.array([""] * len(cols["won"]), pa.string())
-    return pc.if_else(
-        _truthy(cols["won"]), "Won", pc.if_else(_truthy(cols["closed"]), "Lost", stage)
-    )
+def _flag_status(won: str, closed: str, *stages: str) -> Callable[[dict[str, pa.Array]], pa.Array]:
+    """Won flag → won; the closed flag without the won flag → lost; else the stage text (open
+    unless it says won or lost). Salesforce's ``Won``/``IsWon``, HubSpot's ``hs_is_closed_won``."""
+
+    def status(cols: dict[str, pa.Array]) -> pa.Array:
+        flag = cols[won]
+        text = next((cols[s] for s in stages if s in cols), None)
+        if text is None:
+            text = pa.array([""] * len(flag), pa.string())
+        if closed in cols:
+            text = pc.if_else(_truthy(cols[closed]), "Lost", text)
+        return pc.if_else(_truthy(flag), "Won", text)
+
+    return status
+
+
+def _state_code(cols: dict[str, pa.Array]) -> pa.Array:
+    """Dynamics' statecode: 0 open, 1 won, 2 lost (as numbers or as their labels)."""
+    code = pc.utf8_trim_whitespace(cols["state code"])
+    return pc.if_else(pc.equal(code, "1"), "Won", pc.if_else(pc.equal(code, "2"), "Lost", code))
 
 
 def _pipedrive_close(cols: dict[str, pa.Array]) -> pa.Array:
@@ -78,6 +92,21 @@ def _pipedrive_close(cols: dict[str, pa.Array]) -> pa.Array:
     )
 
 
+_SALESFORCE_STATUS = Derived(
+    "status",
+    "Status (from Won and Closed)",
+    ("won",),
+    _flag_status("won", "closed", "stage"),
+    optional=("closed", "stage"),
+)
+_PIPEDRIVE_CLOSE = Derived(
+    "close_date",
+    "Close date (won or lost time)",
+    ("status", "won time", "lost time"),
+    _pipedrive_close,
+)
+
+
 def _campaign_day(cols: dict[str, pa.Array]) -> pa.Array:
     """A campaign with a start but no end date is a cost on its start date."""
     end = cols.get("end date")
@@ -87,6 +116,105 @@ def _campaign_day(cols: dict[str, pa.Array]) -> pa.Array:
 
 
 PRESETS: tuple[Preset, ...] = (
+    # API (field) names first: a file of API names is never mistaken for display labels.
+    Preset(
+        "hubspot", "HubSpot deals (API names)", InputKind.DEALS,
+        signature=(("deal stage",), ("hs object id", "hubspot owner id", "hs analytics source", "amount in home currency")),
+        columns={
+            "deal_id": ("deal id", "hs object id"),
+            "amount": ("amount in home currency", "amount"),
+            "status": ("deal stage",),
+            "close_date": ("close date",),
+            "created_date": ("create date", "created date"),
+            "customer_id": ("associated company", "associated company id"),
+            "channel": ("hs analytics source",),
+            "campaign": ("hs campaign", "campaign"),
+            "owner": ("hubspot owner id",),
+            "product": ("product",),
+            "currency": ("deal currency code",),
+        },
+        derived=(Derived("status", "Status (from hs_is_closed_won)", ("hs is closed won",), _flag_status("hs is closed won", "hs is closed", "deal stage"), optional=("hs is closed", "deal stage")),),
+        converted=("amount in home currency",), drop=("currency",),
+        api=True,
+    ),
+    Preset(
+        "salesforce", "Salesforce opportunities (API names)", InputKind.DEALS,
+        signature=(("stage name",), ("close date",), ("is won", "is closed", "account id", "currency iso code")),
+        columns={
+            "deal_id": ("deal id", "id"),
+            "amount": ("amount",),
+            "currency": ("currency iso code",),
+            "status": ("stage name",),
+            "close_date": ("close date",),
+            "created_date": ("created date",),
+            "customer_id": ("account name", "account id"),
+            "channel": ("lead source",),
+            "campaign": ("campaign name", "campaign id"),
+            "owner": ("owner name", "owner id"),
+            "product": ("product name", "product"),
+        },
+        derived=(Derived("status", "Status (from IsWon and IsClosed)", ("is won",), _flag_status("is won", "is closed", "stage name"), optional=("is closed", "stage name")),),
+        notes=("IsWon and IsClosed decide the status; an open deal's close date is a forecast: not used",),
+        api=True,
+    ),
+    Preset(
+        "pipedrive", "Pipedrive deals (API names)", InputKind.DEALS,
+        signature=(("status",), ("value",), ("add time", "won time", "lost time")),
+        columns={
+            "deal_id": ("deal id", "id"),
+            "amount": ("value",),
+            "currency": ("currency",),
+            "status": ("status",),
+            "created_date": ("add time",),
+            "customer_id": ("org name", "org id"),
+            "channel": ("channel", "origin"),
+            "campaign": ("campaign",),
+            "owner": ("owner name", "user id"),
+            "product": ("product", "products"),
+        },
+        derived=(_PIPEDRIVE_CLOSE,),
+        notes=("the close date is the won or lost time; close_time and the expected close date are not used",),
+        api=True,
+    ),
+    Preset(
+        "dynamics", "Dynamics 365 opportunities (API names)", InputKind.DEALS,
+        signature=(("opportunity id",), ("state code", "actual value", "actual close date")),
+        columns={
+            "deal_id": ("deal id", "new deal id", "opportunity id"),
+            "amount": ("actual value base", "actual value"),
+            "status": ("state code",),
+            "close_date": ("actual close date",),
+            "created_date": ("created on",),
+            "customer_id": ("parent account id name", "customer id name", "parent account id", "customer id"),
+            "campaign": ("campaign id name", "campaign id"),
+            "owner": ("owner id name", "owner id"),
+            "channel": ("lead source code label", "lead source code", "lead source"),
+            "currency": ("transaction currency id name",),
+        },
+        derived=(Derived("status", "Status (from statecode)", ("state code",), _state_code),),
+        converted=("actual value base",), drop=("currency",),
+        notes=("statecode 1 is won and 2 lost; revenue is the actual value and the close date the "
+               "actual close date: the estimates are not used",),
+        api=True,
+    ),
+    Preset(
+        "zoho", "Zoho CRM deals (API names)", InputKind.DEALS,
+        signature=(("deal name",), ("closing date",), ("stage",)),
+        columns={
+            "deal_id": ("deal id", "id"),
+            "amount": ("amount",),
+            "status": ("stage",),
+            "close_date": ("closing date",),
+            "created_date": ("created time",),
+            "customer_id": ("account name",),
+            "channel": ("lead source",),
+            "campaign": ("campaign source",),
+            "owner": ("owner", "deal owner"),
+            "product": ("product", "product name"),
+        },
+        notes=("the closing date of an open deal is a forecast: only won and lost deals use it",),
+        api=True,
+    ),
     Preset(
         "hubspot", "HubSpot deals export", InputKind.DEALS,
         signature=(("deal stage",), ("record id",), ("deal name", "pipeline", "associated company")),
@@ -134,7 +262,7 @@ PRESETS: tuple[Preset, ...] = (
             "owner": ("opportunity owner",),
             "product": ("product name", "product"),
         },
-        derived=(Derived("status", "Status (from Won and Closed)", ("won", "closed"), _salesforce_status),),
+        derived=(_SALESFORCE_STATUS,),
         converted=("amount converted",),
     ),
     Preset(
@@ -149,7 +277,7 @@ PRESETS: tuple[Preset, ...] = (
             "channel": ("channel", "lead source"),
             "currency": ("actual cost in campaign currency", "currency"),
         },
-        derived=(Derived("date", "Date (start of a campaign with no end)", ("start date",), _campaign_day),),
+        derived=(Derived("date", "Date (start of a campaign with no end)", ("start date",), _campaign_day, optional=("end date",)),),
         notes=("a campaign's actual cost is spread over its start and end dates",),
     ),
     Preset(
@@ -167,7 +295,7 @@ PRESETS: tuple[Preset, ...] = (
             "owner": ("owner",),
             "product": ("product", "products"),
         },
-        derived=(Derived("close_date", "Close date (won or lost time)", ("status", "won time", "lost time"), _pipedrive_close),),
+        derived=(_PIPEDRIVE_CLOSE,),
         prefix="deal - ",
         notes=("the expected close date is a forecast: not used",),
     ),
@@ -241,14 +369,21 @@ def detect(raw: RawTable, kind: InputKind, forced: str | None = None) -> Preset 
             return None
         if forced not in NAMES:
             raise UsageError(f"--preset {forced!r}: choose one of {', '.join(NAMES)} or none")
-        return next((p for p in PRESETS if p.name == forced and p.kind is kind), None)
-    norms = {normalise_header(h) for h in raw.headers}
-    for preset in PRESETS:
-        if preset.kind is not kind:
+        named = [p for p in PRESETS if p.name == forced and p.kind is kind]
+        return _matching(raw, named) or next((p for p in named if not p.api), None)
+    return _matching(raw, [p for p in PRESETS if p.kind is kind])
+
+
+def _matching(raw: RawTable, presets: list[Preset]) -> Preset | None:
+    """The first of ``presets`` whose signature the headers carry."""
+    keys = {normalise_header(h) for h in raw.headers}
+    api = not any(" " in h.strip() for h in raw.headers)
+    for preset in presets:
+        if preset.api and not api:
             continue
         if preset.prefix and not _prefixed(raw.headers, preset.prefix):
             continue
-        if all(any(alt in norms for alt in group) for group in preset.signature):
+        if all(any(normalise_header(alt) in keys for alt in group) for group in preset.signature):
             return preset
     return None
 
@@ -259,35 +394,34 @@ def _prefixed(headers: list[str], prefix: str) -> bool:
 
 def apply(raw: RawTable, preset: Preset) -> Applied:
     """Add the preset's derived columns to ``raw`` and choose a header per field."""
-    by_norm: dict[str, str] = {}
+    by_key: dict[str, str] = {}
     for h in raw.headers:
-        by_norm.setdefault(normalise_header(h), h)
+        by_key.setdefault(normalise_header(h), h)
+
+    def header(name: str) -> str | None:
+        return by_key.get(normalise_header(name))
+
     columns: dict[str, str] = {}
     notes = [f"read as a {preset.title}", *preset.notes]
     for d in preset.derived:
-        if all(n in by_norm for n in d.needs):
-            source = {n: _column(raw, by_norm[n]) for n in by_norm if n in _wanted(d)}
-            raw.add_column(d.header, d.build(source))
+        if d.field not in columns and all(header(n) is not None for n in d.needs):
+            present = [n for n in (*d.needs, *d.optional) if header(n) is not None]
+            raw.add_column(d.header, d.build({n: _column(raw, header(n)) for n in present}))  # type: ignore[arg-type]
             columns[d.field] = d.header
     for name, candidates in preset.columns.items():
         if name in columns:
             continue
-        found = next((by_norm[c] for c in candidates if c in by_norm), None)
+        found = next((h for h in map(header, candidates) if h is not None), None)
         if found is not None:
             columns[name] = found
     blocked: set[str] = set()
     amount = columns.get("amount")
-    if amount is not None and normalise_header(amount) in preset.converted:
+    if amount is not None and normalise_header(amount) in map(normalise_header, preset.converted):
         notes.append(f"amounts from {amount!r}: in the company's currency, converted by the CRM")
         for dropped in preset.drop:  # the deal's own currency no longer applies
             columns.pop(dropped, None)
             blocked.add(dropped)
     return Applied(preset, columns, notes, frozenset(blocked))
-
-
-def _wanted(derived: Derived) -> set[str]:
-    extra = {"stage", "opportunity stage", "end date"}
-    return set(derived.needs) | extra
 
 
 def _column(raw: RawTable, header: str) -> pa.Array:
