@@ -537,3 +537,113 @@ def _days_from_ymd(
     ok &= day <= length
     days = first.astype(np.int64) + np.where(ok, day, 1) - 1
     return np.where(ok, days, _NO_DAY)
+
+
+# ---------------------------------------------------------------------------------------------
+# Periods: a cost booked on a month, a quarter or a year
+
+# What a period can look like; each distinct match is then read in full by ``_period``.
+_PERIOD_RE = (
+    r"(?i)^(?:\d{4}|\d{4} ?[-/.]? ?[qk][1-4]|[qk][1-4] ?[-/.]? ?\d{4}|\d{4}[-/.]\d{1,2}"
+    r"|\d{1,2}[-/.]\d{4}|\p{L}{3,}\.?[-/ ,]*\d{4}|\d{4}[-/ ]+\p{L}{3,}\.?)$"
+)
+PERIOD_LOCALES = ("en", "nl", "de", "fr", "es", "it", "pt", "sv", "da", "nb")
+
+
+@dataclass
+class Periods:
+    """Which values of a column are periods, and the first and last day of each."""
+
+    first: pa.Array  # date32, null where the value is no period
+    last: pa.Array
+    matched: np.ndarray  # bool per row
+    formats: list[str]  # how they were written: "YYYY-MM", "Mon YYYY", "YYYY-Qn", …
+
+
+def parse_periods(values: pa.Array) -> Periods | None:
+    """Months (``2024-03``, ``03/2024``, ``Mar 2024``, ``maart 2024``), quarters (``2024-Q1``,
+    ``Q1 2024``) and years (``2024``) in a column of cleaned text; None when there are none.
+
+    >>> p = parse_periods(pa.array(["2024-02", "Q2 2024", "", "2024-02-03"]))
+    >>> p.first.to_pylist()[:2], p.last.to_pylist()[:2], p.matched.tolist(), p.formats
+    ([datetime.date(2024, 2, 1), datetime.date(2024, 4, 1)], [datetime.date(2024, 2, 29), \
+datetime.date(2024, 6, 30)], [True, True, False, False], ['YYYY-MM', 'Qn YYYY'])
+    """
+    looks = _mask(pc.match_substring_regex(values, _PERIOD_RE))
+    if not looks.any():
+        return None
+    distinct = pc.unique(values.filter(pa.array(looks))).to_pylist()
+    read = [_period(v) for v in distinct]
+    if not any(read):
+        return None
+    first = np.array([r[0] if r else 0 for r in read] + [0], dtype=np.int32)
+    last = np.array([r[1] if r else 0 for r in read] + [0], dtype=np.int32)
+    found = np.array([r is not None for r in read] + [False])
+    where = pc.index_in(values, value_set=pa.array(distinct, pa.string()))
+    index = np.asarray(pc.fill_null(where, len(distinct)).to_numpy(zero_copy_only=False))
+    matched = found[index]
+    formats = list(dict.fromkeys(r[2] for r, v in zip(read, distinct, strict=True) if r))
+
+    def days(numbers: np.ndarray) -> pa.Array:
+        return pa.array(numbers[index], pa.int32(), mask=~matched).cast(pa.date32())
+
+    return Periods(days(first), days(last), matched, formats)
+
+
+def _period(text: str) -> tuple[int, int, str] | None:
+    """(first day, last day, format) of one period, days since 1970; None if it is none."""
+    import re
+
+    t = " ".join(text.split())
+    if m := re.fullmatch(r"(\d{4})", t):
+        return _span(int(m[1]), 1, 12, "YYYY")
+    if m := re.fullmatch(r"(\d{4}) ?[-/.]? ?[qQkK]([1-4])", t):
+        q = int(m[2])
+        return _span(int(m[1]), 3 * q - 2, 3 * q, "YYYY-Qn")
+    if m := re.fullmatch(r"[qQkK]([1-4]) ?[-/.]? ?(\d{4})", t):
+        q = int(m[1])
+        return _span(int(m[2]), 3 * q - 2, 3 * q, "Qn YYYY")
+    if m := re.fullmatch(r"(\d{4})[-/.](\d{1,2})", t):
+        return _span(int(m[1]), int(m[2]), int(m[2]), "YYYY-MM")
+    if m := re.fullmatch(r"(\d{1,2})[-/.](\d{4})", t):
+        return _span(int(m[2]), int(m[1]), int(m[1]), "MM/YYYY")
+    if m := re.fullmatch(r"([^\W\d_]{3,})\.?[-/ ,]*(\d{4})", t):
+        month = month_names().get(m[1].casefold())
+        return _span(int(m[2]), month, month, "Mon YYYY") if month else None
+    if m := re.fullmatch(r"(\d{4})[-/ ]+([^\W\d_]{3,})\.?", t):
+        month = month_names().get(m[2].casefold())
+        return _span(int(m[1]), month, month, "YYYY Mon") if month else None
+    return None
+
+
+def _span(year: int, first_month: int, last_month: int, form: str) -> tuple[int, int, str] | None:
+    import datetime as dt
+
+    if not (MIN_YEAR <= year <= MAX_YEAR and 1 <= first_month <= last_month <= 12):
+        return None
+    start = dt.date(year, first_month, 1)
+    after = dt.date(year + 1, 1, 1) if last_month == 12 else dt.date(year, last_month + 1, 1)
+    epoch = dt.date(1970, 1, 1)
+    return (start - epoch).days, (after - epoch).days - 1, form
+
+
+_MONTHS: dict[str, int] = {}
+
+
+def month_names() -> dict[str, int]:
+    """Month names and abbreviations (``march``, ``mar``, ``maart``, ``mrt``, ``mär``, …),
+    case-folded and without a trailing dot, of the languages crm-roi's users write in."""
+    if not _MONTHS:
+        from babel.dates import get_month_names
+
+        for locale in PERIOD_LOCALES:
+            for width in ("wide", "abbreviated"):
+                for context in ("format", "stand-alone"):
+                    names = get_month_names(width, context, locale=locale)
+                    for number, name in names.items():
+                        _MONTHS.setdefault(name.casefold().rstrip("."), int(number))
+        for number, name in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
+                                       "sep", "oct", "nov", "dec"), start=1):  # fmt: skip
+            _MONTHS.setdefault(name, number)
+        _MONTHS.setdefault("sept", 9)
+    return _MONTHS

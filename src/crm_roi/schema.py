@@ -73,13 +73,17 @@ class Deal(Record):
     deal_id: Text = canonical(
         "The deal's identifier, unique within the file.",
         "deal id", "id", "record id", "opportunity id", "deal number", "dealnummer", "deal nr",
-        "deal",
+        "deal", "opportunity number", "order id", "order number", "order no", "invoice number",
+        "invoice no", "invoice id", "transaction id", "ordernummer", "factuurnummer",
         required=True,
     )  # fmt: skip
     amount: Money = canonical(
         "The deal's value. Revenue is the sum of the amounts of won deals.",
         "amount", "deal amount", "value", "deal value", "opportunity amount", "bedrag",
-        "waarde", "dealwaarde", "revenue", "omzet",
+        "waarde", "dealwaarde", "revenue", "omzet", "close value", "won amount",
+        "opportunity value", "contract value", "total contract value", "acv", "tcv",
+        "total value", "total amount", "order value", "order total", "order amount",
+        "sales amount", "sale amount", "invoice amount", "net amount", "orderwaarde",
         required_when_status=("won",),
         ge=0,
     )  # fmt: skip
@@ -87,41 +91,48 @@ class Deal(Record):
         "won, lost or open, mapped from the stage text: Closed Won, closedwon, Won, gewonnen "
         "→ won; Closed Lost, closedlost, Lost, verloren → lost; any other stage → open.",
         "status", "stage", "deal stage", "opportunity stage", "stage name", "fase",
-        "dealfase", "deal status",
+        "dealfase", "deal status", "sales stage", "pipeline stage", "opportunity status",
         required=True,
     )  # fmt: skip
     close_date: Day = canonical(
         "The day the deal was won or lost.",
         "close date", "closed on", "closing date", "closed date", "date closed",
-        "sluitingsdatum", "afsluitdatum", "datum gesloten", "won date",
+        "sluitingsdatum", "afsluitdatum", "datum gesloten", "won date", "order date",
+        "invoice date", "sale date", "sales date", "purchase date", "transaction date",
+        "orderdatum", "factuurdatum",
         required_when_status=("won", "lost"),
     )  # fmt: skip
     created_date: Day = canonical(
         "The day the deal was created; needed for the sales cycle.",
         "created date", "create date", "created", "created on", "creation date",
         "date created", "deal created", "aanmaakdatum", "aangemaakt", "aangemaakt op",
+        "created at", "created time", "engage date", "first contact date",
+        "lead acquisition date", "opened date",
     )  # fmt: skip
     customer_id: Text = canonical(
         "The customer (account, company, organisation) the deal is with.",
         "customer id", "customer", "account id", "account", "account name", "company id",
         "company", "company name", "associated company", "organization", "organisation",
         "organization name", "organisation name", "klant id", "klantnummer", "klant",
-        "klantnaam", "bedrijf", "organisatie",
+        "klantnaam", "bedrijf", "organisatie", "customer name", "customer number", "client",
+        "client id", "client name", "account number",
     )  # fmt: skip
     channel: Text = canonical(
         "The lead source the deal came from.",
         "channel", "lead source", "source", "original source", "source channel",
-        "marketing channel", "kanaal", "bron", "leadbron",
+        "marketing channel", "kanaal", "bron", "leadbron", "origin", "first source",
+        "acquisition channel", "utm source", "herkomst",
     )  # fmt: skip
     campaign: Text = canonical(
         "The marketing campaign the deal is attributed to.",
         "campaign", "campaign name", "primary campaign source", "campaign source",
-        "source campaign", "campagne", "campagnenaam",
+        "source campaign", "campagne", "campagnenaam", "utm campaign",
     )  # fmt: skip
     owner: Text = canonical(
         "The sales rep who owns the deal.",
         "owner", "deal owner", "opportunity owner", "sales rep", "rep", "salesperson",
-        "eigenaar", "verkoper", "accountmanager",
+        "eigenaar", "verkoper", "accountmanager", "sales agent", "sales person",
+        "account executive", "assigned to", "sales owner",
     )  # fmt: skip
     product: Text = canonical(
         "The product or plan sold.",
@@ -137,9 +148,11 @@ class Cost(Record):
     """One cost line from the ledger: ad spend, tools, salaries, events, …"""
 
     date: Day = canonical(
-        "The day the cost was incurred. A row may give start_date and end_date instead.",
+        "The day the cost was incurred, or a period (2024-03, Mar 2024, 2024-Q1, 2024) whose "
+        "days share the amount. A row may give start_date and end_date instead.",
         "date", "cost date", "posting date", "transaction date", "invoice date",
-        "datum", "boekdatum", "factuurdatum",
+        "datum", "boekdatum", "factuurdatum", "month", "period", "quarter", "year", "maand",
+        "periode", "kwartaal", "jaar",
     )  # fmt: skip
     start_date: Day = canonical(
         "First day of a cost spread over a period (spread evenly per day up to end_date).",
@@ -152,12 +165,12 @@ class Cost(Record):
     amount: Money = canonical(
         "What it cost. A negative amount is a credit: allowed, and listed as a warning.",
         "amount", "cost", "costs", "spend", "actual cost", "value", "total", "bedrag",
-        "kosten", "uitgaven",
+        "kosten", "uitgaven", "ad spend", "marketing spend", "spent", "expense", "expenses",
         required=True,
     )  # fmt: skip
     channel: Text = canonical(
         "The channel the cost belongs to.",
-        "channel", "lead source", "source", "kanaal", "bron",
+        "channel", "lead source", "source", "kanaal", "bron", "origin",
     )  # fmt: skip
     campaign: Text = canonical(
         "The campaign the cost belongs to.",
@@ -185,7 +198,8 @@ class Customer(Record):
         "customer id", "customer", "account id", "account", "account name", "company id",
         "company", "company name", "organization", "organisation", "organization name",
         "organisation name", "record id", "id", "klant id", "klantnummer", "klant",
-        "klantnaam", "bedrijf", "organisatie", "name", "naam",
+        "klantnaam", "bedrijf", "organisatie", "customer name", "customer number", "client",
+        "client id", "client name", "account number", "name", "naam",
         required=True,
     )  # fmt: skip
     acquired_date: Day = canonical(

@@ -29,15 +29,23 @@ import pyarrow.compute as pc
 
 from crm_roi.errors import RowIssue, Severity
 from crm_roi.ids import all_different
-from crm_roi.mapping import ColumnMap, MappingConfig, normalise_stage, stage_status
+from crm_roi.mapping import (
+    ColumnMap,
+    MappingConfig,
+    normalise_header,
+    normalise_stage,
+    stage_status,
+)
 from crm_roi.parse import (
     ORDERS,
     Parsed,
+    Periods,
     clean_text,
     currency_codes,
     parse_dates,
     parse_money,
     parse_number,
+    parse_periods,
     per_distinct,
 )
 from crm_roi.read import RawTable
@@ -153,10 +161,18 @@ def validate(
         p.decimal == "," for p in parsed.values() if p.decimal and not p.notes
     )
     date_hint = "dayfirst" if comma_file else None
+    periods = None
     for name, header in cmap.fields.items():
         spec = specs[name]
         if spec.kind is Kind.DATE:
-            parsed[name] = parse_dates(text[header], options.date_order, date_hint, cleaned=True)
+            source = text[header]
+            if kind is InputKind.COSTS and name == "date":
+                periods = parse_periods(source)
+                if periods is not None:  # the rest of the column is read as dates
+                    source = pc.if_else(pa.array(periods.matched), None, source)
+            parsed[name] = parse_dates(source, options.date_order, date_hint, cleaned=True)
+            if kind is InputKind.COSTS and name == "date" and periods is None:
+                periods = _month_cells(header, parsed[name].values)
 
     for name, header in cmap.fields.items():
         spec = specs[name]
@@ -171,6 +187,8 @@ def validate(
             report.date_order = (
                 ORDERS.get(p.order or "", p.order) if spec.kind is Kind.DATE else None
             )
+            if name == "date" and periods is not None:
+                _read_as_periods(report, periods, p, columns, invalid)
 
             def invalid_reason(v: str, r: str = p.reason) -> str:
                 return f"{v!r} {r}"
@@ -221,6 +239,46 @@ def validate(
         columns=reports,
         rejected_rows=int(issues.bad.sum()),
     )
+
+
+MONTH_HEADERS = frozenset({"month", "maand", "monat", "mois"})
+
+
+def _month_cells(header: str, dates: pa.Array) -> Periods | None:
+    """A ``Month`` column of first-of-month dates (a spreadsheet's date cells) is months."""
+    if normalise_header(header) not in MONTH_HEADERS or dates.null_count == len(dates):
+        return None
+    if not pc.all(pc.equal(pc.day(dates), 1)).as_py():
+        return None
+    months = np.asarray(pc.fill_null(dates, 0).to_numpy(zero_copy_only=False)).astype(
+        "datetime64[M]"
+    )
+    ends = ((months + 1).astype("datetime64[D]") - 1).astype(np.int64)
+    matched = _mask(pc.is_valid(dates))
+    last = pa.array(ends.astype(np.int32), pa.int32(), mask=~matched).cast(pa.date32())
+    return Periods(dates, last, matched, ["month of a date cell"])
+
+
+def _read_as_periods(
+    report: ColumnReport,
+    periods: Periods,
+    dates: Parsed,
+    columns: dict[str, pa.Array],
+    invalid: dict[str, np.ndarray],
+) -> None:
+    """A cost dated by a period is spread over the period's days, as a start/end span."""
+    formats = ", ".join(periods.formats)
+    matched = pa.array(periods.matched)
+    columns["date"] = pc.if_else(matched, pa.scalar(None, pa.date32()), columns["date"])
+    if columns["date"].null_count == len(columns["date"]):
+        report.kind, report.date_order = "period", formats
+    else:
+        report.kind = "date or period"
+        report.date_order = f"{report.date_order}; periods {formats}"
+    report.notes.append(f"periods ({formats}): each cost spread evenly over its period's days")
+    for name, days in (("start_date", periods.first), ("end_date", periods.last)):
+        columns[name] = days if name not in columns else pc.coalesce(columns[name], days)
+        invalid.setdefault(name, np.zeros(len(days), dtype=bool))
 
 
 def _statuses(stage: pa.Array, mapping: MappingConfig) -> pa.Array:
@@ -448,7 +506,7 @@ def _cost_rules(
             backwards = start > end
         issues.add(
             backwards,
-            cmap.fields["end_date"],
+            cmap.fields.get("end_date", column),
             columns["end_date"],
             lambda v: f"the end date {v} is before the start date",
             code="order",
