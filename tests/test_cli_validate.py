@@ -224,7 +224,7 @@ def test_every_command_has_help_text(runner: CliRunner) -> None:
         ),
         (
             lambda d: _write(d / "deals.csv", b"Opportunity,Stage,Amount\nX,Won,5\n"),
-            "deals.csv: no column for required field deal_id",
+            "deals.csv: no column for close_date (its 1 won deal needs it",
         ),
     ],
     ids=["missing", "folder", "empty", "binary", "xlsx not a zip", "missing column"],

@@ -105,13 +105,27 @@ def test_duplicate_of_a_rejected_row_is_kept_when_it_is_the_first_usable_one(
     ]
 
 
-def test_won_deals_without_an_amount_column_are_rejected(tmp_path: Path) -> None:
+def test_won_deals_without_an_amount_column_are_an_error_not_a_report_of_zeros(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "deals.csv"
     path.write_text("Deal ID,Stage\nD-1,Won\nD-2,Open\n", encoding="utf-8")
-    loaded = load(path)
-    assert loaded.frame["deal_id"].tolist() == ["D-2"]
-    assert issues(loaded)[0][0] == 2
-    assert "a won deal needs amount (no such column)" in [r for _, _, r in issues(loaded)]
+    with pytest.raises(InputError, match=r"no column for amount \(its 1 won deal needs it"):
+        load(path)
+
+
+def test_an_input_none_of_whose_rows_can_be_used_is_an_error_naming_the_commonest_reason(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "costs.csv"
+    path.write_text("Date,Amount\n2024-13-45,5\n31/31/2024,6\n,7\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load(path, InputKind.COSTS, unusable_ok=False)
+    assert str(caught.value) == (
+        f"{path}: none of its 3 rows can be used; the commonest reason: Date: '2024-13-45' is "
+        "not a date (2 rows); crm-roi validate lists them all"
+    )
+    assert load(path, InputKind.COSTS).used == 0  # validate still sees every row
 
 
 def test_row_with_several_problems_lists_each_and_counts_once(tmp_path: Path) -> None:
@@ -241,21 +255,34 @@ def test_customer_ids_keep_leading_zeros_and_must_be_unique(tmp_path: Path) -> N
 # --- mapping ----------------------------------------------------------------------------------
 
 
-def test_missing_required_column_names_the_field_the_headers_and_the_closest() -> None:
+def test_missing_required_column_names_the_field_the_headers_and_the_closest(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "deals.csv"
+    path.write_text("Deal ID,Account,Stage,Sum,Close Dt\nD-1,Acme,Closed Won,1200,x\n")
     with pytest.raises(InputError) as caught:
-        load("deals_missing_id_column.csv")
+        load(path)
     message = str(caught.value)
-    assert "no column for required field deal_id" in message
-    assert "headers are 'Opportunity', 'Account', 'Stage', 'Amount', 'Close Date'" in message
-    assert "closest is 'Opportunity' (map it with --mapping)" in message
+    assert "no column for amount (its 1 won deal needs it;" in message
+    assert "headers are 'Deal ID', 'Account', 'Stage', 'Sum', 'Close Dt'" in message
+    assert "likeliest by content: 'Sum' (an amount in every won row)" in message
+    assert '[deals.columns] amount = "Sum" (--mapping)' in message
     assert "\n" not in message
-    assert message.count("'deal id'") == 1  # each synonym looked for is named once
+    assert message.count("'amount'") == 1  # each synonym looked for is named once
+
+
+def test_a_deals_file_without_an_id_column_is_numbered_by_row() -> None:
+    loaded = load("deals_missing_id_column.csv")
+    assert loaded.frame["deal_id"].tolist() == ["row 2"]
+    assert loaded.numbered
+    assert loaded.notices == ["no id column: each row's id is its row number (row 2, row 3, …)"]
+    accounted(loaded)
 
 
 def test_costs_need_a_date_or_a_start_date_column(tmp_path: Path) -> None:
     path = tmp_path / "costs.csv"
     path.write_text("Amount,Channel\n5,Email\n", encoding="utf-8")
-    with pytest.raises(InputError, match="no column for required field date"):
+    with pytest.raises(InputError, match="no column for date"):
         load(path, InputKind.COSTS)
 
 
@@ -271,7 +298,7 @@ def test_mapping_file_maps_odd_headers_and_custom_stage_names() -> None:
 
 
 def test_without_the_mapping_file_the_odd_headers_are_an_error() -> None:
-    with pytest.raises(InputError, match="no column for required field deal_id"):
+    with pytest.raises(InputError, match=r"no column for amount \(its 5 won deals need it"):
         load("deals_odd_headers.csv")
 
 

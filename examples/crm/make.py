@@ -4,8 +4,10 @@
 Reads ``examples/deals.csv`` (and ``costs.csv``, ``customers.csv``, ``time_logs.csv``) and writes,
 next to this script, the same 300 deals as the deal export of HubSpot, Salesforce, Pipedrive,
 Dynamics 365 Sales and Zoho CRM, the campaign exports of Salesforce and Dynamics, a HubSpot
-companies export, a generic Dutch set (deals, costs, time logs) and an export of an unknown CRM
-that ``examples/mapping-example.toml`` maps. See README.md here for what each file mimics.
+companies export, a generic Dutch set (deals, costs, time logs), an export of an unknown CRM
+that ``examples/mapping-example.toml`` maps, and the deals once more as each CRM's API names them
+(Salesforce Data Loader, HubSpot, Pipedrive, Dataverse and Zoho APIs; with Pipedrive's, time logs
+that name deals by Pipedrive's id). See README.md here for what each file mimics.
 
 Every file carries the same deal ids (``D-0001`` …, as the time logs name them), amounts, stages,
 dates, owners, sources, campaigns, companies and products; only the way each CRM writes them
@@ -677,6 +679,201 @@ def other_crm_deals(deals: list[dict]) -> None:
     write_text_csv("other_crm_deals.csv", header, rows)
 
 
+# ---------------------------------------------------------------------------------------------
+# API-name exports: the same deals as the CRMs' APIs and bulk tools name the fields
+# (Salesforce Data Loader, HubSpot's API, Pipedrive's API, Dataverse, Zoho's API)
+
+
+def numbered(values: list[str], start: int = 1) -> dict[str, int]:
+    """A stable number per distinct non-empty value, in sorted order."""
+    return {v: i for i, v in enumerate(sorted({v for v in values if v}), start=start)}
+
+
+def utc_stamp(day: date | None, key: str, salt: str, *, millis: bool = True) -> str:
+    """2024-03-01T09:30:00.000Z (or without the milliseconds)."""
+    if day is None:
+        return ""
+    text = at(day, key, salt).strftime("%Y-%m-%dT%H:%M:%S")
+    return text + (".000Z" if millis else "Z")
+
+
+def amsterdam_offset(day: date) -> str:
+    """+02:00 in summer time (last Sunday of March to last Sunday of October), else +01:00."""
+
+    def last_sunday(month: int) -> date:
+        end = date(day.year, month, 31)
+        return end - timedelta(days=(end.weekday() + 1) % 7)
+
+    return "+02:00" if last_sunday(3) <= day < last_sunday(10) else "+01:00"
+
+
+def salesforce_api_opportunities(deals: list[dict]) -> None:
+    header = [
+        "ID", "ACCOUNTID", "NAME", "STAGENAME", "AMOUNT", "CLOSEDATE", "CREATEDDATE",
+        "LEADSOURCE", "OWNERID", "CAMPAIGNID", "ISWON", "ISCLOSED", "CURRENCYISOCODE",
+        "DEAL_ID__C",
+    ]  # fmt: skip
+    accounts = numbered([d["company"] for d in deals])
+    owners = numbered([d["owner"] for d in deals])
+    campaigns = numbered([d["campaign"] for d in deals])
+    rows = []
+    for d in deals:
+        if d["status"] == "open":
+            stages = SALESFORCE_OPEN_STAGES[d["stage"]]
+            stage = stages[d["n"] % len(stages)]
+        else:
+            stage = d["stage"]
+        account = salesforce_id("0015g00000", accounts[d["company"]])
+        campaign = salesforce_id("7015g00000", campaigns[d["campaign"]]) if d["campaign"] else ""
+        rows.append([
+            salesforce_id("0065g00000", d["n"]), account, d["name"], stage,
+            plain_number(d["amount"]),
+            # CloseDate is required: an open opportunity carries the forecast.
+            iso(d["close"] or expected_close(d)), utc_stamp(d["create"], d["id"], "create"),
+            d["channel"], salesforce_id("0055g00000", owners[d["owner"]]), campaign,
+            "true" if d["status"] == "won" else "false",
+            "false" if d["status"] == "open" else "true", d["currency"], d["id"],
+        ])  # fmt: skip
+    write_text_csv("salesforce_api_opportunities.csv", header, rows, quote_all=True)
+
+
+HUBSPOT_STAGE_IDS = {
+    "Appointment Scheduled": "appointmentscheduled",
+    "Qualified To Buy": "qualifiedtobuy",
+    "Presentation Scheduled": "presentationscheduled",
+    "Contract Sent": "contractsent",
+}
+
+
+def hubspot_api_deals(deals: list[dict]) -> None:
+    header = [
+        "hs_object_id", "dealname", "dealstage", "pipeline", "amount", "amount_in_home_currency",
+        "deal_currency_code", "closedate", "createdate", "hubspot_owner_id",
+        "hs_analytics_source", "associatedcompanyid", "deal_id",
+    ]  # fmt: skip
+    owners = numbered([d["owner"] for d in deals])
+    # The same company ids as hubspot_companies.csv's Record ID; companies that never bought
+    # (not in customers.csv) get the ids after them.
+    customers = [c["Customer ID"] for c in read_csv("customers.csv")]
+    others = sorted({d["company"] for d in deals} - set(customers))
+    companies = {c: 5123456789 + 37 * i for i, c in enumerate(customers + others, start=1)}
+    rows = []
+    for d in deals:
+        if d["status"] == "open":
+            labels = HUBSPOT_OPEN_STAGES[d["stage"]]
+            stage = HUBSPOT_STAGE_IDS[labels[d["n"] % len(labels)]]
+        else:
+            stage = {"won": "closedwon", "lost": "closedlost"}[d["status"]]
+        rows.append([
+            str(9876543210 + d["n"]), d["name"], stage, "default", plain_number(d["amount"]),
+            plain_number(d["amount"]), d["currency"],
+            # An open deal's closedate is the forecast the rep keeps up to date.
+            utc_stamp(d["close"] or expected_close(d), d["id"], "close"),
+            utc_stamp(d["create"], d["id"], "create"), str(31415900 + 17 * owners[d["owner"]]),
+            d["channel"], str(companies[d["company"]]), d["id"],
+        ])  # fmt: skip
+    write_text_csv("hubspot_api_deals.csv", header, rows)
+
+
+PIPEDRIVE_OPEN_STAGES = {"Qualified": ("1", "2"), "Proposal": ("4",), "Negotiation": ("5",)}
+
+
+def pipedrive_stage_id(d: dict) -> str:
+    """The default pipeline's stages 1..5; a won deal sits in the last, a lost one anywhere."""
+    if d["status"] == "won":
+        return "5"
+    if d["status"] == "lost":
+        return str(1 + pick(d["id"], 5, "stage"))
+    stages = PIPEDRIVE_OPEN_STAGES[d["stage"]]
+    return stages[d["n"] % len(stages)]
+
+
+def pipedrive_api_deals(deals: list[dict]) -> None:
+    header = [
+        "id", "title", "value", "currency", "status", "won_time", "lost_time", "add_time",
+        "close_time", "expected_close_date", "org_id", "org_name", "user_id", "owner_name",
+        "origin", "channel", "stage_id",
+    ]  # fmt: skip
+    orgs = numbered([d["company"] for d in deals])
+    users = numbered([d["owner"] for d in deals])
+    fmt = "%Y-%m-%d %H:%M:%S"
+    rows = []
+    for d in deals:
+        closed = at(d["close"], d["id"], "close").strftime(fmt) if d["close"] else ""
+        rows.append([
+            str(d["n"]), d["name"],
+            # The API has no empty value: a deal without one is worth 0.
+            plain_number(d["amount"] if d["amount"] is not None else Decimal(0)), d["currency"],
+            d["status"], closed if d["status"] == "won" else "",
+            closed if d["status"] == "lost" else "",
+            at(d["create"], d["id"], "create").strftime(fmt), closed, iso(expected_close(d)),
+            str(orgs[d["company"]]), d["company"], str(12000000 + 1001 * users[d["owner"]]),
+            d["owner"], "ManuallyCreated", d["channel"], pipedrive_stage_id(d),
+        ])  # fmt: skip
+    write_text_csv("pipedrive_api_deals.csv", header, rows)
+
+
+def pipedrive_api_time_logs(deals: list[dict]) -> None:
+    """examples/time_logs.csv with each deal named by its Pipedrive id, as the API links them."""
+    number = {d["id"]: str(d["n"]) for d in deals}
+    records = read_csv("time_logs.csv")
+    header = list(records[0])
+    rows = [[number.get(v, v) if k == "Deal ID" else v for k, v in r.items()] for r in records]
+    write_text_csv("time_logs_pipedrive_api.csv", header, rows)
+
+
+def dynamics_api_opportunities(deals: list[dict]) -> None:
+    header = [
+        "opportunityid", "name", "estimatedvalue", "actualvalue", "actualvalue_base",
+        "actualclosedate", "estimatedclosedate", "statecode", "statuscode", "parentaccountid",
+        "parentaccountidname", "campaignid", "ownerid", "owneridname", "createdon", "new_dealid",
+        "leadsourcecode_label",
+    ]  # fmt: skip
+    rows = []
+    for d in deals:
+        won = d["status"] == "won"
+        # As in the Excel export: a won deal's estimate was off, its actual value is the revenue.
+        est = cents(d["amount"] * Decimal("1.1")) if won else d["amount"]
+        actual = d["amount"] if won else None
+        est_close = expected_close(d) if d["close"] is None else d["close"] - timedelta(days=10)
+        state, reason = {
+            "won": ("1", "3"),
+            "lost": ("2", ("4", "5")[d["n"] % 2]),  # Canceled, Out-Sold
+            "open": ("0", "1"),  # In Progress
+        }[d["status"]]
+        campaign = str(uuid.uuid5(NAMESPACE, f"campaign:{d['campaign']}")) if d["campaign"] else ""
+        rows.append([
+            str(uuid.uuid5(NAMESPACE, f"opportunity:{d['id']}")), d["name"], plain_number(est),
+            plain_number(actual), plain_number(actual), iso(d["close"]), iso(est_close), state,
+            reason, str(uuid.uuid5(NAMESPACE, f"account:{d['company']}")), d["company"],
+            campaign, str(uuid.uuid5(NAMESPACE, f"systemuser:{d['owner']}")), d["owner"],
+            utc_stamp(d["create"], d["id"], "create", millis=False), d["id"], d["channel"],
+        ])  # fmt: skip
+    write_text_csv("dynamics_api_opportunities.csv", header, rows)
+
+
+def zoho_api_deals(deals: list[dict]) -> None:
+    header = [
+        "id", "Deal_Name", "Amount", "Stage", "Closing_Date", "Account_Name", "Lead_Source",
+        "Campaign_Source", "Owner", "Created_Time", "Deal_ID",
+    ]  # fmt: skip
+    rows = []
+    for d in deals:
+        if d["status"] == "open":
+            stages = ZOHO_OPEN_STAGES[d["stage"]]
+            stage = stages[d["n"] % len(stages)]
+        else:
+            stage = d["stage"]
+        created = at(d["create"], d["id"], "create").strftime("%Y-%m-%dT%H:%M:%S")
+        rows.append([
+            str(5725767000000123456 + 1019 * d["n"]), d["name"], plain_number(d["amount"]), stage,
+            # Closing_Date is mandatory: an open deal carries the expected date.
+            iso(d["close"] or expected_close(d)), d["company"], d["channel"], d["campaign"],
+            d["owner"], created + amsterdam_offset(d["create"]), d["id"],
+        ])  # fmt: skip
+    write_text_csv("zoho_api_deals.csv", header, rows)
+
+
 def main() -> None:
     deals = load_deals()
     costs = load_costs()
@@ -692,6 +889,12 @@ def main() -> None:
     dutch_costs(costs)
     dutch_time_logs()
     other_crm_deals(deals)
+    salesforce_api_opportunities(deals)
+    hubspot_api_deals(deals)
+    pipedrive_api_deals(deals)
+    pipedrive_api_time_logs(deals)
+    dynamics_api_opportunities(deals)
+    zoho_api_deals(deals)
 
 
 if __name__ == "__main__":

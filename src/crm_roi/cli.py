@@ -252,6 +252,16 @@ LocaleOpt = Annotated[
         rich_help_panel="Output",
     ),
 ]
+MaxRejectedOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--max-rejected",
+        metavar="N|P%",
+        help="Fail (exit 1) when an input has more rejected rows than this: a count (100) or a "
+        "share of its rows (5%).",
+        rich_help_panel="Output",
+    ),
+]
 QuietOpt = Annotated[
     bool, typer.Option("--quiet", "-q", help="No warnings on stderr.", rich_help_panel="Output")
 ]
@@ -410,6 +420,7 @@ def compute(
         ),
     ] = None,
     log_json: LogJsonOpt = None,
+    max_rejected: MaxRejectedOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Compute ROI, CAC, CLV, LTV:CAC, payback, win rate, deal size and sales cycle, in total
@@ -420,6 +431,7 @@ def compute(
     """
     with _errors(debug, log_json, "compute") as record:
         fmt = _report_format(output_format, output)
+        limit = _max_rejected(max_rejected)
         inputs_paths = _checked_paths(output, deals, costs, customers, time_logs)
         settings = _settings(
             by,
@@ -439,10 +451,13 @@ def compute(
             loaded = _load_all(deals, costs, customers, time_logs, options)
             step("Computing…")
             record["inputs"] = [i.account() for i in loaded]
-            _, document = _compute(loaded, settings, strict, quiet)
+            _check_rejected(loaded, limit)
+            report, document = _compute(loaded, settings, strict, quiet)
         record["roi"] = document["totals"]["roi"]
-        rejected = [issue.as_dict() for i in loaded for issue in i.all_rejections]
-        _finish(document, fmt, output, locale, quiet, fail_under_roi, rejected)
+        from crm_roi.render.report import note_lines
+
+        notes = note_lines(report, loaded)
+        _finish(document, fmt, output, locale, quiet, fail_under_roi, loaded, notes)
 
 
 class CohortPeriod(StrEnum):
@@ -493,6 +508,7 @@ def cohorts(
     output_format: TimeFormatOpt = None,
     output: OutputOpt = None,
     quiet: QuietOpt = False,
+    max_rejected: MaxRejectedOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Acquisition cohorts: customers, CAC, revenue at each age since acquisition, cumulative
@@ -514,6 +530,7 @@ def cohorts(
         )
         options = _load_options(mapping, sheet, dayfirst, hourly_rate, preset)
         loaded = _load_all(deals, costs, customers, time_logs, options, TIME_AWARE)
+        _check_rejected(loaded, _max_rejected(max_rejected))
         from crm_roi.cohorts import cohorts as cohort_report
         from crm_roi.render import timeaware
 
@@ -573,6 +590,7 @@ def compare(
     output_format: TimeFormatOpt = None,
     output: OutputOpt = None,
     quiet: QuietOpt = False,
+    max_rejected: MaxRejectedOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Before and after: every figure for a baseline and a current window, and how it changed
@@ -595,6 +613,7 @@ def compare(
         )
         options = _load_options(mapping, sheet, dayfirst, hourly_rate, preset)
         loaded = _load_all(deals, costs, customers, time_logs, options, TIME_AWARE)
+        _check_rejected(loaded, _max_rejected(max_rejected))
         from crm_roi.cohorts import compare as compare_reports
         from crm_roi.render import timeaware
         from crm_roi.render.report import report_dict
@@ -688,14 +707,66 @@ def _write(data: bytes, output: Path | None) -> None:
     write_atomic(output, data)
 
 
+ROW_LINES = 20  # row issues shown on stderr; validate (and the JSON report) lists them all
+
+
 def _warn(loaded: list[Loaded], notes: list[str], quiet: bool) -> None:
+    """What a person should read about the inputs, without a flood: the first row issues,
+    how many more there are, one summary line per input, then ``notes``."""
     if quiet:
         return
+    issues = [issue for i in loaded for issue in (*i.all_rejections, *i.warnings)]
+    for issue in issues[:ROW_LINES]:
+        typer.echo(f"warning: {_one_line(str(issue))}", err=True)
+    if len(issues) > ROW_LINES:
+        more = len(issues) - ROW_LINES
+        typer.echo(f"warning: … and {more:,} more (crm-roi validate lists them all)", err=True)
     for i in loaded:
-        for issue in [*i.all_rejections, *i.warnings]:
-            typer.echo(f"warning: {issue}", err=True)
+        line = i.summary()
+        if line is not None:
+            typer.echo(f"warning: {_one_line(line)}", err=True)
     for note in notes:
-        typer.echo(f"warning: {note}", err=True)
+        typer.echo(f"warning: {_one_line(note)}", err=True)
+
+
+def _one_line(text: str) -> str:
+    """Text from a file, made safe to print as one line: breaks and controls escaped."""
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text
+    )
+
+
+def _max_rejected(value: str | None) -> tuple[float, bool] | None:
+    """``5%`` → (5.0, True), ``100`` → (100.0, False)."""
+    if value is None:
+        return None
+    text = value.strip()
+    share = text.endswith("%")
+    try:
+        number = float(text.rstrip("%").strip())
+    except ValueError:
+        number = float("nan")
+    if not number >= 0 or number == float("inf") or (share and number > 100):
+        raise UsageError(
+            f"--max-rejected {value!r}: give a count (100) or a share of each input's rows (5%)"
+        )
+    return number, share
+
+
+def _check_rejected(loaded: list[Loaded], limit: tuple[float, bool] | None) -> None:
+    """--max-rejected: an input with more rejected rows than allowed fails the run."""
+    if limit is None:
+        return
+    number, share = limit
+    for i in loaded:
+        allowed = i.rows * number / 100 if share else number
+        if i.rejected_total > allowed:
+            said = f"{number:g}%" if share else f"{int(number):,}"
+            _fail(
+                f"{i.path}: {i.rejected_total:,} of {i.rows:,} rows rejected, more than "
+                f"--max-rejected {said}: nothing computed (crm-roi validate lists them)",
+                EXIT_DATA,
+            )
 
 
 def _frames(loaded: list[Loaded], window: bool = False) -> Any:
@@ -755,12 +826,12 @@ def _finish(
     locale: str,
     quiet: bool,
     fail_under_roi: float | None,
-    rejected_rows: list[dict[str, Any]],
+    loaded: list[Loaded],
+    notes: list[str],
 ) -> None:
     """Warnings to stderr, the report to stdout or --output, and the --fail-under-roi verdict."""
-    if not quiet:
-        for line in document["warnings"]:
-            typer.echo(f"warning: {line}", err=True)
+    _warn(loaded, notes, quiet)
+    rejected_rows = [issue.as_dict() for i in loaded for issue in i.all_rejections]
     _emit(document, fmt, output, locale, rejected_rows)
     if fail_under_roi is not None:
         roi = document["totals"]["roi"]

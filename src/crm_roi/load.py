@@ -6,19 +6,33 @@ This is the one entry point the commands use to get records from a file.
 from __future__ import annotations
 
 import hashlib
+import json
+import re
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from crm_roi.errors import RowIssue
-from crm_roi.mapping import ColumnMap, MappingConfig, load_mapping, map_columns
+from crm_roi.errors import InputError, RowIssue
+from crm_roi.mapping import (
+    LOST_STAGES,
+    WON_STAGES,
+    ColumnMap,
+    MappingConfig,
+    MissingColumn,
+    load_mapping,
+    map_columns,
+    normalise_stage,
+)
 from crm_roi.presets import apply, detect
 from crm_roi.read import RawTable, read_table
-from crm_roi.schema import InputKind
+from crm_roi.schema import InputKind, field_specs
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,6 +49,7 @@ class LoadOptions:
     date_order: str | None = None  # "DMY" or "MDY"
     preset: str | None = None  # force a CRM preset by name, or "none"
     default_hourly_rate: object = None  # Decimal | None
+    unusable_ok: bool = False  # a file none of whose rows can be used is no error (validate)
 
 
 @dataclass
@@ -53,6 +68,8 @@ class Loaded:
     mapping_source: str | None = None
     preset: str | None = None  # the CRM export recognised, e.g. "HubSpot deals export"
     notes: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # what every run tells the user
+    numbered: bool = False  # no id column: each row's id is its row number
 
     @property
     def path(self) -> str:
@@ -86,6 +103,23 @@ class Loaded:
     def all_rejections(self) -> list[RowIssue]:
         return sorted(self.raw.rejected + self.rejected, key=lambda i: i.row)
 
+    def summary(self) -> str | None:
+        """One line: what became of the rows, and the issues counted by column and kind;
+        None when every row was used without a remark."""
+        if not self.rejected_total and not self.warnings:
+            return None
+
+        def counted(issues: list[RowIssue]) -> str:
+            counts = Counter(f"{i.column or 'row'}: {i.code}" for i in issues)
+            return ", ".join(f"{n:,} × {what}" for what, n in counts.most_common())
+
+        line = f"{self.path}: {self.rows:,} rows, {self.used:,} used"
+        if self.rejected_total:
+            line += f", {self.rejected_total:,} rejected ({counted(self.all_rejections)})"
+        if self.warnings:
+            line += f"; {len(self.warnings):,} warnings ({counted(self.warnings)})"
+        return line
+
 
 def load_input(path: Path, kind: InputKind, options: LoadOptions | None = None) -> Loaded:
     """Read, map and validate one input file. Raises :class:`~crm_roi.errors.InputError` when
@@ -93,19 +127,27 @@ def load_input(path: Path, kind: InputKind, options: LoadOptions | None = None) 
     options = options or LoadOptions()
     config: MappingConfig = load_mapping(options.mapping_file, kind)
     raw = read_table(path, sheet=options.sheet)
+    _check_header(raw)
     preset = detect(raw, kind, options.preset)
     applied = apply(raw, preset) if preset is not None else None
-    cmap = map_columns(
-        raw.headers,
-        kind,
-        config,
-        raw.path,
-        preset=applied.columns if applied else None,
-        preset_title=f"{applied.preset.title} preset" if applied else "preset",
-        blocked=applied.blocked if applied else frozenset(),
-    )
     # pandas comes in with validation: reading never waits on its import (see load_inputs).
-    from crm_roi.validate import ValidateOptions, validate
+    from crm_roi.validate import ValidateOptions, likely_columns, validate
+
+    try:
+        cmap = map_columns(
+            raw.headers,
+            kind,
+            config,
+            raw.path,
+            preset=applied.columns if applied else None,
+            preset_title=f"{applied.preset.title} preset" if applied else "preset",
+            blocked=applied.blocked if applied else frozenset(),
+            optional=OPTIONAL.get(kind, frozenset()),
+        )
+    except MissingColumn as missing:
+        likely = likely_columns(raw, missing.spec, None, set())
+        raise MissingColumn(raw.path, missing.spec, raw.own_headers, "", likely, kind) from None
+    cmap, notices = _fill_in(raw, kind, cmap)
 
     checked = validate(
         raw,
@@ -129,8 +171,12 @@ def load_input(path: Path, kind: InputKind, options: LoadOptions | None = None) 
         sha256=_sha256(path),
         mapping_source=config.source,
         preset=applied.preset.title if applied else None,
-        notes=applied.notes if applied else [],
+        notes=[*(applied.notes if applied else []), *notices],
+        notices=notices,
+        numbered=cmap.fields.get("deal_id") == ROW_ID_HEADER,
     )
+    if loaded.rows and not loaded.used and not options.unusable_ok:
+        raise InputError(loaded.path, _unusable(loaded))
     raw.release_text()
     pa.default_memory_pool().release_unused()  # give the parse's scratch memory back
     assert loaded.rows == loaded.used + loaded.rejected_total, "every row is used or rejected"
@@ -138,6 +184,102 @@ def load_input(path: Path, kind: InputKind, options: LoadOptions | None = None) 
 
 
 PARALLEL_BYTES = 512 * 1024**2
+
+# Required fields a deals file may lack: orders have no stage, some reports no id.
+OPTIONAL = {InputKind.DEALS: frozenset({"status", "deal_id"})}
+SALE_HEADER = "(every row a sale)"
+ROW_ID_HEADER = "(row number)"
+
+
+def _fill_in(raw: RawTable, kind: InputKind, cmap: ColumnMap) -> tuple[ColumnMap, list[str]]:
+    """Columns a deals file may do without: no stage or status column → every row is a won
+    sale (orders, invoices, closed-won reports); no id column → the row number is the id."""
+    if kind is not InputKind.DEALS:
+        return cmap, []
+    fields, how, notices = dict(cmap.fields), dict(cmap.how), []
+    n = raw.data.num_rows
+    if "status" not in fields:
+        _no_hidden_stages(raw, cmap)
+        raw.add_column(SALE_HEADER, pa.array(np.full(n, "won", dtype=object), pa.string()))
+        fields["status"], how["status"] = SALE_HEADER, "no stage or status column"
+        notices.append(
+            "no stage or status column: every row is read as a won sale (an orders, invoice or "
+            "closed-won file); map a stage column if some rows are not sales"
+        )
+    if "deal_id" not in fields:
+        numbers = pc.cast(pa.array(raw.row_numbers, pa.int64()), pa.string())
+        raw.add_column(ROW_ID_HEADER, pc.binary_join_element_wise("row ", numbers, ""))
+        fields["deal_id"], how["deal_id"] = ROW_ID_HEADER, "no id column"
+        notices.append("no id column: each row's id is its row number (row 2, row 3, …)")
+    return ColumnMap(fields=fields, attributes=cmap.attributes, how=how), notices
+
+
+STAGE_WORDS = WON_STAGES | LOST_STAGES | {"closed", "open", "closedlost", "closedwon"}
+
+
+def _no_hidden_stages(raw: RawTable, cmap: ColumnMap) -> None:
+    """Before every row is taken for a sale: no unmatched column may hold stage words (Won,
+    Lost, Closed Won, …), or deals that aren't won would count as revenue."""
+    for header in cmap.attributes:
+        values = raw.data.column(raw.headers.index(header))
+        distinct = pc.unique(values.slice(0, 100_000)).to_pylist()
+        if len(distinct) > 200:
+            continue
+        stages = [v for v in distinct if v and normalise_stage(v) in STAGE_WORDS]
+        if stages:
+            shown = ", ".join(repr(v) for v in stages[:3])
+            raise InputError(
+                raw.path,
+                f"no stage or status column was recognised, but {header!r} holds stages "
+                f"({shown}): map it in a mapping file ([deals.columns] status = "
+                f"{json.dumps(header, ensure_ascii=False)}, --mapping); only a file without "
+                "stages is read as sales, every row won",
+            )
+
+
+_DATA_LIKE = re.compile(r"^[-+(]?[€$£¥]?\s*[\d][\d.,:/ -]*\)?$|^[A-Za-z]{1,4}-?\d+$")
+
+
+def _check_header(raw: RawTable) -> None:
+    """A first row of values (``D-1, 100.00, 2024-02-01``) is no header: say so, rather than
+    take its values for column names."""
+    cells = [h.strip() for h in raw.headers if h.strip()]
+    data_like = [h for h in cells if _DATA_LIKE.match(h)]
+    if len(data_like) >= 2 and len(data_like) * 2 >= len(cells):
+        shown = ", ".join(repr(h) for h in raw.headers[:4])
+        raise InputError(
+            raw.path,
+            f"its first row reads as data ({shown}, …), not as column names: add a header row",
+        )
+
+
+def _unusable(loaded: Loaded) -> str:
+    """Why none of a file's rows can be used: the commonest reason, and how many it hit."""
+    issues = loaded.all_rejections
+    counts = Counter((i.column, i.code) for i in issues)
+    (column, code), hits = counts.most_common(1)[0]
+    example = next(i for i in issues if (i.column, i.code) == (column, code))
+    where = f"{column}: " if column else ""
+    return (
+        f"none of its {loaded.rows:,} rows can be used; the commonest reason: {where}"
+        f"{example.reason} ({hits:,} rows); crm-roi validate lists them all"
+    )
+
+
+def check_links(loaded: list[Loaded]) -> None:
+    """Ids something links to must be real: deals numbered by row can't be named by time logs."""
+    deals = next((i for i in loaded if i.kind is InputKind.DEALS), None)
+    if deals is None or not deals.numbered:
+        return
+    for other in loaded:
+        links = other.kind is InputKind.TIME_LOGS and "deal_id" in other.frame
+        if links and other.frame["deal_id"].notna().any():
+            raise InputError(
+                deals.path,
+                f"has no id column (its rows were numbered), but {other.path} links hours "
+                "to deals by deal id: add the deals' id column, or map it in a mapping file "
+                '([deals.columns] deal_id = "Your Header")',
+            )
 
 
 def load_inputs(
@@ -158,12 +300,15 @@ def load_inputs(
         if len(wanted) > 1 and size <= PARALLEL_BYTES:
             futures = [pool.submit(load_input, path, kind, options) for path, kind in wanted]
             run()
-            return [future.result() for future in futures]
-        # Big inputs one at a time: reading is faster in parallel, but each file in flight
-        # holds its bytes, its text table and its parsed columns at once.
-        batch = pool.submit(lambda: [load_input(path, kind, options) for path, kind in wanted])
-        run()
-        return batch.result()
+            loaded = [future.result() for future in futures]
+        else:
+            # Big inputs one at a time: reading is faster in parallel, but each file in flight
+            # holds its bytes, its text table and its parsed columns at once.
+            batch = pool.submit(lambda: [load_input(path, kind, options) for path, kind in wanted])
+            run()
+            loaded = batch.result()
+    check_links(loaded)
+    return loaded
 
 
 def _sha256(path: Path) -> str:
@@ -172,32 +317,56 @@ def _sha256(path: Path) -> str:
 
 
 def guess_kind(path: Path, options: LoadOptions | None = None) -> InputKind:
-    """Which input a file holds, from how many of each kind's fields its headers name.
-
-    A kind whose required fields are all there wins; ties go to deals, costs, customers,
-    time logs in that order.
-    """
-    from crm_roi.errors import InputError
-
+    """Which input a file holds: a CRM export's own preset, else the kind whose fields its
+    headers name best, each required field counting double and a stage column holding stage
+    words making deals likelier. A tie is no guess: the error lists the candidates."""
     options = options or LoadOptions()
     raw = read_table(path, sheet=options.sheet)
     for kind in InputKind:
         if detect(raw, kind, options.preset) is not None:
             return kind  # a CRM's own export of this kind
-    best: tuple[int, InputKind] | None = None
+    scores: dict[InputKind, int] = {}
     for kind in InputKind:
         try:
             cmap = map_columns(
-                raw.headers, kind, load_mapping(options.mapping_file, kind), raw.path
+                raw.headers,
+                kind,
+                load_mapping(options.mapping_file, kind),
+                raw.path,
+                optional=OPTIONAL.get(kind, frozenset()),
             )
         except InputError:
             continue
-        if best is None or len(cmap.fields) > best[0]:
-            best = (len(cmap.fields), kind)
-    if best is None:
+        sales = kind is InputKind.DEALS and "status" not in cmap.fields
+        if sales and not {"amount", "close_date"} <= cmap.fields.keys():
+            continue  # sales without an amount or a date: no deals file
+        if kind is InputKind.CUSTOMERS and _repeats(raw, cmap.fields["customer_id"]):
+            continue  # a customer list names each customer once
+        scores[kind] = sum(
+            2 if spec.required or spec.required_when_status else 1
+            for spec in field_specs(kind)
+            if spec.name in cmap.fields
+        ) + (2 if kind is InputKind.DEALS and _holds_stages(raw, cmap.fields.get("status")) else 0)
+    ranked = sorted(scores.items(), key=lambda ks: -ks[1])
+    if not ranked or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
+        tied = [k.value for k, v in ranked if v == ranked[0][1]] if ranked else []
+        could = f"could be {' or '.join(tied)}" if tied else "names no field of any input"
         raise InputError(
             raw.path,
-            "can't tell whether it holds deals, costs, customers or time logs from its headers "
-            f"({', '.join(map(repr, raw.headers[:10]))}); pass --kind",
+            f"can't tell what it holds from its headers ({', '.join(map(repr, raw.headers[:10]))})"
+            f": it {could}; pass --kind {'|'.join(tied or [k.value for k in InputKind])}",
         )
-    return best[1]
+    return ranked[0][0]
+
+
+def _repeats(raw: RawTable, header: str) -> bool:
+    values = raw.data.column(raw.headers.index(header)).slice(0, 100_000)
+    values = pc.filter(values, pc.not_equal(values, ""))
+    return len(pc.unique(values)) < len(values)
+
+
+def _holds_stages(raw: RawTable, header: str | None) -> bool:
+    if header is None:
+        return False
+    values = pc.unique(raw.data.column(raw.headers.index(header)).slice(0, 100_000))
+    return any(v and normalise_stage(v) in STAGE_WORDS for v in values.to_pylist()[:500])

@@ -16,6 +16,7 @@ mapping file names anything else::
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import tomllib
 import unicodedata
@@ -163,14 +164,16 @@ def map_columns(
     preset: Mapping[str, str] | None = None,
     preset_title: str = "preset",
     blocked: frozenset[str] = frozenset(),
+    optional: frozenset[str] = frozenset(),
 ) -> ColumnMap:
-    """Match headers to the fields of ``kind``; a header serves at most one field.
+    """Match headers to the fields of ``kind``; a header serves at most one field, except
+    that the mapping file may name one header for two fields.
 
     The mapping file decides first, then a CRM preset's columns (``preset``: field → header),
     then the synonyms; ``blocked`` fields are not matched by synonym.
 
-    Raises :class:`InputError` when a field the mapping file names has no such header, or a
-    required field has no column.
+    Raises :class:`InputError` when a field the mapping file names has no such header, and
+    :class:`MissingColumn` when a required field (not in ``optional``) has no column.
     """
     by_norm: dict[str, list[str]] = {}
     for h in headers:
@@ -204,11 +207,10 @@ def map_columns(
                 used.add(match)
                 break
     for spec in field_specs(kind):
-        if spec.required and spec.name not in chosen:
-            raise InputError(path, missing_column_message(spec, headers))
+        if spec.required and spec.name not in chosen and spec.name not in optional:
+            raise MissingColumn(path, spec, headers)
     if kind is InputKind.COSTS and not {"date", "start_date"} & chosen.keys():
-        date = next(s for s in field_specs(kind) if s.name == "date")
-        raise InputError(path, missing_column_message(date, headers))
+        raise MissingColumn(path, next(s for s in field_specs(kind) if s.name == "date"), headers)
     attributes = tuple(h for h in headers if h not in used)
     return ColumnMap(fields=chosen, attributes=attributes, how=how)
 
@@ -228,21 +230,52 @@ def _listing(headers: Sequence[str], limit: int = 12) -> str:
     return shown + (f", … ({len(headers)} in all)" if len(headers) > limit else "")
 
 
-def missing_column_message(spec: FieldSpec, headers: Sequence[str]) -> str:
-    """One line naming the field, what was looked for, what was seen and the closest match."""
+class MissingColumn(InputError):
+    """A field the file must have has no column; ``likely`` are columns that could be it."""
+
+    def __init__(
+        self,
+        path: str,
+        spec: FieldSpec,
+        headers: Sequence[str],
+        needed_by: str = "",
+        likely: Sequence[tuple[str, str]] = (),
+        kind: InputKind | None = None,
+    ) -> None:
+        self.spec, self.headers, self.needed_by = spec, list(headers), needed_by
+        super().__init__(path, missing_column_message(spec, headers, needed_by, likely, kind))
+
+
+def missing_column_message(
+    spec: FieldSpec,
+    headers: Sequence[str],
+    needed_by: str = "",
+    likely: Sequence[tuple[str, str]] = (),
+    kind: InputKind | None = None,
+) -> str:
+    """One line naming the field, who needs it, what was seen, the likeliest columns (by
+    content when ``likely`` is given, else by header) and how to map one."""
     norms = {normalise_header(h): h for h in headers}
     wanted = [normalise_header(s) for s in _candidates(spec)]
-    close = difflib.get_close_matches(" ".join(wanted[:1]), list(norms), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(wanted[0], list(norms), n=1, cutoff=0.6)
     for w in wanted[1:]:
         if close:
             break
         close = difflib.get_close_matches(w, list(norms), n=1, cutoff=0.75)
-    hint = f"; closest is {norms[close[0]]!r} (map it with --mapping)" if close else ""
     looked = ", ".join(repr(s) for s in _candidates(spec)[:6])
-    return (
-        f"no column for required field {spec.name} (looked for {looked}, …); "
-        f"headers are {_listing(headers)}{hint}"
+    why = needed_by or "a required field"
+    text = (
+        f"no column for {spec.name} ({why}; looked for {looked}, …); "
+        f"headers are {_listing(headers)}"
     )
+    best = likely[0][0] if likely else (norms[close[0]] if close else None)
+    if likely:
+        text += "; likeliest by content: " + ", ".join(f"{h!r} ({why})" for h, why in likely)
+    elif close:
+        text += f"; closest is {best!r}"
+    section = f"[{kind.value}.columns]" if kind else "[<kind>.columns]"
+    example = json.dumps(best or "Your Header", ensure_ascii=False)
+    return text + f"; map it in a mapping file: {section} {spec.name} = {example} (--mapping)"
 
 
 def stage_status(stage_norm: str, config: MappingConfig) -> str:

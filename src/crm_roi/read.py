@@ -64,6 +64,14 @@ class RawTable:
         """A column derived from others (a CRM preset's), as if the file had it."""
         self.data = self.data.append_column(f"c{len(self.headers)}", values)
         self.headers.append(header)
+        self.derived += 1
+
+    derived: int = 0  # columns added by add_column, after the file's own
+
+    @property
+    def own_headers(self) -> list[str]:
+        """The file's own headers, without the columns crm-roi derived."""
+        return self.headers[: len(self.headers) - self.derived]
 
     read_rows: int = -1  # data rows read; kept when the text itself is let go
 

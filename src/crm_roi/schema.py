@@ -92,6 +92,7 @@ class Deal(Record):
         "→ won; Closed Lost, closedlost, Lost, verloren → lost; any other stage → open.",
         "status", "stage", "deal stage", "opportunity stage", "stage name", "fase",
         "dealfase", "deal status", "sales stage", "pipeline stage", "opportunity status",
+        "phase", "deal phase",
         required=True,
     )  # fmt: skip
     close_date: Day = canonical(

@@ -32,6 +32,7 @@ from crm_roi.ids import all_different
 from crm_roi.mapping import (
     ColumnMap,
     MappingConfig,
+    MissingColumn,
     normalise_header,
     normalise_stage,
     stage_status,
@@ -214,7 +215,7 @@ def validate(
             columns[name] = arr
             invalid[name] = np.zeros(raw.data.num_rows, dtype=bool)
 
-    _check_required(issues, kind, cmap, columns, invalid, raw.data.num_rows)
+    _check_required(issues, kind, cmap, columns, invalid, raw)
     _check_currency(issues, cmap, columns, money_currency, text)
     RULES[kind](issues, cmap, columns, invalid, options)
 
@@ -332,7 +333,7 @@ def _check_required(
     cmap: ColumnMap,
     columns: dict[str, pa.Array],
     invalid: dict[str, np.ndarray],
-    n: int,
+    raw: RawTable,
 ) -> None:
     status = columns.get("status")
     for spec in field_specs(kind):
@@ -340,12 +341,18 @@ def _check_required(
             if spec.required_when_status and spec.name not in cmap.fields and status is not None:
                 wanted_statuses = pa.array(spec.required_when_status, pa.string())
                 needs = _mask(pc.is_in(status, value_set=wanted_statuses))
-                if needs.any():
-
-                    def needed(v: str, s: FieldSpec = spec) -> str:
-                        return _needs_message(s, None)
-
-                    issues.add(needs, "", None, needed, code="required")
+                if needs.any():  # never a report of zeros: the whole file can't be used
+                    present = pc.unique(pc.filter(status, pa.array(needs))).to_pylist()
+                    who = "closed" if len(present) > 1 else present[0]
+                    n = int(needs.sum())
+                    raise MissingColumn(
+                        raw.path,
+                        spec,
+                        raw.own_headers,
+                        f"its {n:,} {who} deal{'s need' if n > 1 else ' needs'} it",
+                        likely_columns(raw, spec, needs, set(cmap.fields.values()), who),
+                        kind,
+                    )
             continue
         header = cmap.fields[spec.name]
         missing = _nulls(columns[spec.name]) & ~invalid[spec.name]
@@ -355,6 +362,47 @@ def _check_required(
             for wanted in spec.required_when_status:
                 mask = missing & _mask(pc.equal(status, wanted))
                 issues.add(mask, header, None, _needs_message(spec, wanted), code="required")
+
+
+KIND_WORDS = {Kind.MONEY: "an amount", Kind.DATE: "a date", Kind.NUMBER: "a number"}
+
+
+def likely_columns(
+    raw: RawTable, spec: FieldSpec, rows: np.ndarray | None, taken: set[str], who: str = ""
+) -> list[tuple[str, str]]:
+    """Columns (not ``taken``) whose every value in ``rows`` reads as the field's kind, the
+    fullest first, each with why: ``("close_value", "an amount in every won row")``.
+
+    Only the first 5,000 such rows are read: enough to tell, and quick on any file."""
+    parse = {Kind.MONEY: parse_money, Kind.DATE: parse_dates, Kind.NUMBER: parse_number}.get(
+        spec.kind
+    )
+    if parse is None:
+        return []
+    found: list[tuple[float, str, str]] = []
+    for i, header in enumerate(raw.own_headers):
+        if header in taken:
+            continue
+        values = raw.data.column(i).combine_chunks()
+        if rows is not None:
+            values = values.filter(pa.array(rows))
+        values = clean_text(values.slice(0, 5000))
+        present = len(values) - values.null_count
+        if not present:
+            continue
+        read = parse(values, cleaned=True)  # type: ignore[operator]
+        if read.invalid.any() or read.order == "serial":  # plain numbers are no dates
+            continue
+        if spec.kind is Kind.NUMBER and spec.maximum is not None:
+            numbers = pc.cast(read.values, pa.float64())
+            if pc.max(numbers).as_py() > float(spec.maximum) or pc.min(numbers).as_py() <= 0:
+                continue
+        share = present / len(values)
+        where = f"{who} row" if who else "row"
+        filled = f"in every {where}" if share == 1 else f"in {share:.0%} of the {where}s"
+        found.append((share, header, f"{KIND_WORDS[spec.kind]} {filled}"))
+    found.sort(key=lambda f: -f[0])
+    return [(header, why) for _, header, why in found[:3]]
 
 
 def _needs_message(spec: FieldSpec, status: str | None) -> str:

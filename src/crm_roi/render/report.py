@@ -35,9 +35,15 @@ def input_entry(loaded: Loaded) -> dict[str, Any]:
 
 
 def report_warnings(report: Report, inputs: list[Loaded]) -> list[str]:
-    """Rejected rows (file:row: column: reason), row warnings, then the engine's notes."""
+    """Rejected rows (file:row: column: reason), row warnings, then the notes."""
     lines = [str(issue) for loaded in inputs for issue in loaded.all_rejections]
     lines += [str(issue) for loaded in inputs for issue in loaded.warnings]
+    return lines + note_lines(report, inputs)
+
+
+def note_lines(report: Report, inputs: list[Loaded]) -> list[str]:
+    """What was decided about whole files and columns, then the engine's notes."""
+    lines = [f"{loaded.path}: {notice}" for loaded in inputs for notice in loaded.notices]
     lines += [
         f"{loaded.path}: {col.header}: {note}"
         for loaded in inputs
