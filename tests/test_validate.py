@@ -43,7 +43,11 @@ DEAL_REJECTIONS = {
     7: ("Close Date", "a lost deal needs close date"),
     8: ("Close Date", "'2024-02-30' is not a date"),
     9: ("Deal ID", "duplicate deal_id 'D-001' (first on row 2, which is used)"),
-    10: ("Stage", "status is required but empty"),
+    10: (
+        "Stage",
+        "the stage is empty (say what an empty stage means in a mapping file: "
+        '[deals.stages] "" = "open")',
+    ),
     11: ("Amount", "'$5' is in USD, but Currency says EUR"),
 }
 

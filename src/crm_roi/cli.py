@@ -789,7 +789,11 @@ def _frames(loaded: list[Loaded], window: bool = False) -> Any:
         )
     by_kind = {i.kind.value: i.frame for i in loaded}
     return Inputs(
-        by_kind["deals"], by_kind.get("costs"), by_kind.get("customers"), by_kind.get("time_logs")
+        by_kind["deals"],
+        by_kind.get("costs"),
+        by_kind.get("customers"),
+        by_kind.get("time_logs"),
+        aliases={i.kind: i.header_fields() for i in loaded},
     )
 
 

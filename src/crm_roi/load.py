@@ -28,6 +28,7 @@ from crm_roi.mapping import (
     MissingColumn,
     load_mapping,
     map_columns,
+    normalise_header,
     normalise_stage,
 )
 from crm_roi.presets import apply, detect
@@ -102,6 +103,15 @@ class Loaded:
     @property
     def all_rejections(self) -> list[RowIssue]:
         return sorted(self.raw.rejected + self.rejected, key=lambda i: i.row)
+
+    def header_fields(self) -> dict[str, str]:
+        """Each mapped field by its header in the file (normalised): ``{"salesagent": "owner"}``."""
+        own = set(self.raw.own_headers)
+        return {
+            normalise_header(header): name
+            for name, header in self.mapping.fields.items()
+            if header in own
+        }
 
     def summary(self) -> str | None:
         """One line: what became of the rows, and the issues counted by column and kind;

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, cast
@@ -42,8 +42,9 @@ from crm_roi.errors import CrmRoiError, UsageError
 from crm_roi.ids import IdIndex, encode_text
 from crm_roi.mapping import normalise_header
 from crm_roi.parse import per_distinct
-from crm_roi.schema import InputKind, field_specs
+from crm_roi.schema import InputKind, Kind, field_specs
 from crm_roi.settings import Settings
+from crm_roi.validate import ROW
 
 FIELDS = (
     "revenue", "won_deals", "lost_deals", "open_deals", "win_rate", "avg_deal_size",
@@ -81,6 +82,9 @@ class Inputs:
     costs: pd.DataFrame | None = None
     customers: pd.DataFrame | None = None
     time_logs: pd.DataFrame | None = None
+    # The file's own header of a mapped field, per kind: normalised header → field, so that
+    # --by names a mapped column by its header too (--by sales_agent for owner).
+    aliases: dict[InputKind, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -123,17 +127,48 @@ def compute(inputs: Inputs, settings: Settings) -> Report:
     totals = results[0][()]
     breakdowns = {}
     for dims, rows in zip(settings.by, results[1:], strict=True):
+        numeric = [_all_numbers(key[i] for key in rows) for i in range(len(dims))]
         breakdowns[",".join(dims)] = [
             {**dict(zip(dims, key, strict=True)), **figures}
-            for key, figures in sorted(rows.items(), key=lambda kv: _sort_key(kv[0]))
+            for key, figures in sorted(rows.items(), key=lambda kv: _sort_key(kv[0], numeric))
         ]
     return Report(
         currency, start, end, replace(settings, start=start, end=end), totals, breakdowns, warnings
     )
 
 
-def _sort_key(key: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
-    return tuple((2 if k == UNATTRIBUTED else 1 if k == NONE else 0, k) for k in key)
+def _sort_key(key: tuple[str, ...], numeric: Sequence[bool]) -> tuple[tuple[int, Any], ...]:
+    """Keys in order, numbers as numbers where every key of the dimension is one; ``(none)``
+    and ``(unattributed)`` last."""
+    return tuple(
+        (
+            2 if k == UNATTRIBUTED else 1 if k == NONE else 0,
+            _number(k) if n and k not in (NONE, UNATTRIBUTED) else k,
+        )
+        for k, n in zip(key, numeric, strict=True)
+    )
+
+
+def _number(text: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except ArithmeticError:
+        return Decimal(0)
+
+
+def _all_numbers(keys: Any) -> bool:
+    """Whether every key (``(none)`` and ``(unattributed)`` aside) reads as a number."""
+    seen = False
+    for k in keys:
+        if k in (NONE, UNATTRIBUTED):
+            continue
+        try:
+            if not Decimal(k).is_finite():
+                return False
+        except ArithmeticError:
+            return False
+        seen = True
+    return seen
 
 
 def data_window(inputs: Inputs) -> tuple[date | None, date | None]:
@@ -213,6 +248,7 @@ def convert_currencies(
         costs=convert(inputs.costs, "amount"),
         customers=inputs.customers,
         time_logs=convert(inputs.time_logs, "hourly_rate"),
+        aliases=inputs.aliases,
     )
     warnings.append(
         "converted into "
@@ -293,6 +329,7 @@ class Model:
         self.settings = settings
         self.warnings = warnings
         self.start, self.end = _epoch_day(start), _epoch_day(end)
+        self.aliases = inputs.aliases
         self.has_costs = inputs.costs is not None
         self.has_time = inputs.time_logs is not None
         self._prepare_deals(inputs.deals)
@@ -476,6 +513,9 @@ class Model:
 
     # --- keys -----------------------------------------------------------------------------
 
+    def _column(self, frame: pd.DataFrame, dim: str, kind: InputKind) -> str | None:
+        return _find_column(frame, dim, kind, self.aliases.get(kind, {}))
+
     def keys(self, dim: str, cost_rows: np.ndarray, cost_days: np.ndarray) -> Keys:
         """The group of every deal, customer, cost segment and time log for ``dim``."""
         vocab = Vocabulary()
@@ -495,27 +535,27 @@ class Model:
             customers = _period_codes(vocab, self.c_acquired, "month")
             deals = _take(customers, self.d_cust)
         else:
-            own = _find_column(self.customers, dim, InputKind.CUSTOMERS)
-            column = _find_column(self.deals, dim, InputKind.DEALS)
+            own = self._column(self.customers, dim, InputKind.CUSTOMERS)
+            column = self._column(self.deals, dim, InputKind.DEALS)
             deals = (
-                vocab.codes(self.deals[column])
+                vocab.codes(_labels(self.deals[column], column, InputKind.DEALS))
                 if column is not None
                 else np.full(len(self.deals), -1)
             )
             if own is not None:
-                customers = vocab.codes(self.customers[own])
+                customers = vocab.codes(_labels(self.customers[own], own, InputKind.CUSTOMERS))
                 if column is None:
                     deals = _take(customers, self.d_cust)
             else:
                 customers = _take(deals, self.c_acq_deal)
         costs = np.full(len(cost_rows), -1)
-        column = _find_column(self.costs, dim, InputKind.COSTS)
+        column = self._column(self.costs, dim, InputKind.COSTS)
         if column is not None and len(cost_rows):
-            costs = vocab.codes(self.costs[column])[cost_rows]
+            costs = vocab.codes(_labels(self.costs[column], column, InputKind.COSTS))[cost_rows]
         time = np.full(len(self.time), -1)
-        column = _find_column(self.time, dim, InputKind.TIME_LOGS)
+        column = self._column(self.time, dim, InputKind.TIME_LOGS)
         if column is not None and column not in ("deal_id", "customer_id") and len(self.time):
-            time = vocab.codes(self.time[column])
+            time = vocab.codes(_labels(self.time[column], column, InputKind.TIME_LOGS))
         # A log linked to a deal (or customer) is in that deal's group, (none) included.
         deals, customers = vocab.fill(deals, NONE), vocab.fill(customers, NONE)
         time = np.where(time >= 0, time, _take(deals, self.t_deal))
@@ -1102,18 +1142,44 @@ def _cents(value: int | None) -> Decimal:
     return Decimal(int(value or 0)).scaleb(-2)
 
 
-def _find_column(frame: pd.DataFrame, dim: str, kind: InputKind) -> str | None:
-    """The column of ``frame`` that ``dim`` names: a canonical field (by name or synonym) or a
-    kept attribute (by its header), compared normalised."""
+def _find_column(
+    frame: pd.DataFrame, dim: str, kind: InputKind, aliases: dict[str, str] | None = None
+) -> str | None:
+    """The column of ``frame`` that ``dim`` names: a kept attribute or a mapped field by the
+    file's own header, else a canonical field by name or synonym; compared normalised."""
     want = normalise_header(dim)
+    if not want or want == normalise_header(ROW):
+        return None
+    for column in frame.columns:
+        if normalise_header(column) == want and column != ROW:
+            return str(column)
+    field = (aliases or {}).get(want)
+    if field is not None and field in frame.columns:
+        return field
     for spec in field_specs(kind):
-        names = {spec.name.replace("_", " "), *(normalise_header(s) for s in spec.synonyms)}
+        names = {normalise_header(spec.name), *(normalise_header(s) for s in spec.synonyms)}
         if want in names and spec.name in frame.columns:
             return spec.name
-    for column in frame.columns:
-        if normalise_header(column) == want:
-            return str(column)
     return None
+
+
+def _labels(values: pd.Series, column: str, kind: InputKind) -> pd.Series:
+    """A column of any type as group labels: money in units (``1234.50``), dates as
+    ``YYYY-MM-DD``, numbers and flags as written; text as it is."""
+    if values.dtype == object or pd.api.types.is_string_dtype(values):
+        return values
+    spec = next((s for s in field_specs(kind) if s.name == column), None)
+    if spec is not None and spec.kind is Kind.MONEY:
+        cents = values.astype("Int64")
+        text = (cents.abs() // 100).astype(str) + "." + (cents.abs() % 100).astype(str).str.zfill(2)
+        return text.where(cents >= 0, "-" + text).where(cents.notna(), None)
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.dt.strftime("%Y-%m-%d").where(values.notna(), None)
+    return (
+        values.astype(object)
+        .where(values.notna(), None)
+        .map(lambda v: v if v is None else (f"{v:g}" if isinstance(v, float) else str(v)))
+    )
 
 
 def dimension_exists(dim: str, inputs: Inputs) -> bool:
@@ -1126,4 +1192,7 @@ def dimension_exists(dim: str, inputs: Inputs) -> bool:
         (inputs.costs, InputKind.COSTS),
         (inputs.time_logs, InputKind.TIME_LOGS),
     ]
-    return any(f is not None and _find_column(f, dim, k) is not None for f, k in frames)
+    return any(
+        f is not None and _find_column(f, dim, k, inputs.aliases.get(k, {})) is not None
+        for f, k in frames
+    )

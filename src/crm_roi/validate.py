@@ -293,7 +293,10 @@ def _statuses(stage: pa.Array, mapping: MappingConfig) -> pa.Array:
         norms = [normalise_stage(s) if s else "" for s in stages.to_pylist()]
         return pa.array([stage_status(n, mapping) if n else None for n in norms], pa.string())
 
-    return per_distinct(stage, status)
+    statuses = per_distinct(stage, status)
+    if "" in mapping.stages:  # [deals.stages] "" = "open": what an empty stage means
+        statuses = pc.fill_null(statuses, mapping.stages[""])
+    return statuses
 
 
 def _check_bounds(
@@ -357,13 +360,18 @@ def _check_required(
         header = cmap.fields[spec.name]
         missing = _nulls(columns[spec.name]) & ~invalid[spec.name]
         if spec.required:
-            issues.add(missing, header, None, f"{spec.name} is required but empty", code="required")
+            why = EMPTY_REASONS.get(spec.name, f"{spec.name} is required but empty")
+            issues.add(missing, header, None, why, code="required")
         elif status is not None:
             for wanted in spec.required_when_status:
                 mask = missing & _mask(pc.equal(status, wanted))
                 issues.add(mask, header, None, _needs_message(spec, wanted), code="required")
 
 
+EMPTY_REASONS = {
+    "status": 'the stage is empty (say what an empty stage means in a mapping file: '
+    '[deals.stages] "" = "open")',
+}
 KIND_WORDS = {Kind.MONEY: "an amount", Kind.DATE: "a date", Kind.NUMBER: "a number"}
 
 
