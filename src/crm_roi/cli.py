@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
@@ -319,7 +320,9 @@ def validate(
     has a warning), 2 for a usage error.
     """
     with _errors(debug):
-        options = _load_options(mapping, sheet, dayfirst, hourly_rate, preset)
+        options = replace(
+            _load_options(mapping, sheet, dayfirst, hourly_rate, preset), unusable_ok=True
+        )
         loaded = _load_all(deals, costs, customers, time_logs, options, ("crm_roi.validate",))
         if output_format is OutputFormat.json:
             from crm_roi.render.json import dumps
@@ -358,7 +361,9 @@ def inspect(
         from crm_roi.render.validation import print_file, print_issues, print_rows
         from crm_roi.schema import InputKind
 
-        options = _load_options(mapping, sheet, dayfirst, hourly_rate, preset)
+        options = replace(
+            _load_options(mapping, sheet, dayfirst, hourly_rate, preset), unusable_ok=True
+        )
         chosen = InputKind(kind.value) if kind else guess_kind(file, options)
         loaded = load_input(file, chosen, options)
         console = _console()

@@ -353,20 +353,27 @@ def guess_kind(path: Path, options: LoadOptions | None = None) -> InputKind:
         if kind is InputKind.CUSTOMERS and _repeats(raw, cmap.fields["customer_id"]):
             continue  # a customer list names each customer once
         scores[kind] = sum(
-            2 if spec.required or spec.required_when_status else 1
+            2 if spec.required or spec.required_when_status or spec.name in COST_DATES else 1
             for spec in field_specs(kind)
             if spec.name in cmap.fields
         ) + (2 if kind is InputKind.DEALS and _holds_stages(raw, cmap.fields.get("status")) else 0)
     ranked = sorted(scores.items(), key=lambda ks: -ks[1])
     if not ranked or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
         tied = [k.value for k, v in ranked if v == ranked[0][1]] if ranked else []
-        could = f"could be {' or '.join(tied)}" if tied else "names no field of any input"
+        could = (
+            f"could be {' or '.join(tied)}"
+            if tied
+            else "fits no input (deals, costs, customers, time logs)"
+        )
         raise InputError(
             raw.path,
             f"can't tell what it holds from its headers ({', '.join(map(repr, raw.headers[:10]))})"
             f": it {could}; pass --kind {'|'.join(tied or [k.value for k in InputKind])}",
         )
     return ranked[0][0]
+
+
+COST_DATES = ("date", "start_date")  # a cost needs one of them: each counts as required
 
 
 def _repeats(raw: RawTable, header: str) -> bool:

@@ -369,7 +369,7 @@ def _check_required(
 
 
 EMPTY_REASONS = {
-    "status": 'the stage is empty (say what an empty stage means in a mapping file: '
+    "status": "the stage is empty (say what an empty stage means in a mapping file: "
     '[deals.stages] "" = "open")',
 }
 KIND_WORDS = {Kind.MONEY: "an amount", Kind.DATE: "a date", Kind.NUMBER: "a number"}
