@@ -30,6 +30,7 @@ def detections(loaded: Loaded) -> dict[str, Any]:
         "mapping_file": loaded.mapping_source,
         "preset": loaded.preset,
         "preset_notes": loaded.notes,
+        "notices": loaded.notices,
     }
 
 
@@ -115,6 +116,9 @@ def print_file(console: Console, loaded: Loaded) -> None:
             f"  [bold]{loaded.preset}[/] recognised: "
             + "; ".join(loaded.notes[1:] or ["its columns mapped as below"])
         )
+    else:
+        for notice in loaded.notices:  # the shape it was read as: sales, numbered rows
+            console.print(f"  [bold]read as:[/] {notice}")
     table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
     table.add_column("  column")
     table.add_column("field")
