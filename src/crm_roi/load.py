@@ -277,9 +277,15 @@ def _unusable(loaded: Loaded) -> str:
 
 
 def check_links(loaded: list[Loaded]) -> None:
-    """Ids something links to must be real: deals numbered by row can't be named by time logs."""
+    """Ids something links to must be real: deals numbered by row can't be named by time logs,
+    and a customers file must name customers the way the deals do."""
     deals = next((i for i in loaded if i.kind is InputKind.DEALS), None)
-    if deals is None or not deals.numbered:
+    if deals is None:
+        return
+    customers = next((i for i in loaded if i.kind is InputKind.CUSTOMERS), None)
+    if customers is not None:
+        _check_customer_ids(deals, customers)
+    if not deals.numbered:
         return
     for other in loaded:
         links = other.kind is InputKind.TIME_LOGS and "deal_id" in other.frame
@@ -290,6 +296,26 @@ def check_links(loaded: list[Loaded]) -> None:
                 "to deals by deal id: add the deals' id column, or map it in a mapping file "
                 '([deals.columns] deal_id = "Your Header")',
             )
+
+
+def _check_customer_ids(deals: Loaded, customers: Loaded) -> None:
+    """Not one customer of the customers file named by the deals: the two name customers
+    differently (names against CRM ids), and every customer figure would be wrong."""
+    if "customer_id" not in deals.frame or not len(customers.frame) or not len(deals.frame):
+        return
+    named = pc.unique(pa.array(deals.frame["customer_id"].dropna(), pa.string()))
+    ids = pa.array(customers.frame["customer_id"], pa.string())
+    if not len(named) or pc.any(pc.is_in(named, value_set=ids)).as_py():
+        return
+    on_deals = deals.mapping.fields["customer_id"]
+    on_customers = customers.mapping.fields["customer_id"]
+    raise InputError(
+        customers.path,
+        f"not one of its customers is named by the deals: {deals.path} names them by "
+        f"{on_deals!r} ({', '.join(map(repr, named[:3].to_pylist()))}, …), this file by "
+        f"{on_customers!r} ({', '.join(map(repr, ids[:3].to_pylist()))}, …); map the column "
+        "that names them alike in a mapping file ([customers.columns] customer_id = ...)",
+    )
 
 
 def load_inputs(
