@@ -212,6 +212,21 @@ def test_orders_and_monthly_spend_by_channel() -> None:
     assert channels["Organic"]["roi"] is None  # no spend on Organic
 
 
+def test_orders_and_monthly_spend_give_cohorts() -> None:
+    result = runner.invoke(
+        app, ["cohorts", shape("orders.csv"), shape("monthly_spend.csv"), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    january = json.loads(result.stdout)["cohorts"][0]
+    # January's first orders: C001, C002, C003, C004.
+    assert (january["cohort"], january["customers"]) == ("2024-01", 4)
+    # Their January orders: 120.00 + 89.50 + 45.00 + 60.00 + 150.00; February: C002 99.90,
+    # C003 30.00.
+    assert january["revenue_by_age"][:2] == [464.5, 129.9]
+    # January's spend: Email 250 + Paid Search 400 + Paid Social 150, all acquisition.
+    assert (january["acquisition_cost"], january["cac"]) == (800.0, 200.0)
+
+
 def test_monthly_spend_cut_mid_month_counts_the_floor_of_the_first_days() -> None:
     rep = report(
         shape("orders.csv"), shape("monthly_spend.csv"),
