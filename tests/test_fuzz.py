@@ -28,7 +28,7 @@ from crm_roi.errors import CrmRoiError
 from crm_roi.load import LoadOptions, load_input
 from crm_roi.mapping import MissingColumn, known_headers, normalise_header
 from crm_roi.schema import InputKind, field_specs
-from crm_roi.sniff import FOOTER_RE
+from crm_roi.sniff import NOTE_RE, TOTAL_LABEL_RE
 
 SPECS = {spec.name: spec for spec in field_specs(InputKind.DEALS)}
 OPTIONAL = [name for name in SPECS if name not in ("deal_id", "status")]
@@ -51,7 +51,12 @@ BAD_DATES = ["2024-02-30", "0000-00-00", "31/31/2024", "-1", "9999-12-31", "2024
 
 def _safe(text: str) -> bool:
     """Text that is no header name and no footer: a value that stays a value."""
-    return bool(text.strip()) and normalise_header(text) not in KNOWN and not FOOTER_RE.match(text)
+    return (
+        bool(text.strip())
+        and normalise_header(text) not in KNOWN
+        and not NOTE_RE.match(text)
+        and not TOTAL_LABEL_RE.match(text)
+    )
 
 
 TEXT = st.text(alphabet="abcXYZ019 ,;\"'=+-@€éü\n\x00", min_size=1, max_size=10).filter(_safe)

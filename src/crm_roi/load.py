@@ -98,6 +98,7 @@ class Loaded:
             "rows": self.rows,
             "used": self.used,
             "rejected": self.rejected_total,
+            "skipped": len(self.raw.skipped),  # titles, blank lines, footers: not data rows
         }
 
     @property

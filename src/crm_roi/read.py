@@ -426,10 +426,14 @@ def _drop_footer(
             found.append(
                 RowIssue(display, number, "", "", "blank row, skipped", Severity.WARNING, "blank")
             )
-        elif sniff.is_footer(cells) and _filled(cells) <= max(2, len(cells) // 2):
-            # A totals row fills its label and a few sums; a full row ("Total Care BV", its
-            # id, stage, amount, …) is data.
+        elif sniff.is_footer(cells):
             found.append(_footer_issue(display, number, cells))
+        elif _filled(cells) == 1 and offset and (
+            not any(str(v).strip() for v in tail[offset - 1].values())
+            or row_numbers[n - look + offset - 1] < number - 1  # a blank line left out
+        ):
+            # A lone label after a blank line at the end ("Report run by Jan"): a note.
+            found.append(_footer_issue(display, number, cells, "a lone line after a blank line"))
         else:
             break
         cut = n - look + offset
@@ -459,9 +463,11 @@ def _titles(display: str, rows: Sequence[Sequence[str]]) -> list[RowIssue]:
     ]
 
 
-def _footer_issue(display: str, number: int, cells: Sequence[str]) -> RowIssue:
+def _footer_issue(
+    display: str, number: int, cells: Sequence[str], what: str = "footer line"
+) -> RowIssue:
     return RowIssue(
-        display, number, "", _preview(cells), "footer line, skipped", Severity.WARNING, "footer"
+        display, number, "", _preview(cells), f"{what}, skipped", Severity.WARNING, "footer"
     )
 
 
