@@ -35,7 +35,9 @@ NOTE_RE = re.compile(
     r"all\s+rights\s+reserved|powered\s+by)\b|©|\(c\)\s)",
     re.IGNORECASE,
 )
-_SUM_RE = re.compile(r"^\s*[-+(]?\s*[€$£¥]?\s*[\d.,' \u00a0]*\d[\d.,' \u00a0]*\)?\s*(?:[A-Z]{3})?\s*$")
+_SUM_RE = re.compile(
+    r"^\s*[-+(]?\s*[€$£¥]?\s*[\d.,' \u00a0]*\d[\d.,' \u00a0]*\)?\s*(?:[A-Z]{3})?\s*$"
+)
 
 
 def detect_encoding(head: bytes) -> str:
