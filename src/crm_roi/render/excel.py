@@ -5,7 +5,9 @@ formatted table with a totals row and native charts), Definitions (every figure 
 of ``docs/metrics.md``) and Rejected rows (every input row that was not used).
 
 Cells stay numbers with number formats, so a manager can sum them. Text that came from the
-inputs and would start a formula (``=``, ``+``, ``-``, ``@``, tab, CR) is written as text.
+inputs and would start a formula (``=``, ``+``, ``-``, ``@``, tab, CR) is written as text, and
+loses the control characters XML can't hold (one ``\x0b`` would make the workbook unwritable):
+every such value goes through :func:`~crm_roi.render.safe.xml_text`.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from crm_roi.definitions import DEFINITIONS
 from crm_roi.metrics import COUNTS, FIELDS, MONEY, NONE, PERIODS, UNATTRIBUTED
-from crm_roi.render.safe import neutralise
+from crm_roi.render.safe import xml_text
 
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥"}
 PERCENT = frozenset({"roi", "win_rate", "churn_rate"})
@@ -123,8 +125,8 @@ def _fit_to_page_width(sheet: Worksheet, landscape: bool, fit: bool) -> None:
 
 
 def _sheet_title(wanted: str, used: set[str]) -> str:
-    """A valid, unique sheet name: no ``[]:*?/\\``, at most 31 characters."""
-    base = re.sub(r"[\[\]:*?/\\]", " ", wanted)[:31]
+    """A valid, unique sheet name: no ``[]:*?/\\`` or control characters, at most 31 characters."""
+    base = re.sub(r"[\[\]:*?/\\\x00-\x1f\x7f]", " ", wanted)[:31]
     title, n = base, 2
     while title in used:
         suffix = f" ({n})"
@@ -138,7 +140,9 @@ def _summary(sheet: Worksheet, report: dict[str, Any], generated: datetime) -> N
     window = report["window"]
     sheet["A1"] = "Sales & marketing ROI"
     sheet["A1"].font = TITLE
-    sheet["A2"] = f"{window['from']} to {window['to']}" + (f", in {currency}" if currency else "")
+    sheet["A2"] = xml_text(
+        f"{window['from']} to {window['to']}" + (f", in {currency}" if currency else "")
+    )
     row = 4
     for field in HEADLINE:
         sheet.cell(row, 1, LABELS[field]).font = BOLD
@@ -158,7 +162,7 @@ def _summary(sheet: Worksheet, report: dict[str, Any], generated: datetime) -> N
             else (", ".join(value) if isinstance(value, list) else value)
         )
         sheet.cell(row, 1, key.replace("_", " "))
-        sheet.cell(row, 2, neutralise("–" if shown in (None, "") else str(shown)))
+        sheet.cell(row, 2, xml_text("–" if shown in (None, "") else str(shown)))
         row += 1
     row += 1
     sheet.cell(row, 1, "Inputs").font = BOLD
@@ -169,7 +173,7 @@ def _summary(sheet: Worksheet, report: dict[str, Any], generated: datetime) -> N
         row += 1
         values = (entry["kind"], entry["path"], entry["rows"], entry["used"], entry["rejected"])
         for col, value in enumerate(values, start=1):
-            sheet.cell(row, col, neutralise(value))
+            sheet.cell(row, col, xml_text(value))
     row += 2
     sheet.cell(row, 1, "Generated").font = BOLD
     sheet.cell(row, 2, generated.strftime("%Y-%m-%d %H:%M"))
@@ -184,14 +188,14 @@ def _breakdown(
 ) -> None:
     currency = report["currency"]
     dims = name.split(",")
-    header = [*dims, *(LABELS[f] for f in COLUMN_ORDER)]
+    header = [*map(xml_text, dims), *(LABELS[f] for f in COLUMN_ORDER)]
     sheet.append(header)
     for cell in sheet[1]:
         cell.font = BOLD
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for group in rows:
-        keys = [neutralise(str(group[d])) for d in dims]
+        keys = [xml_text(str(group[d])) for d in dims]
         sheet.append([*keys, *(group[f] for f in COLUMN_ORDER)])
     last = len(rows) + 1
     total_row = last + 1
@@ -231,7 +235,7 @@ def _charts(sheet: Worksheet, dims: list[str], rows: list[dict[str, Any]], last:
 
     roi = BarChart()
     roi.type = "bar"
-    roi.title = "ROI by " + ", ".join(dims)
+    roi.title = str(xml_text("ROI by " + ", ".join(dims)))
     roi.y_axis.numFmt = "0%"
     roi.y_axis.title = "ROI"
     roi.add_data(
@@ -302,11 +306,11 @@ def _rejected(sheet: Worksheet, rejected: list[dict[str, Any]]) -> None:
     for issue in rejected:
         sheet.append(
             [
-                neutralise(issue["file"]),
+                xml_text(issue["file"]),
                 issue["row"],
-                neutralise(issue["column"]),
-                neutralise(issue["value"]),
-                neutralise(issue["reason"]),
+                xml_text(issue["column"]),
+                xml_text(issue["value"]),
+                xml_text(issue["reason"]),
             ]
         )
     if not rejected:
@@ -350,7 +354,7 @@ def cohorts_workbook_bytes(document: dict[str, Any]) -> bytes:
     for c in rows:
         sheet.append(
             [
-                c["cohort"],
+                xml_text(c["cohort"]),
                 c["customers"],
                 c["acquisition_cost"],
                 c["cac"],
@@ -379,7 +383,7 @@ def cohorts_workbook_bytes(document: dict[str, Any]) -> bytes:
             length = len(rows[r - 3]["revenue_by_age"])
             series = Reference(sheet, min_col=6, max_col=5 + length, min_row=r, max_row=r)
             chart.add_data(series, from_rows=True, titles_from_data=False)
-            chart.series[-1].title = SeriesLabel(v=str(rows[r - 3]["cohort"]))
+            chart.series[-1].title = SeriesLabel(v=str(xml_text(str(rows[r - 3]["cohort"]))))
         chart.set_categories(Reference(sheet, min_col=6, max_col=5 + width, min_row=2, max_row=2))
         chart.width, chart.height = 22, 10
         sheet.add_chart(chart, f"A{last + 3}")

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from crm_roi.metrics import PERIODS, UNATTRIBUTED
+from crm_roi.render.safe import printable
 
 COLUMNS = (
     ("revenue", "Revenue"), ("cost", "Cost"), ("net_return", "Net return"), ("roi", "ROI"),
@@ -97,16 +98,19 @@ def print_report(console: Console, report: dict[str, Any], locale: str, rejected
             grid,
             title=f"ROI {window['from']} → {window['to']}",
             expand=False,
-            subtitle=report["currency"] or "",
+            subtitle=Text(printable(report["currency"] or "")),
         )
     )
     whole = Formatter(report["currency"], locale, cents=False)
     for name, rows in report["breakdowns"].items():
         dims = name.split(",")
-        table = Table(title=f"By {name}", title_justify="left", header_style="bold")
+        # Group keys and dimension names come from the files: Text, never markup, and printable.
+        table = Table(
+            title=Text(f"By {printable(name)}"), title_justify="left", header_style="bold"
+        )
         for d in dims:
             table.add_column(
-                d,
+                Text(printable(d)),
                 overflow="fold",
                 min_width=min(14, max(len(str(r[d])) for r in rows) if rows else 8),
             )
@@ -115,7 +119,7 @@ def print_report(console: Console, report: dict[str, Any], locale: str, rejected
         for row in rows:
             table.add_row(
                 *(
-                    Text(str(row[d]), style="dim" if str(row[d]).startswith("(") else "")
+                    Text(printable(str(row[d])), style="dim" if str(row[d]).startswith("(") else "")
                     for d in dims
                 ),
                 *(whole(f, row[f]) for f, _ in COLUMNS),
@@ -131,7 +135,7 @@ def print_report(console: Console, report: dict[str, Any], locale: str, rejected
             notes.append(
                 Text.assemble(
                     "By ",
-                    name,
+                    printable(name),
                     ": ",
                     fmt("cost", cost),
                     " of cost can't be attributed to a group (--allocate spreads it).",

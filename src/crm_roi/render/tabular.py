@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from crm_roi.metrics import FIELDS
-from crm_roi.render.safe import neutralise
+from crm_roi.render.safe import csv_text, markdown_text
 
 HEADER = ["dimension", "key", *FIELDS]
 
@@ -26,27 +24,21 @@ def rows(report: dict[str, Any]) -> list[list[Any]]:
 
 
 def to_csv(report: dict[str, Any]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(HEADER)
-    for row in rows(report):
-        writer.writerow(["" if v is None else neutralise(v) for v in row])
-    return buffer.getvalue()
+    return csv_text([HEADER, *rows(report)])
 
 
 def to_markdown(report: dict[str, Any]) -> str:
-    def cell(value: Any) -> str:
-        text = "" if value is None else str(value)
-        return text.replace("|", "\\|").replace("\n", " ")
-
+    """Text from the inputs (group keys, the currency) is shown, never rendered: see
+    :func:`~crm_roi.render.safe.markdown_text`."""
+    cell = markdown_text
     lines = [
         f"# crm-roi report ({report['window']['from']} to {report['window']['to']}, "
-        f"{report['currency'] or 'no currency'})",
+        f"{cell(report['currency'] or 'no currency')})",
         "",
     ]
     sections = [("Totals", [rows(report)[0]])]
     for name in report["breakdowns"]:
-        sections.append((f"By {name}", [r for r in rows(report)[1:] if r[0] == name]))
+        sections.append((f"By {cell(name)}", [r for r in rows(report)[1:] if r[0] == name]))
     for title, section in sections:
         lines += [
             f"## {title}",

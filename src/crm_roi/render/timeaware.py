@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +13,7 @@ from rich.text import Text
 from crm_roi.cohorts import CohortReport
 from crm_roi.metrics import FIELDS, MONEY
 from crm_roi.render.report import figure
-from crm_roi.render.safe import neutralise
+from crm_roi.render.safe import csv_text, printable
 
 COHORTS_SCHEMA = "crm-roi/cohorts@1"
 COMPARE_SCHEMA = "crm-roi/compare@1"
@@ -67,9 +65,7 @@ def cohorts_dict(report: CohortReport) -> dict[str, Any]:
 
 def cohorts_csv(document: dict[str, Any]) -> str:
     """One row per cohort and age."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(
+    out: list[list[Any]] = [
         [
             "cohort",
             "customers",
@@ -80,12 +76,12 @@ def cohorts_csv(document: dict[str, Any]) -> str:
             "revenue",
             "cumulative_revenue_per_customer",
         ]
-    )
+    ]
     for c in document["cohorts"]:
         for age, (revenue, cumulative) in enumerate(
             zip(c["revenue_by_age"], c["cumulative_revenue_per_customer"], strict=True)
         ):
-            writer.writerow(
+            out.append(
                 [
                     c["cohort"],
                     c["customers"],
@@ -97,7 +93,7 @@ def cohorts_csv(document: dict[str, Any]) -> str:
                     cumulative,
                 ]
             )
-    return buffer.getvalue()
+    return csv_text(out)
 
 
 def _blank(value: Any) -> Any:
@@ -109,8 +105,10 @@ def print_cohorts(console: Console, document: dict[str, Any]) -> None:
     rows = document["cohorts"]
     width = max((len(c["revenue_by_age"]) for c in rows), default=0)
     table = Table(
-        title=f"Cumulative revenue per customer by {document['period']} of acquisition"
-        f" ({document['currency'] or 'no currency'}; k = thousands)",
+        title=Text(
+            f"Cumulative revenue per customer by {document['period']} of acquisition"
+            f" ({printable(document['currency'] or 'no currency')}; k = thousands)"
+        ),
         title_justify="left",
         header_style="bold",
         box=box.SIMPLE_HEAD,
@@ -136,7 +134,7 @@ def print_cohorts(console: Console, document: dict[str, Any]) -> None:
             mark = "*" if c["payback_period"] == age else ""
             cells.append(Text(f"{_compact(value)}{mark}", style=style))
         table.add_row(
-            c["cohort"],
+            Text(printable(str(c["cohort"]))),
             str(c["customers"]),
             "–" if c["cac"] is None else _compact(c["cac"]),
             "–" if c["payback_period"] is None else str(c["payback_period"]),
@@ -202,14 +200,16 @@ def print_compare(console: Console, document: dict[str, Any]) -> None:
     console.print(table)
     for bname, rows in document["change"]["breakdowns"].items():
         dims = bname.split(",")
-        sub = Table(title=f"By {bname}: change", title_justify="left", header_style="bold")
+        sub = Table(
+            title=Text(f"By {printable(bname)}: change"), title_justify="left", header_style="bold"
+        )
         for d in dims:
-            sub.add_column(d)
+            sub.add_column(Text(printable(d)))
         for name in ("revenue", "cost", "roi", "cac", "win_rate", "clv"):
             sub.add_column(name, justify="right")
         for row in rows:
             sub.add_row(
-                *(str(row[d]) for d in dims),
+                *(Text(printable(str(row[d]))) for d in dims),
                 *(
                     _arrow(n, row[n]["abs"], row[n]["rel"])
                     for n in ("revenue", "cost", "roi", "cac", "win_rate", "clv")
@@ -259,11 +259,9 @@ def comparison_rows(document: dict[str, Any]) -> list[list[Any]]:
 
 
 def compare_csv(document: dict[str, Any]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["dimension", "key", "figure", "baseline", "current", "abs", "rel"])
+    out: list[list[Any]] = [["dimension", "key", "figure", "baseline", "current", "abs", "rel"]]
     for row in comparison_rows(document):
-        writer.writerow(["total", "", *[_blank(v) for v in row]])
+        out.append(["total", "", *[_blank(v) for v in row]])
     for name, rows in document["change"]["breakdowns"].items():
         dims = name.split(",")
         base = {tuple(str(r[d]) for d in dims): r for r in document["baseline"]["breakdowns"][name]}
@@ -271,10 +269,10 @@ def compare_csv(document: dict[str, Any]) -> str:
         for row in rows:
             key = tuple(str(row[d]) for d in dims)
             for field in FIELDS:
-                writer.writerow(
+                out.append(
                     [
                         name,
-                        neutralise(" / ".join(key)),
+                        " / ".join(key),
                         field,
                         _blank(base.get(key, {}).get(field)),
                         _blank(cur.get(key, {}).get(field)),
@@ -282,4 +280,4 @@ def compare_csv(document: dict[str, Any]) -> str:
                         _blank(row[field]["rel"]),
                     ]
                 )
-    return buffer.getvalue()
+    return csv_text(out)

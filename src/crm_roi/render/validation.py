@@ -6,11 +6,13 @@ from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from crm_roi.errors import RowIssue
 from crm_roi.load import Loaded
+from crm_roi.render.safe import printable
 
 SCHEMA = "crm-roi/validation@1"
 DECIMALS = {".": "1,234.56 (decimal point)", ",": "1.234,56 (decimal comma)"}
@@ -26,6 +28,7 @@ def detections(loaded: Loaded) -> dict[str, Any]:
         "encoding": raw.encoding,
         "delimiter": raw.delimiter,
         "sheet": raw.sheet,
+        "sheet_note": raw.sheet_note,
         "header_row": raw.header_row,
         "mapping_file": loaded.mapping_source,
         "preset": loaded.preset,
@@ -89,6 +92,16 @@ def print_validation(console: Console, inputs: list[Loaded], limit: int = 20) ->
         console.print()
 
 
+def _markup(value: object) -> str:
+    """Text from a file (its name, headers, sheet) inside Rich markup: shown as it is written,
+    with no control characters."""
+    return escape(printable(str(value)))
+
+
+def _text(value: object, style: str = "") -> Text:
+    return Text(printable(str(value)), style=style)
+
+
 def print_file(console: Console, loaded: Loaded) -> None:
     raw = loaded.raw
     state = (
@@ -97,12 +110,12 @@ def print_file(console: Console, loaded: Loaded) -> None:
         else (f"[red]{loaded.rejected_total:,} rejected[/]")
     )
     console.print(
-        f"[bold]{loaded.path}[/] as [bold]{loaded.kind.value}[/]: "
+        f"[bold]{_markup(loaded.path)}[/] as [bold]{loaded.kind.value}[/]: "
         f"{loaded.rows:,} rows, {loaded.used:,} used, {state}"
     )
     parts = [raw.format.upper()]
     if raw.sheet:
-        parts.append(f"sheet {raw.sheet!r}")
+        parts.append(f"sheet {raw.sheet!r}" + (f" ({raw.sheet_note})" if raw.sheet_note else ""))
     if raw.encoding:
         parts.append(raw.encoding.upper())
     if raw.delimiter:
@@ -110,15 +123,15 @@ def print_file(console: Console, loaded: Loaded) -> None:
     parts.append(f"header on row {raw.header_row}")
     if loaded.mapping_source:
         parts.append(f"mapping file {loaded.mapping_source}")
-    console.print("  " + ", ".join(parts), style="dim")
+    console.print(_text("  " + ", ".join(parts), style="dim"))
     if loaded.preset:
         console.print(
-            f"  [bold]{loaded.preset}[/] recognised: "
-            + "; ".join(loaded.notes[1:] or ["its columns mapped as below"])
+            f"  [bold]{_markup(loaded.preset)}[/] recognised: "
+            + _markup("; ".join(loaded.notes[1:] or ["its columns mapped as below"]))
         )
     else:
         for notice in loaded.notices:  # the shape it was read as: sales, numbered rows
-            console.print(f"  [bold]read as:[/] {notice}")
+            console.print(f"  [bold]read as:[/] {_markup(notice)}")
     table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
     table.add_column("  column")
     table.add_column("field")
@@ -131,16 +144,18 @@ def print_file(console: Console, loaded: Loaded) -> None:
             how += f", {DECIMALS[col.decimal]}"
         if col.date_order:
             how += f", {col.date_order}"
-        notes = Text("\n".join(col.notes), style="yellow") if col.notes else ""
+        notes = Text("\n".join(map(printable, col.notes)), style="yellow") if col.notes else ""
         table.add_row(
-            f"  {col.header}",
+            _text(f"  {col.header}"),
             col.field,
-            Text(how) + (Text("\n") + notes if notes else Text()),
-            col.how,
+            _text(how) + (Text("\n") + notes if notes else Text()),
+            _text(col.how),
         )
     shown = loaded.mapping.attributes[:ATTRIBUTES_SHOWN]
     for attr in shown:
-        table.add_row(f"  {attr}", Text("(attribute)", style="dim"), "text", "kept as a dimension")
+        table.add_row(
+            _text(f"  {attr}"), Text("(attribute)", style="dim"), "text", "kept as a dimension"
+        )
     hidden = len(loaded.mapping.attributes) - len(shown)
     if hidden:
         table.add_row(
@@ -159,7 +174,7 @@ def print_issues(
         return
     console.print(f"  [{style}]{title} ({len(issues):,}):[/]")
     for issue in issues[:limit]:
-        console.print(Text(f"    {issue}", style=style))
+        console.print(_text(f"    {issue}", style=style))
     if len(issues) > limit:
         console.print(
             f"    … and {len(issues) - limit:,} more (--format json lists them all)", style=style
@@ -173,12 +188,12 @@ def print_rows(console: Console, loaded: Loaded, rows: int) -> None:
         header_style="bold", title=f"first {len(frame)} records as parsed", title_justify="left"
     )
     for name in frame.columns:
-        table.add_column("row" if name == "_row" else name, overflow="fold")
+        table.add_column(_text("row" if name == "_row" else name), overflow="fold")
     money = {c.field for c in loaded.columns if c.kind == "money"}
     for record in frame.itertuples(index=False):
         cells = []
         for name, value in zip(frame.columns, record, strict=True):
-            cells.append(_cell(value, name in money))
+            cells.append(_text(_cell(value, name in money)))
         table.add_row(*cells)
     console.print(table)
 
