@@ -77,3 +77,37 @@ def test_two_runs_writing_one_report_at_once_leave_one_whole_report(tmp_path: Pa
     report = json.loads(target.read_text())  # whole: it parses
     assert list(report["breakdowns"]) in (["channel"], ["month"])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]  # no temp files left
+
+
+def test_a_failed_write_keeps_the_previous_report_and_logs_the_error(tmp_path: Path) -> None:
+    import errno
+    from unittest import mock
+
+    target, log = tmp_path / "report.json", tmp_path / "runs.jsonl"
+    target.write_text("LAST WEEK")
+
+    def disk_full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    with mock.patch.object(os, "fsync", disk_full):  # the disk fills while the report is written
+        result = runner.invoke(
+            app, ["compute", *INPUTS, "-q", "-o", str(target), "--log-json", str(log)]
+        )
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: --output {target}: no space left on the device; the previous report is left "
+        "as it was\n"
+    )
+    assert target.read_text() == "LAST WEEK"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json", "runs.jsonl"]
+    logged = json.loads(log.read_text())
+    assert logged["exit_code"] == 1 and "no space left on the device" in logged["error"]
+
+
+def test_the_run_log_never_lands_on_the_report(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    result = runner.invoke(
+        app, ["compute", *INPUTS, "-q", "-o", str(report), "--log-json", str(report)]
+    )
+    assert result.exit_code == 2
+    assert not report.exists()

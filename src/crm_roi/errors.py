@@ -63,3 +63,8 @@ class UsageError(CrmRoiError):
     """The command was asked for something that doesn't fit (bad option value, bad mapping file)."""
 
     exit_code = 2
+
+
+class OutputError(CrmRoiError):
+    """A report couldn't be written (disk full, read-only folder, stdout closed, …); the
+    previous report, if any, is left as it was."""

@@ -27,6 +27,7 @@ from typing import Any
 
 from crm_roi.errors import InputError, UsageError
 from crm_roi.schema import FieldSpec, InputKind, field_specs
+from crm_roi.source import read_settings
 
 DEFAULT_MAPPING_FILE = "crm-roi.toml"
 
@@ -102,6 +103,25 @@ class MappingConfig:
     source: str | None = None
 
 
+MAX_MAPPING_DEPTH = 20  # a real mapping file is 3 deep: the file, [deals], [deals.columns]
+
+
+def _depth(value: object) -> int:
+    """How deeply tables and arrays nest (a scalar is 0), counted without recursion.
+
+    >>> _depth({"deals": {"columns": {"amount": "Net"}}})
+    3
+    """
+    depth, level = 0, [value]
+    while level:
+        containers = [v for v in level if isinstance(v, dict | list)]
+        if not containers:
+            break
+        depth += 1
+        level = [c for v in containers for c in (v.values() if isinstance(v, dict) else v)]
+    return depth
+
+
 def load_mapping(path: Path | None, kind: InputKind) -> MappingConfig:
     """Read the ``[<kind>.columns]`` and ``[<kind>.stages]`` tables of a TOML mapping file.
 
@@ -112,14 +132,21 @@ def load_mapping(path: Path | None, kind: InputKind) -> MappingConfig:
         if not default.is_file():
             return MappingConfig()
         path = default
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    try:  # a regular file of at most 1 MB: never a pipe or device that blocks or never ends
+        data = tomllib.loads(read_settings(path, f"mapping file {path}").decode("utf-8-sig"))
     except FileNotFoundError:
         raise UsageError(f"mapping file {path} does not exist") from None
     except OSError as exc:  # a folder, no permission, …
         raise UsageError(f"mapping file {path} can't be read ({exc.strerror})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(f"mapping file {path} is not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses into nested arrays and inline tables
+        data = None
+    if data is None or _depth(data) > MAX_MAPPING_DEPTH:
+        raise UsageError(
+            f"mapping file {path} is nested more than {MAX_MAPPING_DEPTH} levels deep; "
+            "a mapping file is [kind.columns] and [kind.stages] tables of text"
+        )
     section: Any = data.get(kind.value, {})
     if not isinstance(section, dict):
         raise UsageError(f"mapping file {path}: [{kind.value}] must be a table")
