@@ -6,12 +6,16 @@ Heavy libraries (pandas, pyarrow, pydantic) are imported inside the commands, so
 
 from __future__ import annotations
 
+import io
+import math
 import os
+import re
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -21,7 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from crm_roi import __version__
-from crm_roi.errors import CrmRoiError, UsageError
+from crm_roi.errors import CrmRoiError, OutputError, UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -37,7 +41,7 @@ app = typer.Typer(
     add_completion=True,
     pretty_exceptions_enable=False,
     # A cron log wants plain lines; a person at a terminal gets Rich's panels.
-    rich_markup_mode="rich" if sys.stderr.isatty() else None,
+    rich_markup_mode="rich" if sys.stderr is not None and sys.stderr.isatty() else None,
 )
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
@@ -197,6 +201,7 @@ ChurnAfterOpt = Annotated[
     typer.Option(
         "--churn-after",
         min=1,
+        max=36500,
         help="Days after its last won deal a customer counts as churned (when the "
         "customers have no churn date).",
         rich_help_panel="Figures",
@@ -207,6 +212,7 @@ LifespanOpt = Annotated[
     typer.Option(
         "--lifespan",
         min=0.0,
+        max=1000.0,
         help="Customer lifespan in years for CLV (default: 1 / churn rate).",
         rich_help_panel="Figures",
     ),
@@ -216,6 +222,7 @@ MaxLifespanOpt = Annotated[
     typer.Option(
         "--max-lifespan",
         min=0.0,
+        max=1000.0,
         help="Cap on the lifespan in years.",
         rich_help_panel="Figures",
     ),
@@ -224,7 +231,8 @@ CurrencyOpt = Annotated[
     str | None,
     typer.Option(
         "--currency",
-        help="Report currency (default: the one currency in the data).",
+        help="Report currency, a three-letter code such as EUR (default: the one currency in "
+        "the data).",
         rich_help_panel="Figures",
     ),
 ]
@@ -435,9 +443,13 @@ def compute(
     3 ROI below --fail-under-roi.
     """
     with _errors(debug, log_json, "compute") as record:
+        _finite("--fail-under-roi", fail_under_roi, "give a percentage, e.g. 120")
+        _locale(locale)
         fmt = _report_format(output_format, output)
         limit = _max_rejected(max_rejected)
-        inputs_paths = _checked_paths(output, deals, costs, customers, time_logs)
+        inputs_paths = _checked_paths(
+            output, deals, costs, customers, time_logs, mapping=mapping, rates=rates, log=log_json
+        )
         settings = _settings(
             by,
             date_from,
@@ -520,7 +532,7 @@ def cohorts(
     revenue per customer, and when each cohort paid back its CAC."""
     with _errors(debug):
         fmt = _time_format(output_format, output)
-        _checked_paths(output, deals, costs, customers, time_logs)
+        _checked_paths(output, deals, costs, customers, time_logs, mapping=mapping, rates=rates)
         settings = _settings(
             None,
             date_from,
@@ -577,7 +589,14 @@ def compare(
         ),
     ] = None,
     months: Annotated[
-        int, typer.Option("--months", min=1, help="N for --go-live.", rich_help_panel=FIGURES)
+        int,
+        typer.Option(
+            "--months",
+            min=1,
+            max=600,
+            help="N for --go-live (at most 50 years).",
+            rich_help_panel=FIGURES,
+        ),
     ] = 12,
     by: ByOpt = None,
     gross_margin: GrossMarginOpt = 1.0,
@@ -603,7 +622,7 @@ def compare(
     with _errors(debug):
         fmt = _time_format(output_format, output)
         windows = _windows(baseline, current, go_live, months)
-        _checked_paths(output, deals, costs, customers, time_logs)
+        _checked_paths(output, deals, costs, customers, time_logs, mapping=mapping, rates=rates)
         settings = _settings(
             by,
             None,
@@ -636,14 +655,26 @@ def compare(
         _write(_time_bytes(fmt, document, timeaware.compare_csv, "compare"), output)
 
 
-def _checked_paths(output: Path | None, *inputs: Path | None) -> list[Path]:
-    """The inputs given; an --output that can't be written (or is one of them) is refused
-    before anything is read."""
-    paths = [p for p in inputs if p is not None]
-    if output is not None:
-        from crm_roi.output import check_target
+def _checked_paths(
+    output: Path | None,
+    *inputs: Path | None,
+    mapping: Path | None = None,
+    rates: Path | None = None,
+    log: Path | None = None,
+) -> list[Path]:
+    """The data inputs given. Refused before anything is read: two inputs from standard
+    input, an --output that can't be written, and an --output or --log-json that would land on
+    any input — the data files, the mapping file (or ./crm-roi.toml), the --rates file."""
+    from crm_roi.mapping import DEFAULT_MAPPING_FILE
+    from crm_roi.output import check_target
+    from crm_roi.source import check_one_stdin
 
-        check_target(output, paths)
+    paths = [p for p in inputs if p is not None]
+    check_one_stdin(paths)
+    if mapping is None and Path(DEFAULT_MAPPING_FILE).is_file():
+        mapping = Path(DEFAULT_MAPPING_FILE)
+    settings = [p for p in (mapping, rates) if p is not None]
+    check_target(output, [*paths, *settings], log)
     return paths
 
 
@@ -704,12 +735,10 @@ def _time_bytes(fmt: str, document: dict[str, Any], to_csv: Any, kind: str) -> b
 
 
 def _write(data: bytes, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(data.decode("utf-8"))
-        return
-    from crm_roi.output import write_atomic
+    """The report to --output (atomically when it is a file), else to stdout."""
+    from crm_roi.output import write_report
 
-    write_atomic(output, data)
+    write_report(output, data)
 
 
 ROW_LINES = 20  # row issues shown on stderr; validate (and the JSON report) lists them all
@@ -820,7 +849,7 @@ def _compute(loaded: list[Loaded], settings: Any, strict: bool, quiet: bool) -> 
     if strict and rejected:
         if not quiet:
             for line in [str(r) for i in loaded for r in i.all_rejections][:20]:
-                typer.echo(line, err=True)
+                typer.echo(_one_line(line), err=True)
         _fail(f"{rejected:,} rows rejected and --strict given: nothing computed", EXIT_DATA)
     data = _frames(loaded, window=settings.start is not None and settings.end is not None)
     _check_dimensions(settings, data)
@@ -871,7 +900,7 @@ def _report_format(chosen: ReportFormat | None, output: Path | None) -> str:
         )
     if chosen is not None:
         return chosen.value
-    if output is not None:
+    if output is not None and not _stream_target(output):
         suffix = output.suffix.lower()
         if suffix not in SUFFIX_FORMATS:
             raise UsageError(
@@ -880,6 +909,19 @@ def _report_format(chosen: ReportFormat | None, output: Path | None) -> str:
             )
         return SUFFIX_FORMATS[suffix]
     return "table" if sys.stdout.isatty() else "json"
+
+
+def _stream_target(output: Path) -> bool:
+    """``-o -``, a device or a FIFO: written like standard output (json unless a terminal)."""
+    import stat
+
+    if str(output) == "-":
+        return True
+    try:
+        mode = output.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def _settings(
@@ -899,6 +941,9 @@ def _settings(
     dims = tuple(tuple(p.strip() for p in b.split(",") if p.strip()) for b in by or [])
     if any(not d for d in dims):
         raise UsageError("--by needs a dimension name")
+    _finite("--gross-margin", gross_margin, "give a share from 0 to 1, e.g. 0.8")
+    _finite("--lifespan", lifespan, "give a number of years, e.g. 5")
+    _finite("--max-lifespan", max_lifespan, "give a number of years, e.g. 10")
     return Settings(
         start=_date_option("--from", date_from),
         end=_date_option("--to", date_to),
@@ -908,9 +953,43 @@ def _settings(
         churn_after_days=churn_after,
         lifespan=Decimal(str(lifespan)) if lifespan is not None else None,
         max_lifespan=Decimal(str(max_lifespan)),
-        currency=currency,
+        currency=_currency(currency),
         rates=_read_rates(rates) if rates is not None else {},
     )
+
+
+CURRENCY_CODE = re.compile(r"[A-Z]{3}")  # ISO 4217's shape; the data's codes are held to it too
+MAX_RATE = Decimal(10) ** 9  # units of the report currency per unit: no real rate comes near
+
+
+def _currency(value: str | None) -> str | None:
+    """``--currency eur`` → ``EUR``; anything but three letters is a usage error (it would be
+    shown in every title and label of the report)."""
+    if value is None:
+        return None
+    code = value.strip().upper()
+    if not CURRENCY_CODE.fullmatch(code):
+        raise UsageError(f"--currency {value!r}: give a three-letter currency code, e.g. EUR")
+    return code
+
+
+def _finite(name: str, value: float | None, hint: str) -> None:
+    """Typer reads ``nan`` and ``inf`` as floats; a number option must be a finite number (a
+    NaN threshold never fires, an infinite lifespan makes every CLV infinite)."""
+    if value is not None and not math.isfinite(value):
+        raise UsageError(f"{name} {value}: not a finite number; {hint}")
+
+
+def _locale(value: str) -> None:
+    """--locale must be one babel knows: checked before anything is read."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(value)
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise UsageError(
+            f"--locale {value}: unknown locale (give language_COUNTRY, e.g. en_US, nl_NL, de_DE)"
+        ) from None
 
 
 def _date_option(name: str, value: str | None) -> Any:
@@ -926,11 +1005,20 @@ def _date_option(name: str, value: str | None) -> Any:
 
 def _read_rates(path: Path) -> dict[str, Decimal]:
     import csv
+    import io
 
-    if not path.is_file():
-        raise UsageError(f"--rates {path}: no such file")
+    from crm_roi.source import read_settings
+
+    try:  # a regular file of at most 1 MB: never a pipe or device that blocks or never ends
+        text = read_settings(path, f"--rates {path}").decode("utf-8-sig")
+    except FileNotFoundError:
+        raise UsageError(f"--rates {path}: no such file") from None
+    except OSError as exc:  # a folder, no permission, …
+        raise UsageError(f"--rates {path} can't be read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"--rates {path} is not UTF-8 text") from None
     rates: dict[str, Decimal] = {}
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    with io.StringIO(text, newline="") as handle:
         for number, row in enumerate(csv.reader(handle), start=1):
             if not row or not row[0].strip() or row[0].strip().lower() == "currency":
                 continue
@@ -938,9 +1026,18 @@ def _read_rates(path: Path) -> dict[str, Decimal]:
                 rate = Decimal(row[1].strip().replace(",", "."))
             except (IndexError, InvalidOperation):
                 raise UsageError(f"--rates {path}:{number}: expected currency,rate") from None
-            if rate <= 0:
-                raise UsageError(f"--rates {path}:{number}: a rate must be positive")
-            rates[row[0].strip().upper()] = rate
+            if not rate.is_finite() or rate <= 0 or rate > MAX_RATE:
+                raise UsageError(
+                    f"--rates {path}:{number}: {row[1].strip()!r}: a rate must be a positive "
+                    f"number up to {MAX_RATE:,} (units of the report currency per unit)"
+                )
+            code = row[0].strip().upper()
+            if not CURRENCY_CODE.fullmatch(code):
+                raise UsageError(
+                    f"--rates {path}:{number}: {row[0].strip()!r} is not a currency code "
+                    "(three letters, e.g. USD)"
+                )
+            rates[code] = rate
     return rates
 
 
@@ -985,12 +1082,7 @@ def _emit(
         from crm_roi.render.tabular import to_markdown
 
         data = to_markdown(document).encode("utf-8")
-    if output is None:
-        sys.stdout.write(data.decode("utf-8"))
-    else:
-        from crm_roi.output import write_atomic
-
-        write_atomic(output, data)
+    _write(data, output)
 
 
 # --- plumbing --------------------------------------------------------------------------------
@@ -1022,6 +1114,10 @@ def _load_options(
             raise UsageError(
                 f"--hourly-rate {hourly_rate!r} is not a number (e.g. 75.00)"
             ) from None
+        if not rate.is_finite():
+            raise UsageError(f"--hourly-rate {hourly_rate!r} is not a number (e.g. 75.00)")
+        if rate > MAX_RATE:
+            raise UsageError(f"--hourly-rate {hourly_rate!r}: more than {MAX_RATE:,} an hour")
         if rate < 0:
             raise UsageError("--hourly-rate can't be negative")
     order = None if dayfirst is None else ("DMY" if dayfirst else "MDY")
@@ -1057,6 +1153,7 @@ def _load_all(
 
     from crm_roi.load import load_inputs
     from crm_roi.schema import InputKind
+    from crm_roi.source import check_one_stdin
 
     wanted: list[tuple[Path | None, InputKind]] = [
         (deals, InputKind.DEALS),
@@ -1064,6 +1161,7 @@ def _load_all(
         (customers, InputKind.CUSTOMERS),
         (time_logs, InputKind.TIME_LOGS),
     ]
+    check_one_stdin([path for path, _ in wanted if path is not None])
     return load_inputs(
         [(path, kind) for path, kind in wanted if path is not None],
         options,
@@ -1076,8 +1174,11 @@ def _errors(debug: bool, log: Path | None = None, command: str = "") -> Iterator
     """Our errors become one line on stderr and an exit code; a bug says how to see more.
 
     With ``log`` (``--log-json``), one JSON line about the run is appended to it at the end,
-    whatever the outcome: for monitoring cron jobs.
+    whatever the outcome: for monitoring cron jobs. SIGTERM (see :func:`main`) is exit 143.
     """
+    from crm_roi.source import forget_streams
+
+    forget_streams()  # a pipe read by an earlier run in this process is not this run's input
     record: dict[str, Any] = {"command": command}
     started = time.monotonic()
     outcome = {"code": EXIT_OK}
@@ -1090,7 +1191,18 @@ def _errors(debug: bool, log: Path | None = None, command: str = "") -> Iterator
         except typer.Abort:
             outcome["code"] = EXIT_DATA
             raise
+        except Terminated:
+            record["error"], outcome["code"] = "stopped by SIGTERM", EXIT_TERM
+            _fail("stopped by SIGTERM; the previous report, if any, is left as it was", EXIT_TERM)
+        except BrokenPipeError:  # `… | head` stopped reading: nothing to say (as with SIGPIPE)
+            outcome["code"] = EXIT_DATA
+            _silence_stdout()
+            raise typer.Exit(EXIT_DATA) from None
         except CrmRoiError as exc:
+            from crm_roi.output import OutputClash
+
+            if isinstance(exc, OutputClash) and exc.log:
+                log = None  # the --log-json file is an input or the report: leave it alone
             if debug:
                 raise
             record["error"], outcome["code"] = str(exc), exc.exit_code
@@ -1140,12 +1252,126 @@ def _append_log(path: Path, record: dict[str, Any], code: int, seconds: float) -
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    typer.echo(f"Error: {message}", err=True)
+    # A file name or value with a line break must not forge a second line on stderr.
+    typer.echo(f"Error: {_one_line(message)}", err=True)
     raise typer.Exit(code)
 
 
+EXIT_TERM = 128 + signal.SIGTERM  # 143, as a shell reports a run ended by SIGTERM
+SIGTERM_GRACE_S = 10.0  # then exit even if a reader thread still waits on a pipe
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived (cron, systemd or ``kill`` ending the run). A BaseException, like
+    KeyboardInterrupt: it unwinds everything, so a report being written is removed."""
+
+
+def _on_sigterm(signum: int, frame: object) -> NoReturn:
+    """SIGTERM: stop here, unwinding like an error: the temporary report file is removed,
+    one line says why, the --log-json line is written, and the exit code is 143."""
+    raise Terminated
+
+
+def _on_sigterm_in_main(signum: int, frame: object) -> NoReturn:
+    # Unwinding waits for reader threads; one blocked on a pipe that never ends mustn't keep
+    # a stopped run alive.
+    timer = threading.Timer(SIGTERM_GRACE_S, _stop_now)
+    timer.daemon = True
+    timer.start()
+    _on_sigterm(signum, frame)
+
+
+def _stop_now() -> None:
+    with suppress(OSError):
+        os.write(2, b"Error: stopped by SIGTERM\n")
+    os._exit(EXIT_TERM)
+
+
+class _ClosedStdout(io.TextIOBase):
+    """``sys.stdout`` when the caller closed it (``>&-``): a report written there is an error
+    that says so, instead of a crash or output silently lost."""
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text: str) -> int:
+        if not text:
+            return 0
+        raise OutputError(
+            "standard output is closed: nothing to write the report to; give --output FILE"
+        )
+
+
+def _hold_closed_descriptors() -> None:
+    """A caller may close stdin, stdout or stderr (``<&-``, ``>&-``, ``2>&-``). /dev/null is
+    put on those descriptors, so that no file crm-roi opens lands on them (a library's message
+    to descriptor 2 would end up inside the report); stdout then reports itself closed, and
+    messages for a closed stderr go nowhere. (Python may have made a stream for a closed
+    descriptor, or None: either way it is replaced.)"""
+    closed = set()
+    for fd in (0, 1, 2):
+        if not _usable(fd, writing=fd > 0):
+            closed.add(fd)
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+    if 0 in closed:
+        sys.stdin = None  # "-" then says standard input is closed
+    if 1 in closed or sys.stdout is None:
+        sys.stdout = _ClosedStdout()
+    if 2 in closed or sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (for the run)
+
+
+def _usable(fd: int, writing: bool) -> bool:
+    """Whether a standard descriptor is open the right way round (a closed one may have been
+    taken by some file opened read-only before Python started)."""
+    try:
+        import fcntl
+
+        access = fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE
+    except ImportError:  # no fcntl (Windows): open is enough
+        try:
+            os.fstat(fd)
+        except OSError:
+            return False
+        return True
+    except OSError:
+        return False
+    return access != (os.O_RDONLY if writing else os.O_WRONLY)
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so Python's last flush stays quiet."""
+    with suppress(OSError, ValueError, AttributeError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+
+
+def _exit_now(code: int) -> NoReturn:
+    """Exit without waiting for reader threads (one may wait on a pipe that never ends)."""
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError, AttributeError, CrmRoiError):
+            stream.flush()
+    os._exit(code)
+
+
 def main(argv: Any = None) -> None:
-    """The console script: like ``app()``, but ``… | head`` ends quietly."""
+    """The console script: like ``app()``, but ``… | head`` ends quietly, a closed stdout or
+    stderr is no crash, and SIGTERM stops the run cleanly (exit 143, no temporary file left)."""
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    app(args=argv)
+    signal.signal(signal.SIGTERM, _on_sigterm_in_main)
+    _hold_closed_descriptors()
+    try:
+        app(args=argv)
+    except Terminated:  # before or after a command: starting up, parsing the options
+        _exit_now(EXIT_TERM)
+    except SystemExit as exc:
+        if exc.code == EXIT_TERM:
+            _exit_now(EXIT_TERM)
+        raise

@@ -34,6 +34,7 @@ from crm_roi.mapping import (
 from crm_roi.presets import apply, detect
 from crm_roi.read import RawTable, read_table
 from crm_roi.schema import InputKind, field_specs
+from crm_roi.source import stream_bytes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -159,6 +160,11 @@ def load_input(path: Path, kind: InputKind, options: LoadOptions | None = None) 
         likely = likely_columns(raw, missing.spec, None, set())
         raise MissingColumn(raw.path, missing.spec, raw.own_headers, "", likely, kind) from None
     cmap, notices = _fill_in(raw, kind, cmap)
+    if raw.encoding == "latin-1":
+        notices.append(
+            "not UTF-8, and bytes such as 0x81 that Windows' cp1252 doesn't define: read as "
+            "ISO 8859-1 (latin-1); letters beyond ASCII may be wrong (export it as UTF-8)"
+        )
 
     checked = validate(
         raw,
@@ -351,6 +357,9 @@ def load_inputs(
 
 
 def _sha256(path: Path) -> str:
+    streamed = stream_bytes(path)  # standard input or a pipe: the bytes that were read
+    if streamed is not None:
+        return hashlib.sha256(streamed).hexdigest()
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 

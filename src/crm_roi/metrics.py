@@ -26,6 +26,7 @@ frequency, churn and CLV to date are measured over it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -579,7 +580,12 @@ class Model:
         cost_rows, cost_days, cost_cents = self.cost_segments(period)
         all_keys = [self.keys(d, cost_rows, cost_days) for d in dims]
         sizes = [len(k.labels) for k in all_keys]
-        n_groups = int(np.prod(sizes)) if dims else 1
+        n_groups = math.prod(sizes)  # every combination: only those with rows are kept
+        if n_groups >= 2**62:
+            raise UsageError(
+                f"--by {','.join(dims)}: {n_groups:,} combinations of values, too many to "
+                "tell apart; break down by fewer or coarser dimensions"
+            )
 
         def gid(kind: str) -> np.ndarray:
             n = {
@@ -594,19 +600,19 @@ class Model:
             return out
 
         g_deal, g_cost, g_time = gid("deals"), gid("costs"), gid("time")
-        sums: dict[str, np.ndarray] = {}
-        present = np.zeros(n_groups, dtype=bool) if dims else np.ones(1, dtype=bool)
+        # Sums are gathered as (groups, weights) and added up at the end over the groups that
+        # occur: memory grows with rows, never with the product of the dimensions' values.
+        gathered: dict[str, list[tuple[np.ndarray, np.ndarray | None]]] = {}
+        marked: list[np.ndarray] = []
 
         def add(
             name: str, groups: np.ndarray, weights: np.ndarray | None = None, mark: bool = True
         ) -> None:
             """Sum ``weights`` (or count rows) per group; ``mark``: the groups now have rows
             (False where another call marks the same rows already)."""
-            total = _group_sum(groups, weights, n_groups)
-            sums[name] = sums.get(name, 0) + total
-            if mark and len(groups):
-                rows = total if weights is None else _group_sum(groups, None, n_groups)
-                present[rows > 0] = True
+            gathered.setdefault(name, []).append((groups, weights))
+            if mark:
+                marked.append(groups)
 
         counted = self.won | self.lost | self.open
         add("revenue", g_deal[self.won], self.d_cents[self.won], mark=False)
@@ -622,8 +628,12 @@ class Model:
         )
         active = self.won & (self.d_cust >= 0)
         n_cust = max(len(self.customer_ids), 1)
-        pairs = pd.unique(g_deal[active] * n_cust + self.d_cust[active])
-        add("active", pairs // n_cust, mark=False)  # won deals: marked
+        if n_groups * n_cust < 2**62:
+            pairs = pd.unique(g_deal[active] * n_cust + self.d_cust[active])
+            add("active", pairs // n_cust, mark=False)  # won deals: marked
+        else:  # too many combinations for one number: distinct (group, customer) rows
+            both = pd.DataFrame({"g": g_deal[active], "c": self.d_cust[active]})
+            add("active", both.drop_duplicates()["g"].to_numpy(), mark=False)
         if len(cost_rows):
             retention = self.k_retention[cost_rows]
             add("direct", g_cost, cost_cents)
@@ -633,25 +643,31 @@ class Model:
             add("time", g_time, cents)
             add("hours", g_time, self.t_hours, mark=False)
             add("acq", g_time[~self.t_retention], cents[~self.t_retention], mark=False)
-        windows = self._windows(all_keys, dims, period, n_groups)
-        self._customer_sums(all_keys, dims, period, n_groups, add)
+        windows = self._windows(all_keys, dims, period)
+        self._customer_sums(all_keys, dims, period, add)
+        groups, sums, present = _sparse_sums(gathered, marked, bool(dims))
+        if len(present) > MAX_GROUPS:
+            raise UsageError(
+                f"--by {','.join(dims)}: {len(present):,} groups, more than the "
+                f"{MAX_GROUPS:,} a breakdown may have; break down by a coarser dimension"
+            )
 
         parts: dict[tuple[str, ...], dict[str, Any]] = {}
         labels = [k.labels for k in all_keys]
-        for g in np.flatnonzero(present):
-            key = _unravel(int(g), labels, sizes)
-            part: dict[str, Any] = {name: values[g] for name, values in sums.items()}
-            if g in cycles.index:
-                part["cycle"] = float(cycles[g])
+        medians = cycles.to_dict()
+        for i in present:
+            g = int(groups[i])
+            key = _unravel(g, labels, sizes)
+            part: dict[str, Any] = {name: values[i] for name, values in sums.items()}
+            if g in medians:
+                part["cycle"] = float(medians[g])
             part["years"] = windows(key)
             parts[key] = part
         if self.settings.allocate != "none" and dims:
             allocate(parts, self.settings.allocate, self.warnings if notes is None else notes)
         return {key: self._derive(p) for key, p in parts.items()}
 
-    def _windows(
-        self, all_keys: list[Keys], dims: tuple[str, ...], period: str | None, n_groups: int
-    ) -> Any:
+    def _windows(self, all_keys: list[Keys], dims: tuple[str, ...], period: str | None) -> Any:
         """Years of each group's window: the window, or for a period group its period in it."""
         whole = Decimal(int(self.end - self.start) + 1) / DAYS_PER_YEAR
 
@@ -672,7 +688,6 @@ class Model:
         all_keys: list[Keys],
         dims: tuple[str, ...],
         period: str | None,
-        n_groups: int,
         add: Any,
     ) -> None:
         """New customers, churn, time at risk and revenue to date, per group.
@@ -889,6 +904,34 @@ def _days_at_risk(
     lo = (starts - first).astype(np.int64)
     hi = (ends - first).astype(np.int64) + 1
     return running[:, hi] - running[:, lo]
+
+
+MAX_GROUPS = 200_000  # groups of one breakdown: beyond, a table no one reads, and minutes
+
+
+def _sparse_sums(
+    gathered: dict[str, list[tuple[np.ndarray, np.ndarray | None]]],
+    marked: list[np.ndarray],
+    grouped: bool,
+) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    """The groups that occur (sorted dense ids), each sum per such group, and the positions
+    of the groups that have rows (all of them for the totals)."""
+    pieces = [g for chunks in gathered.values() for g, _ in chunks] + marked
+    groups = np.unique(np.concatenate(pieces)) if pieces else np.zeros(0, dtype=np.int64)
+    if not grouped:
+        groups = np.zeros(1, dtype=np.int64)
+    n = len(groups)
+    sums: dict[str, np.ndarray] = {}
+    for name, chunks in gathered.items():
+        for g, weights in chunks:
+            total = _group_sum(np.searchsorted(groups, g), weights, n)
+            sums[name] = sums[name] + total if name in sums else total
+    if not grouped:
+        return groups, sums, np.zeros(1, dtype=np.int64)
+    has = np.zeros(n, dtype=bool)
+    for g in marked:
+        has[np.searchsorted(groups, g)] = True
+    return groups, sums, np.flatnonzero(has)
 
 
 def _group_sum(groups: np.ndarray, weights: np.ndarray | None, n: int) -> np.ndarray:

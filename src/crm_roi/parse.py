@@ -29,9 +29,10 @@ _MONEY_RE = (
     rf"(?P<post>[€$£¥]|[A-Z]{{3}})?{_SP}(?P<close>\))?$"
 )
 # One separator followed by exactly three digits ("1.234", "12,500") reads both ways.
-_AMBIGUOUS_RE = r"^[0-9]{1,3}[.,][0-9]{3}$"
-_DOT_STYLE_RE = r"^([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\.[0-9]+)?$"
-_COMMA_STYLE_RE = r"^([0-9]+|[0-9]{1,3}(\.[0-9]{3})+)(,[0-9]+)?$"
+# A group separator never follows a lone leading zero: "0.500" and "0,500" are decimals.
+_AMBIGUOUS_RE = r"^[1-9][0-9]{0,2}[.,][0-9]{3}$"
+_DOT_STYLE_RE = r"^([0-9]+|[1-9][0-9]{0,2}(,[0-9]{3})+)(\.[0-9]+)?$"
+_COMMA_STYLE_RE = r"^([0-9]+|[1-9][0-9]{0,2}(\.[0-9]{3})+)(,[0-9]+)?$"
 _MAX_INTEGER_DIGITS = 13  # up to 9,999,999,999,999.99: sums of millions of rows stay in int64
 
 
@@ -365,6 +366,8 @@ _DATE_RE = (
 _COMPACT_RE = r"^(?P<y>(?:19|20|21)[0-9]{2})(?P<m>[0-9]{2})(?P<d>[0-9]{2})$"
 _SERIAL_RE = r"^[0-9]{1,7}(?:\.[0-9]+)?$"
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
+# The serial of 2199-12-31, the last day crm-roi reads as a date.
+_LAST_SERIAL = int((np.datetime64("2199-12-31", "D") - _EXCEL_EPOCH).astype(np.int64))
 MIN_YEAR, MAX_YEAR = 1900, 2199
 ORDERS = {"DMY": "DD-MM-YYYY", "MDY": "MM/DD/YYYY", "YMD": "YYYY-MM-DD"}
 
@@ -486,8 +489,13 @@ def parse_dates(
         whole = np.floor(
             np.nan_to_num(np.asarray(number.to_numpy(zero_copy_only=False)), nan=0.0)
         ).astype(np.int64)
-        in_range = (whole >= 1) & (whole <= 2958465)
-        serial_days = (_EXCEL_EPOCH - np.datetime64("1970-01-01", "D")).astype(np.int64) + whole
+        # Excel's serials: 1 is 1900-01-01; 60 is its 29 February 1900, a day that never was
+        # (Lotus 1-2-3's leap-year bug), so 1–59 count from 1899-12-31 and 61 on from
+        # 1899-12-30. Only days of 1900–2199 are dates: 2958465 (9999-12-31) or 2024031
+        # (year 7441) in a date column is a mistake, never a date.
+        in_range = (whole >= 1) & (whole <= _LAST_SERIAL) & (whole != 60)
+        epoch = np.where(whole < 60, _EXCEL_EPOCH + 1, _EXCEL_EPOCH)
+        serial_days = (epoch - np.datetime64("1970-01-01", "D")).astype(np.int64) + whole
         ok_serial = serial & in_range
         days = np.where(ok_serial, serial_days, days)
         matched = matched | ok_serial

@@ -17,7 +17,9 @@ import csv
 import datetime as dt
 import io
 import mmap
+import re
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +32,7 @@ import pyarrow.csv as pacsv
 from crm_roi import sniff
 from crm_roi.errors import InputError, RowIssue, Severity
 from crm_roi.mapping import known_headers
+from crm_roi.source import stream_bytes
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 # A real export compresses maybe 5-20 times; a crafted "zip bomb" thousands of times.
@@ -56,6 +59,7 @@ class RawTable:
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
+    sheet_note: str | None = None  # why this sheet: the active one, --sheet, …
     skipped: list[RowIssue] = field(default_factory=list)  # titles, blank rows, footers
     rejected: list[RowIssue] = field(default_factory=list)  # rows that don't fit the header
     locale_hint: str | None = None  # "," when the file is written the continental way
@@ -90,8 +94,14 @@ class RawTable:
 
 
 def read_table(path: Path, sheet: str | None = None) -> RawTable:
-    """Read one input file; raises :class:`InputError` when it can't be read at all."""
+    """Read one input file; raises :class:`InputError` when it can't be read at all.
+
+    Standard input (``-``) and pipes (``<(cmd)``) are read to the end; a device or socket is
+    refused (see :mod:`crm_roi.source`)."""
     display = str(path)
+    streamed = stream_bytes(path)
+    if streamed is not None:
+        return _read_stream(streamed, display, sheet)
     if not path.exists():
         raise InputError(display, "no such file")
     if path.is_dir():
@@ -107,11 +117,41 @@ def read_table(path: Path, sheet: str | None = None) -> RawTable:
     if sheet is not None:
         raise InputError(display, "--sheet applies to spreadsheets (.xlsx, .xls, .ods) only")
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            head = handle.read(HEAD_BYTES)
+            _check_head(head, display)  # a 2 GB blob is refused from its first bytes
+            raw = head + handle.read()
     except OSError as exc:
         raise InputError(display, f"can't be read ({exc.strerror})") from None
-    if raw[:4] == b"PK\x03\x04" or raw[:8] == OLE_MAGIC:
+    return _read_text(raw, display)
+
+
+# Bytes cp1252 leaves undefined: a file holding them is some other single-byte code page
+# (DOS's cp850 writes ü as 0x81).
+_NOT_CP1252 = re.compile(b"[\x81\x8d\x8f\x90\x9d]")
+
+
+def _windows(raw: bytes) -> str:
+    """cp1252, the Windows code page; ISO 8859-1 when the bytes hold one cp1252 leaves
+    undefined, so that every byte still reads as a character (and the user is told)."""
+    return "latin-1" if _NOT_CP1252.search(raw) else "cp1252"
+
+
+def _check_head(head: bytes, display: str) -> None:
+    """Refuse, from a file's first bytes, what is no text export: a workbook under a text
+    name, or binary data."""
+    if head[:4] == b"PK\x03\x04" or head[:8] == OLE_MAGIC:
         raise InputError(display, "is a spreadsheet, not text: give it an .xlsx/.xls/.ods name")
+    if sniff.looks_binary(head, sniff.detect_encoding(head)):
+        raise InputError(display, "is not a text export (binary data); expected CSV, TSV or Excel")
+
+
+def _read_stream(raw: bytes, display: str, sheet: str | None) -> RawTable:
+    """Standard input or a pipe: text only (a workbook needs a file to be checked and read)."""
+    if not raw:
+        raise InputError(display, "is empty: nothing came through the pipe")
+    if sheet is not None or raw[:4] == b"PK\x03\x04" or raw[:8] == OLE_MAGIC:
+        raise InputError(display, "a workbook can't be read from a pipe: give its file name")
     return _read_text(raw, display)
 
 
@@ -136,7 +176,7 @@ def _read_text(raw: bytes, display: str) -> RawTable:
         raw = sniff.decode_utf8_with_strays(raw).encode("utf-8")
         text_encoding, encoding = "utf-8", UTF8_WITH_CP1252
     else:
-        text_encoding = encoding
+        text_encoding = encoding = _windows(raw) if encoding == "cp1252" else encoding
     if b"\x00" in raw:
         # NULs are never data: a legacy system padding its values. (The careful path below
         # and the Arrow path must see the same text.)
@@ -179,8 +219,8 @@ def _read_text(raw: bytes, display: str) -> RawTable:
     if table is None:
         settled, raw = _settle_encoding(raw, body_encoding)
         if settled != body_encoding:  # the head was UTF-8, a later part is not
-            body_encoding = "cp1252" if settled == "cp1252" else "utf-8"
-            encoding = settled
+            body_encoding = _windows(raw) if settled == "cp1252" else "utf-8"
+            encoding = body_encoding if settled == "cp1252" else settled
             table = _fast_read(raw, body_encoding, delimiter, header_index, headers)
     if table is None:
         table, row_numbers, skipped, rejected = _careful_read(
@@ -484,8 +524,9 @@ def _read_spreadsheet(path: Path, display: str, sheet: str | None) -> RawTable:
     suffix = path.suffix.lower().lstrip(".")
     if suffix in ("xlsx", "xlsm", "xlsb", "ods"):
         _check_zip(path, display)
+        _check_cells(path, display, suffix)
     # lazily: only spreadsheets need calamine
-    from python_calamine import CalamineWorkbook, PasswordError
+    from python_calamine import CalamineWorkbook, PasswordError, SheetVisibleEnum
 
     try:
         workbook = CalamineWorkbook.from_path(str(path))
@@ -502,9 +543,15 @@ def _read_spreadsheet(path: Path, display: str, sheet: str | None) -> RawTable:
         raise InputError(
             display, f"has no sheet {sheet!r}; sheets are {', '.join(map(repr, names))}"
         )
+    hidden = [m.name for m in workbook.sheets_metadata if m.visible != SheetVisibleEnum.Visible]
+    active = _active_sheet(path, suffix, names)
+    order = [n for n in names if n not in hidden]
+    if active in order:  # the sheet the workbook opens on comes first
+        order.remove(active)
+        order.insert(0, active)
     rows: Sequence[Sequence[object]] = []
     chosen = sheet
-    for name in [sheet] if sheet is not None else names:
+    for name in [sheet] if sheet is not None else order:
         try:
             rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
         except Exception as exc:
@@ -515,9 +562,26 @@ def _read_spreadsheet(path: Path, display: str, sheet: str | None) -> RawTable:
             chosen = name
             break
     else:
+        if sheet is None and hidden:
+            raise InputError(
+                display,
+                f"every visible sheet is empty; hidden sheets ({', '.join(map(repr, hidden))}) "
+                "are read only when named: pass --sheet NAME",
+            )
         raise InputError(
             display, "every sheet is empty" if sheet is None else f"sheet {sheet!r} is empty"
         )
+    how = (
+        "named by --sheet"
+        if sheet is not None
+        else "the active sheet"
+        if chosen == active
+        else "the first visible sheet with data"
+    )
+    if sheet is not None and sheet in hidden:
+        how += ", a hidden sheet"
+    elif hidden:
+        how += f"; hidden sheets not read: {', '.join(map(repr, hidden))}"
     text_rows = [[_cell_text(c) for c in r] for r in rows]
     header_index = sniff.find_header_row(text_rows[:60], known_headers())
     headers = sniff.dedupe_headers(text_rows[header_index])
@@ -557,8 +621,137 @@ def _read_spreadsheet(path: Path, display: str, sheet: str | None) -> RawTable:
         row_numbers=row_numbers,
         header_row=header_index + 1,
         sheet=chosen,
+        sheet_note=how,
         skipped=sorted(skipped, key=lambda i: i.row),
     )
+
+
+def _active_sheet(path: Path, suffix: str, names: list[str]) -> str | None:
+    """The sheet a workbook opens on: xlsx's ``activeTab``, ODS's ``ActiveTable``."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if suffix in ("xlsx", "xlsm"):
+                text = archive.read("xl/workbook.xml")[:1_000_000]
+                found = re.search(rb'<workbookView\b[^>]*?\bactiveTab="([0-9]+)"', text)
+                index = int(found.group(1)) if found else 0
+                return names[index] if index < len(names) else None
+            if suffix == "ods" and "settings.xml" in archive.namelist():
+                text = archive.read("settings.xml")[:1_000_000]
+                found = re.search(rb'config:name="ActiveTable"[^>]*>([^<]*)<', text)
+                return found.group(1).decode("utf-8", "replace") if found else None
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return None
+    return None
+
+
+MAX_CELLS = 20_000_000  # rows × columns of one sheet's data: about 1M rows × 20 columns
+
+
+def _check_cells(path: Path, display: str, suffix: str) -> None:
+    """Refuse a sheet whose data would span more than ``MAX_CELLS`` cells, before the reader
+    makes room for them all: one stray cell at XFD1048576 asks for 17 billion."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if suffix in ("xlsx", "xlsm"):
+                members = [
+                    m for m in archive.namelist() if re.fullmatch(r"xl/worksheets/[^/]+\.xml", m)
+                ]
+                spans = [_xlsx_span(archive, m) for m in members]
+            elif suffix == "ods" and "content.xml" in archive.namelist():
+                spans = _ods_spans(archive)
+            else:
+                return
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        # A member larger than it says, or corrupt: zipfile stops at the declared size.
+        raise InputError(
+            display,
+            "is a damaged workbook: a part of it is larger than its declared uncompressed size, "
+            f"or corrupt ({_first_line(exc)})",
+        ) from None
+    for rows, columns in spans:
+        if rows * columns > MAX_CELLS:
+            raise InputError(
+                display,
+                f"a sheet's data would span {rows:,} rows × {columns:,} columns, more than the "
+                f"{MAX_CELLS:,} cells crm-roi reads (a stray value far below or right of the "
+                "data?): clear what lies outside the data, or save the sheet as CSV",
+            )
+
+
+_VALUED = rb'\br="([A-Z]{%d})([0-9]+)"[^>]*?(?<!/)>'  # a cell with a value: not <c …/>
+_XLSX_ROW = re.compile(rb'<row\b[^>]*?\br="([0-9]+)"')
+
+
+def _xlsx_span(archive: zipfile.ZipFile, member: str) -> tuple[int, int]:
+    """The rows and columns an xlsx sheet's valued cells reach, read as a stream. A row counts
+    when it holds a value (``</v>``, ``</is>``): a styled, empty row far below does not."""
+    rows = columns = current = 0  # current: the row the stream is in
+    tail = b""
+    wide = [re.compile(_VALUED % n) for n in (3, 2)]
+    with archive.open(member) as stream:
+        while chunk := stream.read(1 << 22):
+            data = tail + chunk
+            cut = data.rfind(b"<")
+            data, tail = data[:cut], data[cut:]
+            starts = [(m.start(), int(m.group(1))) for m in _XLSX_ROW.finditer(data)]
+            last = max(data.rfind(b"</v>"), data.rfind(b"</is>"))
+            if last >= 0:
+                inside = [n for at, n in starts if at < last]
+                rows = max(rows, inside[-1] if inside else current)
+            if starts:
+                current = starts[-1][1]
+            for pattern in wide:  # sane sheets have no values past column Z: no matches
+                for letters, row in pattern.findall(data):
+                    columns = max(columns, _column_number(letters))
+                    rows = max(rows, int(row))
+    return rows, max(columns, 26 if rows else 0)
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for c in letters:
+        number = number * 26 + c - 64
+    return number
+
+
+_ODS_TAG = re.compile(
+    rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)\b([^>]*?)(/?)>"
+)
+_REPEAT = re.compile(rb'number-(?:rows|columns)-repeated="([0-9]+)"')
+
+
+def _ods_spans(archive: zipfile.ZipFile) -> list[tuple[int, int]]:
+    """Per table of an ODS, the rows and columns its valued cells reach, counting repeats."""
+    spans: list[tuple[int, int]] = []
+    row = col = reach_r = reach_c = 0
+    row_rep, row_valued = 1, False
+    tail = b""
+    with archive.open("content.xml") as stream:
+        while chunk := stream.read(1 << 22):
+            data = tail + chunk
+            cut = data.rfind(b"<")
+            data, tail = data[:cut], data[cut:]
+            for closing, name, attrs, empty in _ODS_TAG.findall(data):
+                repeat = _REPEAT.search(attrs)
+                n = int(repeat.group(1)) if repeat else 1
+                if name == b"table":
+                    if closing:
+                        spans.append((reach_r, reach_c))
+                    row = col = reach_r = reach_c = 0
+                elif name == b"table-row":
+                    if closing:
+                        if row_valued:
+                            reach_r = max(reach_r, row + row_rep)
+                        row += row_rep
+                    elif empty:
+                        row += n
+                    else:
+                        col, row_rep, row_valued = 0, n, False
+                elif not closing:
+                    if not empty or b"value-type" in attrs:
+                        reach_c, row_valued = max(reach_c, col + n), True
+                    col += n
+    return spans
 
 
 def _check_zip(path: Path, display: str) -> None:

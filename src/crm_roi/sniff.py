@@ -58,8 +58,13 @@ def detect_encoding(head: bytes) -> str:
         return "utf-16"
     sample = head[:4096]
     if len(sample) >= 4 and sample.count(b"\x00") * 3 >= len(sample):
-        # ASCII text in UTF-16 without a BOM: every other byte is NUL.
-        return "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
+        # ASCII text in UTF-16 without a BOM: every other byte is NUL, and the others are
+        # not (a file of nothing but NULs is no text at all).
+        even, odd = sample[0::2].count(0), sample[1::2].count(0)
+        if odd > even and even * 4 < len(sample) // 2:
+            return "utf-16-le"
+        if even > odd and odd * 4 < len(sample) // 2:
+            return "utf-16-be"
     if _is_utf8(head):
         return "utf-8"
     return "cp1252"

@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crm_roi.errors import RowIssue, Severity
+from crm_roi.errors import InputError, RowIssue, Severity
 from crm_roi.ids import all_different
 from crm_roi.mapping import (
     ColumnMap,
@@ -218,6 +218,7 @@ def validate(
     _check_required(issues, kind, cmap, columns, invalid, raw)
     _check_currency(issues, cmap, columns, money_currency, text)
     RULES[kind](issues, cmap, columns, invalid, options)
+    _check_total(raw.path, kind, cmap, columns, ~issues.bad)
 
     keep = ~issues.bad
     out: dict[str, pa.Array] = {ROW: pa.array(raw.row_numbers, pa.int64())}
@@ -372,6 +373,38 @@ EMPTY_REASONS = {
     "status": "the stage is empty (say what an empty stage means in a mapping file: "
     '[deals.stages] "" = "open")',
 }
+# What crm-roi sums exactly in 64-bit integers: any one input's money, in cents, stays under
+# 2^62, so that costs and time together, and revenue less cost, can't overflow.
+MAX_TOTAL_CENTS = 2**62
+
+
+def _check_total(
+    path: str, kind: InputKind, cmap: ColumnMap, columns: dict[str, pa.Array], kept: np.ndarray
+) -> None:
+    """Amounts (or hours × rates) that add up past ``MAX_TOTAL_CENTS`` are refused as a whole:
+    a total that wrapped round would be a confident wrong figure."""
+    name = "hourly_rate" if kind is InputKind.TIME_LOGS else "amount"
+    if name not in columns:
+        return
+    cents = np.abs(_floats(columns[name])[kept])
+    if kind is InputKind.TIME_LOGS and "hours" in columns:
+        cents = cents * _floats(columns["hours"])[kept]
+    total = float(np.nansum(cents))
+    if total >= MAX_TOTAL_CENTS:
+        limit = f"{MAX_TOTAL_CENTS // 100:,}"
+        raise InputError(
+            path,
+            f"its {cmap.fields.get(name, name)} values add up to more than {limit}: more than "
+            "crm-roi can add up exactly (a unit error, such as amounts in millionths?)",
+        )
+
+
+def _floats(values: pa.Array) -> np.ndarray:
+    return np.asarray(
+        pc.fill_null(pc.cast(values, pa.float64()), 0).to_numpy(zero_copy_only=False)
+    )
+
+
 KIND_WORDS = {Kind.MONEY: "an amount", Kind.DATE: "a date", Kind.NUMBER: "a number"}
 
 
@@ -427,12 +460,23 @@ def _check_currency(
 ) -> None:
     """One currency per row: the currency column, else the code or symbol in the amount cell.
 
-    The currency column is read like a cell's currency (``eur`` and ``€`` are ``EUR``); an
-    amount whose cell names another currency than the column is rejected.
+    The currency column is read like a cell's currency (``eur`` and ``€`` are ``EUR``); a
+    value that is then no three letters A–Z is rejected (it would become the report's currency,
+    shown in every title), and so is an amount whose cell names another currency than the column.
     """
     column = columns.get("currency")
     if column is not None:
         column = per_distinct(column, lambda codes: currency_codes(pc.utf8_upper(codes)))
+        not_code = _mask(pc.invert(pc.match_substring_regex(column, "^[A-Z]{3}$")))
+        if not_code.any():
+            header = cmap.fields["currency"]
+            issues.add(
+                not_code,
+                header,
+                text[header],
+                lambda v: f"{v!r} is not a currency code (three letters, e.g. EUR)",
+            )
+            column = pc.if_else(pa.array(not_code), pa.scalar(None, pa.string()), column)
     found = None
     for name, cell in money_currency.items():
         if column is not None:
