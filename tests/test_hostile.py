@@ -394,3 +394,16 @@ def test_a_breakdown_of_more_groups_than_the_limit_is_one_clear_error(
         "by a coarser dimension"
     )
     assert compute(str(deals), "--by", "month")["breakdowns"]["month"][0]["won_deals"] == 101
+
+
+def test_the_report_hashes_the_bytes_it_read(tmp_path: Path) -> None:
+    import hashlib
+    import shutil
+
+    root = Path(__file__).resolve().parents[1]
+    book = tmp_path / "deals.xlsx"
+    shutil.copy(root / "examples" / "crm" / "dynamics_opportunities.xlsx", book)
+    text = write(tmp_path, "costs.csv", "Date,Amount\n2024-01-02,5\n")
+    report = compute(str(book), str(text))
+    digests = [entry["sha256"] for entry in report["inputs"]]
+    assert digests == [hashlib.sha256(p.read_bytes()).hexdigest() for p in (book, text)]

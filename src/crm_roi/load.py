@@ -5,7 +5,6 @@ This is the one entry point the commands use to get records from a file.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections import Counter
@@ -34,7 +33,6 @@ from crm_roi.mapping import (
 from crm_roi.presets import apply, detect
 from crm_roi.read import RawTable, read_table
 from crm_roi.schema import InputKind, field_specs
-from crm_roi.source import stream_bytes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -185,7 +183,7 @@ def load_input(path: Path, kind: InputKind, options: LoadOptions | None = None) 
         rejected=checked.rejected,
         warnings=checked.warnings,
         rejected_rows=checked.rejected_rows,
-        sha256=_sha256(path),
+        sha256=raw.sha256,  # of the bytes read, not of the file read again
         mapping_source=config.source,
         preset=applied.preset.title if applied else None,
         notes=[*(applied.notes if applied else []), *notices],
@@ -354,14 +352,6 @@ def load_inputs(
             loaded = batch.result()
     check_links(loaded)
     return loaded
-
-
-def _sha256(path: Path) -> str:
-    streamed = stream_bytes(path)  # standard input or a pipe: the bytes that were read
-    if streamed is not None:
-        return hashlib.sha256(streamed).hexdigest()
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def guess_kind(path: Path, options: LoadOptions | None = None) -> InputKind:

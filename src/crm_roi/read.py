@@ -15,8 +15,8 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import hashlib
 import io
-import mmap
 import re
 import zipfile
 import zlib
@@ -60,6 +60,7 @@ class RawTable:
     delimiter: str | None = None
     sheet: str | None = None
     sheet_note: str | None = None  # why this sheet: the active one, --sheet, …
+    sha256: str = ""  # of the bytes read, hashed as they were read
     skipped: list[RowIssue] = field(default_factory=list)  # titles, blank rows, footers
     rejected: list[RowIssue] = field(default_factory=list)  # rows that don't fit the header
     locale_hint: str | None = None  # "," when the file is written the continental way
@@ -123,7 +124,13 @@ def read_table(path: Path, sheet: str | None = None) -> RawTable:
             raw = head + handle.read()
     except OSError as exc:
         raise InputError(display, f"can't be read ({exc.strerror})") from None
-    return _read_text(raw, display)
+    return _hashed(_read_text(raw, display), raw)
+
+
+def _hashed(table: RawTable, raw: bytes) -> RawTable:
+    """The table, with the sha256 of exactly the bytes it was read from."""
+    table.sha256 = hashlib.sha256(raw).hexdigest()
+    return table
 
 
 # Bytes cp1252 leaves undefined: a file holding them is some other single-byte code page
@@ -152,7 +159,7 @@ def _read_stream(raw: bytes, display: str, sheet: str | None) -> RawTable:
         raise InputError(display, "is empty: nothing came through the pipe")
     if sheet is not None or raw[:4] == b"PK\x03\x04" or raw[:8] == OLE_MAGIC:
         raise InputError(display, "a workbook can't be read from a pipe: give its file name")
-    return _read_text(raw, display)
+    return _hashed(_read_text(raw, display), raw)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -522,9 +529,14 @@ def _preview(cells: Sequence[object], limit: int = 80) -> str:
 
 def _read_spreadsheet(path: Path, display: str, sheet: str | None) -> RawTable:
     suffix = path.suffix.lower().lstrip(".")
+    try:
+        before = _signature(path)
+        data = path.read_bytes()  # checked and hashed from these bytes; calamine reads the file
+    except OSError as exc:
+        raise InputError(display, f"can't be read ({exc.strerror})") from None
     if suffix in ("xlsx", "xlsm", "xlsb", "ods"):
-        _check_zip(path, display)
-        _check_cells(path, display, suffix)
+        _check_zip(data, display, suffix)
+        _check_cells(data, display, suffix)
     # lazily: only spreadsheets need calamine
     from python_calamine import CalamineWorkbook, PasswordError, SheetVisibleEnum
 
@@ -536,6 +548,8 @@ def _read_spreadsheet(path: Path, display: str, sheet: str | None) -> RawTable:
         raise InputError(
             display, f"can't be opened as a spreadsheet ({_first_line(exc)})"
         ) from None
+    if _signature(path) != before:
+        raise InputError(display, "changed while it was read: read it again when it is written")
     names = list(workbook.sheet_names)
     if not names:
         raise InputError(display, "the workbook has no sheets")
@@ -544,7 +558,7 @@ def _read_spreadsheet(path: Path, display: str, sheet: str | None) -> RawTable:
             display, f"has no sheet {sheet!r}; sheets are {', '.join(map(repr, names))}"
         )
     hidden = [m.name for m in workbook.sheets_metadata if m.visible != SheetVisibleEnum.Visible]
-    active = _active_sheet(path, suffix, names)
+    active = _active_sheet(data, suffix, names)
     order = [n for n in names if n not in hidden]
     if active in order:  # the sheet the workbook opens on comes first
         order.remove(active)
@@ -623,13 +637,20 @@ def _read_spreadsheet(path: Path, display: str, sheet: str | None) -> RawTable:
         sheet=chosen,
         sheet_note=how,
         skipped=sorted(skipped, key=lambda i: i.row),
+        sha256=hashlib.sha256(data).hexdigest(),
     )
 
 
-def _active_sheet(path: Path, suffix: str, names: list[str]) -> str | None:
+def _signature(path: Path) -> tuple[int, int, int]:
+    """Size, modification time and inode: what changes when a file is written again."""
+    info = path.stat()
+    return info.st_size, info.st_mtime_ns, info.st_ino
+
+
+def _active_sheet(data: bytes, suffix: str, names: list[str]) -> str | None:
     """The sheet a workbook opens on: xlsx's ``activeTab``, ODS's ``ActiveTable``."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if suffix in ("xlsx", "xlsm"):
                 text = archive.read("xl/workbook.xml")[:1_000_000]
                 found = re.search(rb'<workbookView\b[^>]*?\bactiveTab="([0-9]+)"', text)
@@ -647,11 +668,11 @@ def _active_sheet(path: Path, suffix: str, names: list[str]) -> str | None:
 MAX_CELLS = 20_000_000  # rows × columns of one sheet's data: about 1M rows × 20 columns
 
 
-def _check_cells(path: Path, display: str, suffix: str) -> None:
+def _check_cells(data: bytes, display: str, suffix: str) -> None:
     """Refuse a sheet whose data would span more than ``MAX_CELLS`` cells, before the reader
     makes room for them all: one stray cell at XFD1048576 asks for 17 billion."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if suffix in ("xlsx", "xlsm"):
                 members = [
                     m for m in archive.namelist() if re.fullmatch(r"xl/worksheets/[^/]+\.xml", m)
@@ -754,13 +775,13 @@ def _ods_spans(archive: zipfile.ZipFile) -> list[tuple[int, int]]:
     return spans
 
 
-def _check_zip(path: Path, display: str) -> None:
+def _check_zip(data: bytes, display: str, suffix: str) -> None:
     """Refuse a workbook that is no zip, or whose declared contents would blow up in memory."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
     except zipfile.BadZipFile:
-        raise InputError(display, _not_a_zip(path)) from None
+        raise InputError(display, _not_a_zip(data, suffix)) from None
     total = sum(m.file_size for m in members)
     packed = sum(m.compress_size for m in members) or 1
     if total > MAX_UNCOMPRESSED_BYTES or (
@@ -773,17 +794,16 @@ def _check_zip(path: Path, display: str) -> None:
         )
 
 
-def _not_a_zip(path: Path) -> str:
+def _not_a_zip(data: bytes, suffix: str) -> str:
     """Why a workbook that should be a zip archive is none, as far as its bytes tell."""
-    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        if data[:8] != OLE_MAGIC:
-            return "is not a valid workbook (not a zip archive; damaged or truncated?)"
-        # Excel keeps a password-protected workbook, encrypted, in an OLE container's
-        # "EncryptedPackage" stream; the stream names are in UTF-16.
-        if data.find("EncryptedPackage".encode("utf-16-le")) != -1:
-            return PASSWORD_PROTECTED
+    if data[:8] != OLE_MAGIC:
+        return "is not a valid workbook (not a zip archive; damaged or truncated?)"
+    # Excel keeps a password-protected workbook, encrypted, in an OLE container's
+    # "EncryptedPackage" stream; the stream names are in UTF-16.
+    if data.find("EncryptedPackage".encode("utf-16-le")) != -1:
+        return PASSWORD_PROTECTED
     return (
-        f"is not a valid {path.suffix.lower()} workbook but an older Office file (an Excel "
+        f"is not a valid .{suffix} workbook but an older Office file (an Excel "
         "97-2003 .xls?): give it its own extension, or save it again as .xlsx"
     )
 
