@@ -19,8 +19,8 @@ import pytest
 from hypothesis import settings
 from typer.testing import CliRunner
 
-from crm_roi.load import Loaded, LoadOptions, load_input
-from crm_roi.schema import InputKind
+from crm_roi.inputs.load import Loaded, LoadOptions, load_input
+from crm_roi.inputs.schema import InputKind
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXAMPLES = Path(__file__).parent.parent / "examples"

@@ -22,7 +22,7 @@ from typer.testing import CliRunner, Result
 from conftest import load
 from corpus import make_corpus
 from crm_roi.cli import app
-from crm_roi.read import MAX_COMPRESSION_RATIO, MAX_UNCOMPRESSED_BYTES, UTF8_WITH_CP1252
+from crm_roi.inputs.read import MAX_COMPRESSION_RATIO, MAX_UNCOMPRESSED_BYTES, UTF8_WITH_CP1252
 
 pytestmark = pytest.mark.usefixtures("wide_terminal")
 
@@ -309,7 +309,7 @@ def test_unclosed_quote_in_the_last_column_is_found_too(tmp_path: Path) -> None:
 def test_closed_multiline_value_at_the_end_stays_on_the_fast_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from crm_roi import read
+    from crm_roi.inputs import read
 
     def careful(*args: object) -> None:
         raise AssertionError("a well-formed file is read by Arrow, not the csv module")

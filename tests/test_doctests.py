@@ -8,8 +8,9 @@ import importlib
 import pytest
 
 MODULES = [
-    "crm_roi.sniff", "crm_roi.mapping", "crm_roi.parse", "crm_roi.schema", "crm_roi.metrics",
-    "crm_roi.cohorts", "crm_roi.ids", "crm_roi.render.safe", "crm_roi.render.table",
+    "crm_roi.inputs.sniff", "crm_roi.inputs.mapping", "crm_roi.inputs.parse",
+    "crm_roi.inputs.schema", "crm_roi.engine.money", "crm_roi.engine.sums",
+    "crm_roi.engine.cohorts", "crm_roi.inputs.ids", "crm_roi.render.safe", "crm_roi.render.table",
 ]  # fmt: skip
 
 

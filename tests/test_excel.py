@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from conftest import EXAMPLE_INPUTS
 from crm_roi.cli import app
-from crm_roi.metrics import FIELDS
+from crm_roi.engine.figures import FIELDS
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -25,10 +25,10 @@ from typer.testing import CliRunner
 
 from crm_roi.cli import app
 from crm_roi.errors import CrmRoiError
-from crm_roi.load import LoadOptions, load_input
-from crm_roi.mapping import MissingColumn, known_headers, normalise_header
-from crm_roi.schema import InputKind, field_specs
-from crm_roi.sniff import NOTE_RE, TOTAL_LABEL_RE
+from crm_roi.inputs.load import LoadOptions, load_input
+from crm_roi.inputs.mapping import MissingColumn, known_headers, normalise_header
+from crm_roi.inputs.schema import InputKind, field_specs
+from crm_roi.inputs.sniff import NOTE_RE, TOTAL_LABEL_RE
 
 SPECS = {spec.name: spec for spec in field_specs(InputKind.DEALS)}
 OPTIONAL = [name for name in SPECS if name not in ("deal_id", "status")]

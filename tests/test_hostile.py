@@ -382,7 +382,7 @@ def test_a_cross_of_many_values_keeps_only_the_groups_that_occur(tmp_path: Path)
 def test_a_breakdown_of_more_groups_than_the_limit_is_one_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import crm_roi.metrics as metrics
+    import crm_roi.engine.compute as metrics
 
     monkeypatch.setattr(metrics, "MAX_GROUPS", 100)
     rows = "".join(f"D-{i},5,Won,2024-01-01,camp-{i}\n" for i in range(101))

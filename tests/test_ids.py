@@ -7,7 +7,7 @@ import pyarrow.compute as pc
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from crm_roi.ids import IdIndex, all_different
+from crm_roi.inputs.ids import IdIndex, all_different
 
 PREFIXES = ["", "D-", "C-", "zcrm_", "é-"]
 

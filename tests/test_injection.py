@@ -21,7 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 from crm_roi.cli import app
-from crm_roi.metrics import FIELDS
+from crm_roi.engine.figures import FIELDS
 
 runner = CliRunner()
 

@@ -1,7 +1,8 @@
 """The figures of the metric contract (/work/shared/spec/metrics.md, §2–§4), checked by hand.
 
 Every input goes through the real pipeline: CSV text written to a temporary directory and read
-with :func:`crm_roi.load.load_input`, so the frames are exactly what the commands give the engine.
+with :func:`crm_roi.inputs.load.load_input`, so the frames are exactly what the commands give the
+engine.
 
 Conventions of the expected values below:
 
@@ -25,17 +26,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crm_roi.load import load_input
-from crm_roi.metrics import (
-    FIELDS,
-    CurrencyError,
-    Inputs,
-    Report,
-    Settings,
-    compute,
-    split_cents,
-)
-from crm_roi.schema import InputKind
+from crm_roi.engine.compute import CurrencyError, Inputs, Report, Settings, compute
+from crm_roi.engine.figures import FIELDS
+from crm_roi.engine.money import split_cents
+from crm_roi.inputs.load import load_input
+from crm_roi.inputs.schema import InputKind
 
 D = Decimal
 YEAR = D("365.25")  # days per year, §3 purchase_frequency / churn_rate
@@ -1529,7 +1524,7 @@ def test_days_at_risk_are_counted_as_day_by_day(
     against counting every day: a customer is at risk from acquisition until churn."""
     import numpy as np
 
-    import crm_roi.metrics as metrics
+    import crm_roi.engine.sums as metrics
 
     acquired = np.array([np.nan if a is None else a for a, _, _ in customers], dtype=float)
     churn = np.array([np.nan if c is None else c for _, c, _ in customers], dtype=float)
@@ -1539,7 +1534,7 @@ def test_days_at_risk_are_counted_as_day_by_day(
     limit = 0 if by_window else metrics.RISK_GRID_CELLS
     original, metrics.RISK_GRID_CELLS = metrics.RISK_GRID_CELLS, limit
     try:
-        risk = metrics._days_at_risk(acquired, churn, group, 3, starts, ends)
+        risk = metrics.days_at_risk(acquired, churn, group, 3, starts, ends)
     finally:
         metrics.RISK_GRID_CELLS = original
     for g in range(3):

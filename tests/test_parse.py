@@ -11,7 +11,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from crm_roi.parse import (
+from crm_roi.inputs.parse import (
     _BLANKS,
     _PLAIN_RE,
     _all_plain,

@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from crm_roi.cli import app
-from crm_roi.load import LoadOptions, load_input
-from crm_roi.schema import InputKind
+from crm_roi.inputs.load import LoadOptions, load_input
+from crm_roi.inputs.schema import InputKind
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -11,8 +11,8 @@ import pytest
 
 from conftest import SAME_DEALS, SAME_HEADERS, fixture_path, load, same_rows
 from crm_roi.errors import InputError
-from crm_roi.read import read_table
-from crm_roi.schema import InputKind
+from crm_roi.inputs.read import read_table
+from crm_roi.inputs.schema import InputKind
 
 CANONICAL = [
     "_row", "deal_id", "customer_id", "amount", "currency", "status", "created_date",

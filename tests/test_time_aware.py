@@ -14,11 +14,12 @@ from typer.testing import CliRunner
 
 from conftest import EXAMPLE_INPUTS
 from crm_roi.cli import app
-from crm_roi.cohorts import changes, cohorts, go_live_windows
-from crm_roi.load import load_input
-from crm_roi.metrics import FIELDS, Inputs
-from crm_roi.schema import InputKind
-from crm_roi.settings import Settings
+from crm_roi.engine.cohorts import changes, cohorts, go_live_windows
+from crm_roi.engine.compute import Inputs
+from crm_roi.engine.figures import FIELDS
+from crm_roi.engine.settings import Settings
+from crm_roi.inputs.load import load_input
+from crm_roi.inputs.schema import InputKind
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

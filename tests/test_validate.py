@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from conftest import FIXTURES, fixture_path, load
 from crm_roi.errors import InputError, Severity, UsageError
-from crm_roi.load import Loaded, guess_kind
-from crm_roi.schema import InputKind
+from crm_roi.inputs.load import Loaded, guess_kind
+from crm_roi.inputs.schema import InputKind
 
 
 def issues(loaded: Loaded) -> list[tuple[int, str, str]]:

@@ -30,8 +30,8 @@ from crm_roi.errors import CrmRoiError, OutputError, UsageError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from crm_roi.load import Loaded, LoadOptions
-    from crm_roi.schema import InputKind
+    from crm_roi.inputs.load import Loaded, LoadOptions
+    from crm_roi.inputs.schema import InputKind
 
 app = typer.Typer(
     name="crm-roi",
@@ -331,7 +331,8 @@ def validate(
         options = replace(
             _load_options(mapping, sheet, dayfirst, hourly_rate, preset), unusable_ok=True
         )
-        loaded = _load_all(deals, costs, customers, time_logs, options, ("crm_roi.validate",))
+        engine = ("crm_roi.inputs.validate",)
+        loaded = _load_all(deals, costs, customers, time_logs, options, engine)
         if output_format is OutputFormat.json:
             from crm_roi.render.json import dumps
             from crm_roi.render.validation import validation_report
@@ -365,9 +366,9 @@ def inspect(
     """Show how one file is read: format, encoding, delimiter, header, column mapping, and a
     few records as parsed."""
     with _errors(debug):
-        from crm_roi.load import guess_kind, load_input
+        from crm_roi.inputs.load import guess_kind, load_input
+        from crm_roi.inputs.schema import InputKind
         from crm_roi.render.validation import print_file, print_issues, print_rows
-        from crm_roi.schema import InputKind
 
         options = replace(
             _load_options(mapping, sheet, dayfirst, hourly_rate, preset), unusable_ok=True
@@ -548,7 +549,7 @@ def cohorts(
         options = _load_options(mapping, sheet, dayfirst, hourly_rate, preset)
         loaded = _load_all(deals, costs, customers, time_logs, options, TIME_AWARE)
         _check_rejected(loaded, _max_rejected(max_rejected))
-        from crm_roi.cohorts import cohorts as cohort_report
+        from crm_roi.engine.cohorts import cohorts as cohort_report
         from crm_roi.render import timeaware
 
         data = _frames(loaded, window=bool(date_from and date_to))
@@ -638,7 +639,7 @@ def compare(
         options = _load_options(mapping, sheet, dayfirst, hourly_rate, preset)
         loaded = _load_all(deals, costs, customers, time_logs, options, TIME_AWARE)
         _check_rejected(loaded, _max_rejected(max_rejected))
-        from crm_roi.cohorts import compare as compare_reports
+        from crm_roi.engine.cohorts import compare as compare_reports
         from crm_roi.render import timeaware
         from crm_roi.render.report import report_dict
 
@@ -665,9 +666,9 @@ def _checked_paths(
     """The data inputs given. Refused before anything is read: two inputs from standard
     input, an --output that can't be written, and an --output or --log-json that would land on
     any input — the data files, the mapping file (or ./crm-roi.toml), the --rates file."""
-    from crm_roi.mapping import DEFAULT_MAPPING_FILE
+    from crm_roi.inputs.mapping import DEFAULT_MAPPING_FILE
+    from crm_roi.inputs.source import check_one_stdin
     from crm_roi.output import check_target
-    from crm_roi.source import check_one_stdin
 
     paths = [p for p in inputs if p is not None]
     check_one_stdin(paths)
@@ -695,7 +696,7 @@ def _windows(baseline: str | None, current: str | None, go_live: str | None, mon
     if go_live is not None:
         if baseline or current:
             raise UsageError("give --go-live, or --baseline and --current, not both")
-        from crm_roi.cohorts import go_live_windows
+        from crm_roi.engine.cohorts import go_live_windows
 
         return go_live_windows(_date_option("--go-live", go_live), months)
     if not (baseline and current):
@@ -806,8 +807,8 @@ def _check_rejected(loaded: list[Loaded], limit: tuple[float, bool] | None) -> N
 def _frames(loaded: list[Loaded], window: bool = False) -> Any:
     """The records to compute from. A deals file with no rows is fine for an explicit window
     (nothing happened: the figures are zeros); one whose every row was rejected is not."""
+    from crm_roi.engine.compute import Inputs
     from crm_roi.errors import InputError
-    from crm_roi.metrics import Inputs
 
     deals = loaded[0]
     if deals.rows and not deals.used:
@@ -832,7 +833,7 @@ def _frames(loaded: list[Loaded], window: bool = False) -> Any:
 
 
 def _check_dimensions(settings: Any, data: Any) -> None:
-    from crm_roi.metrics import dimension_exists
+    from crm_roi.engine.groups import dimension_exists
 
     for dims in settings.by:
         for dim in dims:
@@ -842,7 +843,7 @@ def _check_dimensions(settings: Any, data: Any) -> None:
 
 def _compute(loaded: list[Loaded], settings: Any, strict: bool, quiet: bool) -> Any:
     """The figures, after the --strict check; the report and its JSON form."""
-    from crm_roi.metrics import compute as compute_report
+    from crm_roi.engine.compute import compute as compute_report
     from crm_roi.render.report import report_dict
 
     rejected = sum(i.rejected_total for i in loaded)
@@ -936,7 +937,7 @@ def _settings(
     currency: str | None,
     rates: Path | None,
 ) -> Any:
-    from crm_roi.settings import Settings
+    from crm_roi.engine.settings import Settings
 
     dims = tuple(tuple(p.strip() for p in b.split(",") if p.strip()) for b in by or [])
     if any(not d for d in dims):
@@ -1007,7 +1008,7 @@ def _read_rates(path: Path) -> dict[str, Decimal]:
     import csv
     import io
 
-    from crm_roi.source import read_settings
+    from crm_roi.inputs.source import read_settings
 
     try:  # a regular file of at most 1 MB: never a pipe or device that blocks or never ends
         text = read_settings(path, f"--rates {path}").decode("utf-8-sig")
@@ -1104,7 +1105,7 @@ def _load_options(
     hourly_rate: str | None,
     preset: str | None = None,
 ) -> LoadOptions:
-    from crm_roi.load import LoadOptions
+    from crm_roi.inputs.load import LoadOptions
 
     rate = None
     if hourly_rate is not None:
@@ -1123,7 +1124,7 @@ def _load_options(
     order = None if dayfirst is None else ("DMY" if dayfirst else "MDY")
     chosen = preset.strip().lower() if preset else None
     if chosen is not None:
-        from crm_roi.presets import NAMES
+        from crm_roi.inputs.presets import NAMES
 
         if chosen not in (*NAMES, "none"):
             raise UsageError(f"--preset {preset!r}: choose one of {', '.join(NAMES)} or none")
@@ -1136,7 +1137,7 @@ def _load_options(
     )
 
 
-TIME_AWARE = ("crm_roi.cohorts", "crm_roi.render.timeaware")  # what cohorts and compare use
+TIME_AWARE = ("crm_roi.engine.cohorts", "crm_roi.render.timeaware")  # what cohorts and compare use
 
 
 def _load_all(
@@ -1145,15 +1146,15 @@ def _load_all(
     customers: Path | None,
     time_logs: Path | None,
     options: LoadOptions,
-    engine: tuple[str, ...] = ("crm_roi.metrics", "crm_roi.render.report"),
+    engine: tuple[str, ...] = ("crm_roi.engine.compute", "crm_roi.render.report"),
 ) -> list[Loaded]:
     """Every input, validated. The modules in ``engine`` (pandas and what the command computes
     with) are imported meanwhile, while Arrow reads the files."""
     import importlib
 
-    from crm_roi.load import load_inputs
-    from crm_roi.schema import InputKind
-    from crm_roi.source import check_one_stdin
+    from crm_roi.inputs.load import load_inputs
+    from crm_roi.inputs.schema import InputKind
+    from crm_roi.inputs.source import check_one_stdin
 
     wanted: list[tuple[Path | None, InputKind]] = [
         (deals, InputKind.DEALS),
@@ -1176,7 +1177,7 @@ def _errors(debug: bool, log: Path | None = None, command: str = "") -> Iterator
     With ``log`` (``--log-json``), one JSON line about the run is appended to it at the end,
     whatever the outcome: for monitoring cron jobs. SIGTERM (see :func:`main`) is exit 143.
     """
-    from crm_roi.source import forget_streams
+    from crm_roi.inputs.source import forget_streams
 
     forget_streams()  # a pipe read by an earlier run in this process is not this run's input
     record: dict[str, Any] = {"command": command}

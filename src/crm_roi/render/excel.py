@@ -24,8 +24,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from crm_roi.definitions import DEFINITIONS
-from crm_roi.metrics import COUNTS, FIELDS, MONEY, NONE, PERIODS, UNATTRIBUTED
+from crm_roi.engine.calendar import PERIODS
+from crm_roi.engine.figures import COUNT_FIELDS as COUNTS
+from crm_roi.engine.figures import DEFINITIONS, FIELDS
+from crm_roi.engine.figures import MONEY_FIELDS as MONEY
+from crm_roi.engine.groups import NONE, UNATTRIBUTED
 from crm_roi.render.safe import xml_text
 
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥"}

@@ -8,8 +8,11 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from crm_roi.load import Loaded
-from crm_roi.metrics import COUNTS, FIELDS, MONEY, Report
+from crm_roi.engine.compute import Report
+from crm_roi.engine.figures import COUNT_FIELDS as COUNTS
+from crm_roi.engine.figures import FIELDS
+from crm_roi.engine.figures import MONEY_FIELDS as MONEY
+from crm_roi.inputs.load import Loaded
 
 SCHEMA = "crm-roi/report@1"
 CENT = Decimal("0.01")

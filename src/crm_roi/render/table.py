@@ -12,7 +12,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from crm_roi.metrics import PERIODS, UNATTRIBUTED
+from crm_roi.engine.calendar import PERIODS
+from crm_roi.engine.groups import UNATTRIBUTED
 from crm_roi.render.safe import printable
 
 COLUMNS = (

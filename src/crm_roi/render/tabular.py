@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_roi.metrics import FIELDS
+from crm_roi.engine.figures import FIELDS
 from crm_roi.render.safe import csv_text, markdown_text
 
 HEADER = ["dimension", "key", *FIELDS]

@@ -10,8 +10,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from crm_roi.cohorts import CohortReport
-from crm_roi.metrics import FIELDS, MONEY
+from crm_roi.engine.cohorts import CohortReport
+from crm_roi.engine.figures import FIELDS
+from crm_roi.engine.figures import MONEY_FIELDS as MONEY
 from crm_roi.render.report import figure
 from crm_roi.render.safe import csv_text, printable
 

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from crm_roi.errors import RowIssue
-from crm_roi.load import Loaded
+from crm_roi.inputs.load import Loaded
 from crm_roi.render.safe import printable
 
 SCHEMA = "crm-roi/validation@1"

@@ -1,6 +1,6 @@
 """What the figures depend on besides the data: the window, the breakdowns and the knobs.
 
-Kept apart from :mod:`crm_roi.metrics` so that the command line can check its options before
+Kept apart from :mod:`crm_roi.engine.compute` so that the command line can check its options before
 pandas is imported (the import then overlaps with reading the inputs).
 """
 

@@ -1,7 +1,8 @@
 """Turn a table of text into validated records: typed columns, and a reason for every row left out.
 
 Validation runs over whole columns (Arrow kernels and NumPy), never over rows in Python. The
-rules come from :mod:`crm_roi.schema`: each field's kind says how it is parsed, its constraints
+rules come from :mod:`crm_roi.inputs.schema`: each field's kind says how it is parsed, its
+constraints
 (``ge=0``, ``gt=0, le=24``) are checked as vectorised comparisons, and pydantic words the
 message of a value that breaks one. Rules that span fields:
 
@@ -28,8 +29,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crm_roi.errors import InputError, RowIssue, Severity
-from crm_roi.ids import all_different
-from crm_roi.mapping import (
+from crm_roi.inputs.ids import all_different
+from crm_roi.inputs.mapping import (
     ColumnMap,
     MappingConfig,
     MissingColumn,
@@ -37,7 +38,7 @@ from crm_roi.mapping import (
     normalise_stage,
     stage_status,
 )
-from crm_roi.parse import (
+from crm_roi.inputs.parse import (
     ORDERS,
     Parsed,
     Periods,
@@ -49,8 +50,8 @@ from crm_roi.parse import (
     parse_periods,
     per_distinct,
 )
-from crm_roi.read import RawTable
-from crm_roi.schema import FieldSpec, InputKind, Kind, constraint_message, field_specs
+from crm_roi.inputs.read import RawTable
+from crm_roi.inputs.schema import FieldSpec, InputKind, Kind, constraint_message, field_specs
 
 ROW = "_row"  # the column holding each record's spreadsheet row number
 
@@ -400,9 +401,7 @@ def _check_total(
 
 
 def _floats(values: pa.Array) -> np.ndarray:
-    return np.asarray(
-        pc.fill_null(pc.cast(values, pa.float64()), 0).to_numpy(zero_copy_only=False)
-    )
+    return np.asarray(pc.fill_null(pc.cast(values, pa.float64()), 0).to_numpy(zero_copy_only=False))
 
 
 KIND_WORDS = {Kind.MONEY: "an amount", Kind.DATE: "a date", Kind.NUMBER: "a number"}

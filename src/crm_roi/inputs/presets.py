@@ -19,9 +19,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crm_roi.errors import UsageError
-from crm_roi.mapping import normalise_header
-from crm_roi.read import RawTable
-from crm_roi.schema import InputKind
+from crm_roi.inputs.mapping import normalise_header
+from crm_roi.inputs.read import RawTable
+from crm_roi.inputs.schema import InputKind
 
 Columns = Mapping[str, tuple[str, ...]]  # field → normalised headers, the first present wins
 TRUE_TEXT = ("1", "true", "yes", "ja", "waar", "x")

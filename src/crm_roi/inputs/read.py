@@ -3,7 +3,8 @@
 The result is every cell as text (IDs keep their leading zeros), the header row, the row
 number a spreadsheet user sees for every data row, and the rows that were skipped (report
 titles, blank lines, footers such as Salesforce's ``Grand Totals``) or could not be split into
-the header's columns. Nothing is parsed as a number or date here: that is :mod:`crm_roi.parse`.
+the header's columns. Nothing is parsed as a number or date here: that is
+:mod:`crm_roi.inputs.parse`.
 
 CSV-like text goes through Arrow's multi-threaded CSV reader; a file whose rows don't all fit
 the header (footers, blank lines, ragged rows) is read again with Python's ``csv`` module so
@@ -29,10 +30,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from crm_roi import sniff
 from crm_roi.errors import InputError, RowIssue, Severity
-from crm_roi.mapping import known_headers
-from crm_roi.source import stream_bytes
+from crm_roi.inputs import sniff
+from crm_roi.inputs.mapping import known_headers
+from crm_roi.inputs.source import stream_bytes
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 # A real export compresses maybe 5-20 times; a crafted "zip bomb" thousands of times.
@@ -98,7 +99,7 @@ def read_table(path: Path, sheet: str | None = None) -> RawTable:
     """Read one input file; raises :class:`InputError` when it can't be read at all.
 
     Standard input (``-``) and pipes (``<(cmd)``) are read to the end; a device or socket is
-    refused (see :mod:`crm_roi.source`)."""
+    refused (see :mod:`crm_roi.inputs.source`)."""
     display = str(path)
     streamed = stream_bytes(path)
     if streamed is not None:
@@ -121,7 +122,8 @@ def read_table(path: Path, sheet: str | None = None) -> RawTable:
         with path.open("rb") as handle:
             head = handle.read(HEAD_BYTES)
             _check_head(head, display)  # a 2 GB blob is refused from its first bytes
-            raw = head + handle.read()
+            handle.seek(0)
+            raw = handle.read()  # one buffer: no copy of head and rest joined
     except OSError as exc:
         raise InputError(display, f"can't be read ({exc.strerror})") from None
     return _hashed(_read_text(raw, display), raw)
@@ -475,9 +477,13 @@ def _drop_footer(
             )
         elif sniff.is_footer(cells):
             found.append(_footer_issue(display, number, cells))
-        elif _filled(cells) == 1 and offset and (
-            not any(str(v).strip() for v in tail[offset - 1].values())
-            or row_numbers[n - look + offset - 1] < number - 1  # a blank line left out
+        elif (
+            _filled(cells) == 1
+            and offset
+            and (
+                not any(str(v).strip() for v in tail[offset - 1].values())
+                or row_numbers[n - look + offset - 1] < number - 1  # a blank line left out
+            )
         ):
             # A lone label after a blank line at the end ("Report run by Jan"): a note.
             found.append(_footer_issue(display, number, cells, "a lone line after a blank line"))
@@ -735,9 +741,7 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-_ODS_TAG = re.compile(
-    rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)\b([^>]*?)(/?)>"
-)
+_ODS_TAG = re.compile(rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)\b([^>]*?)(/?)>")
 _REPEAT = re.compile(rb'number-(?:rows|columns)-repeated="([0-9]+)"')
 
 

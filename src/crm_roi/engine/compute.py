@@ -32,39 +32,46 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from crm_roi.engine.calendar import (
+    DAYS_PER_YEAR,
+    PERIODS,
+    day_numbers,
+    epoch_day,
+    period_days,
+    period_labels,
+    split_by_period,
+)
+from crm_roi.engine.groups import (
+    COHORT,
+    MAX_GROUPS,
+    NONE,
+    UNATTRIBUTED,
+    Keys,
+    Vocabulary,
+    all_numbers,
+    arrow_text,
+    group_labels,
+    period_codes,
+    sort_key,
+    take,
+    unravel,
+)
+from crm_roi.engine.money import from_cents, scale_cents, time_cents
+from crm_roi.engine.settings import Settings
+from crm_roi.engine.sums import ALLOCATIONS, allocate, days_at_risk, sparse_sums
 from crm_roi.errors import CrmRoiError, UsageError
-from crm_roi.ids import IdIndex, encode_text
-from crm_roi.mapping import normalise_header
-from crm_roi.parse import per_distinct
-from crm_roi.schema import InputKind, Kind, field_specs
-from crm_roi.settings import Settings
-from crm_roi.validate import ROW
+from crm_roi.inputs.dimensions import find_column
+from crm_roi.inputs.ids import IdIndex, encode_text
+from crm_roi.inputs.parse import per_distinct
+from crm_roi.inputs.schema import InputKind
 
-FIELDS = (
-    "revenue", "won_deals", "lost_deals", "open_deals", "win_rate", "avg_deal_size",
-    "sales_cycle_days", "direct_cost", "time_cost", "hours", "cost", "gross_profit",
-    "net_return", "roi", "new_customers", "acquisition_cost", "cac", "active_customers",
-    "purchase_frequency", "churn_rate", "lifespan_years", "clv", "clv_to_date", "ltv_cac",
-    "payback_months",
-)  # fmt: skip
-MONEY = frozenset({
-    "revenue", "avg_deal_size", "direct_cost", "time_cost", "cost", "gross_profit", "net_return",
-    "acquisition_cost", "cac", "clv", "clv_to_date",
-})  # fmt: skip
-COUNTS = frozenset({"won_deals", "lost_deals", "open_deals", "new_customers", "active_customers"})
-PERIODS = ("month", "quarter", "year")
-COHORT = "cohort"
-NONE = "(none)"
-UNATTRIBUTED = "(unattributed)"
-ALLOCATIONS = ("none", "revenue", "deals", "even")
-DAYS_PER_YEAR = Decimal("365.25")
 RETENTION_ACTIVITIES = frozenset({
     "account management", "accountmanagement", "support", "onboarding", "renewal", "renewals",
     "customer success", "retention", "verlenging", "klantbehoud", "accountbeheer",
@@ -77,7 +84,7 @@ class CurrencyError(CrmRoiError):
 
 @dataclass
 class Inputs:
-    """Validated records (see :mod:`crm_roi.validate`): money in integer cents."""
+    """Validated records (see :mod:`crm_roi.inputs.validate`): money in integer cents."""
 
     deals: pd.DataFrame
     costs: pd.DataFrame | None = None
@@ -128,48 +135,14 @@ def compute(inputs: Inputs, settings: Settings) -> Report:
     totals = results[0][()]
     breakdowns = {}
     for dims, rows in zip(settings.by, results[1:], strict=True):
-        numeric = [_all_numbers(key[i] for key in rows) for i in range(len(dims))]
+        numeric = [all_numbers(key[i] for key in rows) for i in range(len(dims))]
         breakdowns[",".join(dims)] = [
             {**dict(zip(dims, key, strict=True)), **figures}
-            for key, figures in sorted(rows.items(), key=lambda kv: _sort_key(kv[0], numeric))
+            for key, figures in sorted(rows.items(), key=lambda kv: sort_key(kv[0], numeric))
         ]
     return Report(
         currency, start, end, replace(settings, start=start, end=end), totals, breakdowns, warnings
     )
-
-
-def _sort_key(key: tuple[str, ...], numeric: Sequence[bool]) -> tuple[tuple[int, Any], ...]:
-    """Keys in order, numbers as numbers where every key of the dimension is one; ``(none)``
-    and ``(unattributed)`` last."""
-    return tuple(
-        (
-            2 if k == UNATTRIBUTED else 1 if k == NONE else 0,
-            _number(k) if n and k not in (NONE, UNATTRIBUTED) else k,
-        )
-        for k, n in zip(key, numeric, strict=True)
-    )
-
-
-def _number(text: str) -> Decimal:
-    try:
-        return Decimal(text)
-    except ArithmeticError:
-        return Decimal(0)
-
-
-def _all_numbers(keys: Any) -> bool:
-    """Whether every key (``(none)`` and ``(unattributed)`` aside) reads as a number."""
-    seen = False
-    for k in keys:
-        if k in (NONE, UNATTRIBUTED):
-            continue
-        try:
-            if not Decimal(k).is_finite():
-                return False
-        except ArithmeticError:
-            return False
-        seen = True
-    return seen
 
 
 def data_window(inputs: Inputs) -> tuple[date | None, date | None]:
@@ -260,65 +233,8 @@ def convert_currencies(
     return currency, converted
 
 
-def scale_cents(cents: pd.Series, factor: Decimal | float) -> pd.Series:
-    """Cents × factor, rounded half away from zero to whole cents, in exact integer arithmetic.
-
-    >>> scale_cents(pd.Series([110, -110], dtype="Int64"), Decimal("1.15")).tolist()
-    [127, -127]
-    """
-    num, den = Decimal(str(factor)).as_integer_ratio()
-    missing = cents.isna().to_numpy()
-    values = cents.fillna(0).to_numpy(dtype=np.int64).astype(object)
-    magnitude = (np.abs(values) * num * 2 + den) // (2 * den)
-    scaled = np.where(values < 0, -magnitude, magnitude)
-    out = pd.Series(scaled.astype(np.int64), index=cents.index, dtype="Int64")
-    return out.mask(missing)
-
-
 # ---------------------------------------------------------------------------------------------
 # The model: prepared arrays, and the group of every row per dimension
-
-
-@dataclass
-class Keys:
-    """One dimension's groups: ``labels`` and, per kind of row, the index of its label."""
-
-    labels: list[str]
-    deals: np.ndarray
-    customers: np.ndarray
-    costs: np.ndarray
-    time: np.ndarray
-
-
-class Vocabulary:
-    """Labels of one dimension, shared by deals, customers, costs and time logs."""
-
-    def __init__(self) -> None:
-        self.labels: list[str] = []
-        self.index: dict[str, int] = {}
-
-    def code(self, label: str) -> int:
-        if label not in self.index:
-            self.index[label] = len(self.labels)
-            self.labels.append(label)
-        return self.index[label]
-
-    def codes(self, values: pd.Series | np.ndarray) -> np.ndarray:
-        """The label index of every value; -1 where there is none."""
-        text = (
-            _arrow(values)
-            if isinstance(values, pd.Series)
-            else pa.array(values, pa.string(), from_pandas=True)
-        )
-        distinct, found = encode_text(text)
-        lookup = np.array([self.code(str(u)) for u in distinct.to_pylist()] + [-1], dtype=np.int64)
-        return lookup.take(found)
-
-    def fill(self, codes: np.ndarray, missing: str) -> np.ndarray:
-        """``codes`` with -1 replaced by the label ``missing``."""
-        if (codes < 0).any():
-            return np.where(codes < 0, self.code(missing), codes)
-        return codes
 
 
 class Model:
@@ -329,7 +245,7 @@ class Model:
     ) -> None:
         self.settings = settings
         self.warnings = warnings
-        self.start, self.end = _epoch_day(start), _epoch_day(end)
+        self.start, self.end = epoch_day(start), epoch_day(end)
         self.aliases = inputs.aliases
         self.has_costs = inputs.costs is not None
         self.has_time = inputs.time_logs is not None
@@ -347,8 +263,8 @@ class Model:
 
     def _prepare_deals(self, deals: pd.DataFrame) -> None:
         self.deals = deals
-        self.d_close = _days(deals.get("close_date"), len(deals))
-        self.d_created = _days(deals.get("created_date"), len(deals))
+        self.d_close = day_numbers(deals.get("close_date"), len(deals))
+        self.d_created = day_numbers(deals.get("created_date"), len(deals))
         amount = deals["amount"] if "amount" in deals else pd.Series(0, index=deals.index)
         self.d_cents = amount.fillna(0).to_numpy(dtype=np.int64)
         in_window = (self.d_close >= self.start) & (self.d_close <= self.end)
@@ -359,18 +275,20 @@ class Model:
         is_open = (deals["status"] == "open").to_numpy(dtype=bool, na_value=False)
         self.open = is_open & (created_in | np.isnan(self.d_created))
         self.d_open_any = is_open
-        self.deal_ids = _arrow(deals["deal_id"])  # unique: validation saw to it
+        self.deal_ids = arrow_text(deals["deal_id"])  # unique: validation saw to it
 
     def _prepare_customers(self, customers: pd.DataFrame | None) -> None:
         """Every customer: the deals' and the customers file's. Acquisition: the file's date,
         else its first won deal ever (ties: the smallest deal id)."""
         from_deals = (
-            _arrow(self.deals["customer_id"])
+            arrow_text(self.deals["customer_id"])
             if "customer_id" in self.deals
             else pa.nulls(len(self.deals), pa.string())
         )
         from_file = (
-            _arrow(customers["customer_id"]) if customers is not None else pa.array([], pa.string())
+            arrow_text(customers["customer_id"])
+            if customers is not None
+            else pa.array([], pa.string())
         )
         # One hash pass over both: the dictionary is every customer, the indices the links.
         ids, codes = IdIndex.encode(pa.concat_arrays([from_deals, from_file]))
@@ -393,12 +311,12 @@ class Model:
             first = ~pd.Series(file_codes).duplicated().to_numpy() & (file_codes >= 0)
             own = customers[first].set_axis(file_codes[first]).reindex(range(n))
             if "acquired_date" in own:
-                given = _days(own["acquired_date"], n)
+                given = day_numbers(own["acquired_date"], n)
                 self.c_acquired = np.where(np.isnan(given), self.c_acquired, given)
             dropped = ("customer_id", "acquired_date", "churned_date", "_row")
             self.customers = own.drop(columns=[c for c in dropped if c in own])
         if customers is not None and "churned_date" in customers:
-            self.c_churn = _days(own["churned_date"], n)
+            self.c_churn = day_numbers(own["churned_date"], n)
         else:
             closed = np.where(self.d_open_any, np.nan, self.d_close)
             data_end = np.nanmax(np.concatenate([closed, self.d_created, [-np.inf]]))
@@ -410,8 +328,8 @@ class Model:
         d = self.deals
         if "campaign" not in d or "channel" not in d:
             return {}
-        campaigns, campaign_codes = encode_text(_arrow(d["campaign"]))
-        channels, channel_codes = encode_text(_arrow(d["channel"]))
+        campaigns, campaign_codes = encode_text(arrow_text(d["campaign"]))
+        channels, channel_codes = encode_text(arrow_text(d["channel"]))
         both = (campaign_codes >= 0) & (channel_codes >= 0)
         pairs = pd.unique(campaign_codes[both] * len(channels) + channel_codes[both])
         campaign, channel = np.divmod(pairs, max(len(channels), 1))
@@ -439,9 +357,9 @@ class Model:
             self.k_first = self.k_last = np.zeros(0)
             self.k_retention = np.zeros(0, bool)
             return
-        single = _days(costs.get("date"), len(costs))
-        first = np.where(np.isnan(single), _days(costs.get("start_date"), len(costs)), single)
-        last = np.where(np.isnan(single), _days(costs.get("end_date"), len(costs)), single)
+        single = day_numbers(costs.get("date"), len(costs))
+        first = np.where(np.isnan(single), day_numbers(costs.get("start_date"), len(costs)), single)
+        last = np.where(np.isnan(single), day_numbers(costs.get("end_date"), len(costs)), single)
         touch = (first <= self.end) & (last >= self.start)
         self.costs = self._with_channel(costs[touch].reset_index(drop=True))
         self.k_first, self.k_last = first[touch], last[touch]
@@ -462,7 +380,7 @@ class Model:
         hi = np.minimum(self.k_last, self.end)
         rows = np.arange(len(lo))
         if period is not None:
-            rows, lo, hi = _split_by_period(rows, lo, hi, period)
+            rows, lo, hi = split_by_period(rows, lo, hi, period)
         first, last = self.k_first[rows], self.k_last[rows]
         cents = self.costs["cents"].to_numpy()[rows]
         span = (last - first + 1).astype(np.int64)
@@ -485,7 +403,7 @@ class Model:
         else:  # a repeated id (records not from validation): the first row counts
             row[:] = len(codes)
             np.minimum.at(row, codes[named], named)
-        return _take(row, index.find(_arrow(logs["deal_id"])))
+        return take(row, index.find(arrow_text(logs["deal_id"])))
 
     def _prepare_time(self, logs: pd.DataFrame | None, deal_links: np.ndarray) -> None:
         if logs is None or logs.empty:
@@ -495,7 +413,7 @@ class Model:
             self.t_hours = np.zeros(0)
             self.t_retention = np.zeros(0, bool)
             return
-        day = _days(logs["date"], len(logs))
+        day = day_numbers(logs["date"], len(logs))
         keep = (day >= self.start) & (day <= self.end)
         t = self._with_channel(logs[keep].reset_index(drop=True))
         self.time, self.t_day = t, day[keep]
@@ -503,11 +421,11 @@ class Model:
         rate = t["hourly_rate"].to_numpy(dtype=np.int64)
         self.time["cents"] = time_cents(self.t_hours, rate)
         self.t_retention = (
-            _is_retention(_arrow(t["activity"])) if "activity" in t else np.zeros(len(t), bool)
+            _is_retention(arrow_text(t["activity"])) if "activity" in t else np.zeros(len(t), bool)
         )
         self.t_deal = deal_links[keep]
         self.t_cust = (
-            self.customer_ids.find(_arrow(t["customer_id"]))
+            self.customer_ids.find(arrow_text(t["customer_id"]))
             if "customer_id" in t
             else np.full(len(t), -1)
         )
@@ -515,52 +433,54 @@ class Model:
     # --- keys -----------------------------------------------------------------------------
 
     def _column(self, frame: pd.DataFrame, dim: str, kind: InputKind) -> str | None:
-        return _find_column(frame, dim, kind, self.aliases.get(kind, {}))
+        return find_column(frame, dim, kind, self.aliases.get(kind, {}))
 
     def keys(self, dim: str, cost_rows: np.ndarray, cost_days: np.ndarray) -> Keys:
         """The group of every deal, customer, cost segment and time log for ``dim``."""
         vocab = Vocabulary()
         if dim in PERIODS:
-            for label in _period_labels(self.start, self.end, dim):
+            for label in period_labels(self.start, self.end, dim):
                 vocab.code(label)  # every period of the window has a code, in order
             deal_day = np.where(self.open, self.d_created, self.d_close)
-            deals = _period_codes(vocab, deal_day, dim)
+            deals = period_codes(vocab, deal_day, dim)
             return Keys(
                 vocab.labels,
                 vocab.fill(deals, NONE),
-                vocab.fill(_period_codes(vocab, self.c_acquired, dim), NONE),
-                vocab.fill(_period_codes(vocab, cost_days, dim), UNATTRIBUTED),
-                vocab.fill(_period_codes(vocab, self.t_day, dim), UNATTRIBUTED),
+                vocab.fill(period_codes(vocab, self.c_acquired, dim), NONE),
+                vocab.fill(period_codes(vocab, cost_days, dim), UNATTRIBUTED),
+                vocab.fill(period_codes(vocab, self.t_day, dim), UNATTRIBUTED),
             )
         if dim == COHORT:
-            customers = _period_codes(vocab, self.c_acquired, "month")
-            deals = _take(customers, self.d_cust)
+            customers = period_codes(vocab, self.c_acquired, "month")
+            deals = take(customers, self.d_cust)
         else:
             own = self._column(self.customers, dim, InputKind.CUSTOMERS)
             column = self._column(self.deals, dim, InputKind.DEALS)
             deals = (
-                vocab.codes(_labels(self.deals[column], column, InputKind.DEALS))
+                vocab.codes(group_labels(self.deals[column], column, InputKind.DEALS))
                 if column is not None
                 else np.full(len(self.deals), -1)
             )
             if own is not None:
-                customers = vocab.codes(_labels(self.customers[own], own, InputKind.CUSTOMERS))
+                customers = vocab.codes(group_labels(self.customers[own], own, InputKind.CUSTOMERS))
                 if column is None:
-                    deals = _take(customers, self.d_cust)
+                    deals = take(customers, self.d_cust)
             else:
-                customers = _take(deals, self.c_acq_deal)
+                customers = take(deals, self.c_acq_deal)
         costs = np.full(len(cost_rows), -1)
         column = self._column(self.costs, dim, InputKind.COSTS)
         if column is not None and len(cost_rows):
-            costs = vocab.codes(_labels(self.costs[column], column, InputKind.COSTS))[cost_rows]
+            costs = vocab.codes(group_labels(self.costs[column], column, InputKind.COSTS))[
+                cost_rows
+            ]
         time = np.full(len(self.time), -1)
         column = self._column(self.time, dim, InputKind.TIME_LOGS)
         if column is not None and column not in ("deal_id", "customer_id") and len(self.time):
-            time = vocab.codes(_labels(self.time[column], column, InputKind.TIME_LOGS))
+            time = vocab.codes(group_labels(self.time[column], column, InputKind.TIME_LOGS))
         # A log linked to a deal (or customer) is in that deal's group, (none) included.
         deals, customers = vocab.fill(deals, NONE), vocab.fill(customers, NONE)
-        time = np.where(time >= 0, time, _take(deals, self.t_deal))
-        time = np.where(time >= 0, time, _take(customers, self.t_cust))
+        time = np.where(time >= 0, time, take(deals, self.t_deal))
+        time = np.where(time >= 0, time, take(customers, self.t_cust))
         return Keys(
             vocab.labels,
             deals,
@@ -645,7 +565,7 @@ class Model:
             add("acq", g_time[~self.t_retention], cents[~self.t_retention], mark=False)
         windows = self._windows(all_keys, dims, period)
         self._customer_sums(all_keys, dims, period, add)
-        groups, sums, present = _sparse_sums(gathered, marked, bool(dims))
+        groups, sums, present = sparse_sums(gathered, marked, bool(dims), n_groups)
         if len(present) > MAX_GROUPS:
             raise UsageError(
                 f"--by {','.join(dims)}: {len(present):,} groups, more than the "
@@ -657,7 +577,7 @@ class Model:
         medians = cycles.to_dict()
         for i in present:
             g = int(groups[i])
-            key = _unravel(g, labels, sizes)
+            key = unravel(g, labels, sizes)
             part: dict[str, Any] = {name: values[i] for name, values in sums.items()}
             if g in medians:
                 part["cycle"] = float(medians[g])
@@ -677,7 +597,7 @@ class Model:
             label = key[dims.index(period)]
             if label in (NONE, UNATTRIBUTED):
                 return whole
-            lo, hi = _period_days(label, period)
+            lo, hi = period_days(label, period)
             lo, hi = max(lo, self.start), min(hi, self.end)
             return Decimal(int(hi - lo) + 1) / DAYS_PER_YEAR if hi >= lo else Decimal(0)
 
@@ -713,10 +633,10 @@ class Model:
             codes = np.zeros(1, dtype=np.int64)
             starts, ends = np.array([self.start]), np.array([self.end])
         else:
-            labels = _period_labels(self.start, self.end, period)
+            labels = period_labels(self.start, self.end, period)
             vocab = all_keys[period_at].labels  # type: ignore[index]
             codes = np.array([vocab.index(label) for label in labels], dtype=np.int64)
-            bounds = np.array([_period_days(label, period) for label in labels])
+            bounds = np.array([period_days(label, period) for label in labels])
             starts = np.maximum(bounds[:, 0], self.start)
             ends = np.minimum(bounds[:, 1], self.end)
 
@@ -735,7 +655,7 @@ class Model:
         add("churned", group(plain[w >= 0], w[w >= 0]))
         compact, where = np.unique(plain, return_inverse=True)
         # Days at risk: each customer from acquisition until churn (exclusive), in each window.
-        risk = _days_at_risk(acquired, churn, where, len(compact), starts, ends)
+        risk = days_at_risk(acquired, churn, where, len(compact), starts, ends)
         has = np.nonzero(risk)
         add("risk_days", compact[has[0]] + codes[has[1]] * stride, risk[has])
         # To date: a customer counts in every window ending on or after its acquisition, a won
@@ -775,12 +695,12 @@ class Model:
         allocated = _int(p.get("allocated"))
         cost = (direct or 0) + (time or 0) + allocated if has_cost else None
         acq = _int(p.get("acq")) + _int(p.get("allocated_acq")) if has_cost else None
-        gross = _cents(revenue) * s.gross_margin
-        net = gross - _cents(cost) if cost is not None else None
+        gross = from_cents(revenue) * s.gross_margin
+        net = gross - from_cents(cost) if cost is not None else None
         new = _int(p.get("new"))
         active = _int(p.get("active"))
-        avg = _cents(revenue) / won if won else None
-        cac = _cents(acq) / new if acq is not None and new else None
+        avg = from_cents(revenue) / won if won else None
+        cac = from_cents(acq) / new if acq is not None and new else None
         frequency = Decimal(won) / active / years if active and years else None
         risk_years = Decimal(_int(p.get("risk_days"))) / DAYS_PER_YEAR
         churn_rate = Decimal(_int(p.get("churned"))) / risk_years if risk_years else None
@@ -804,154 +724,36 @@ class Model:
             else None
         )
         return {
-            "revenue": _cents(revenue),
+            "revenue": from_cents(revenue),
             "won_deals": won,
             "lost_deals": lost,
             "open_deals": _int(p.get("open")),
             "win_rate": Decimal(won) / (won + lost) if won + lost else None,
             "avg_deal_size": avg,
             "sales_cycle_days": p.get("cycle"),
-            "direct_cost": _cents(direct) if direct is not None else None,
-            "time_cost": _cents(time) if time is not None else None,
+            "direct_cost": from_cents(direct) if direct is not None else None,
+            "time_cost": from_cents(time) if time is not None else None,
             "hours": float(p.get("hours", 0.0)) if self.has_time else None,
-            "cost": _cents(cost) if cost is not None else None,
+            "cost": from_cents(cost) if cost is not None else None,
             "gross_profit": gross,
             "net_return": net,
-            "roi": net / _cents(cost) if net is not None and cost else None,
+            "roi": net / from_cents(cost) if net is not None and cost else None,
             "new_customers": new,
-            "acquisition_cost": _cents(acq) if acq is not None else None,
+            "acquisition_cost": from_cents(acq) if acq is not None else None,
             "cac": cac,
             "active_customers": active,
             "purchase_frequency": frequency,
             "churn_rate": churn_rate,
             "lifespan_years": lifespan,
             "clv": clv,
-            "clv_to_date": _cents(_int(p.get("ltd_sum"))) / ltd_n if ltd_n else None,
+            "clv_to_date": from_cents(_int(p.get("ltd_sum"))) / ltd_n if ltd_n else None,
             "ltv_cac": clv / cac if clv is not None and cac else None,
             "payback_months": cac / monthly if cac and monthly else None,
         }
 
 
-def time_cents(hours: np.ndarray, rate_cents: np.ndarray) -> np.ndarray:
-    """Hours × hourly rate per log, rounded half up to the cent, in exact integer arithmetic.
-
-    Hours are taken to the micro-hour (six decimals), so 0.35 h × 25.70 is exactly 8.995 and
-    comes to 9.00 (binary floating point would make it 8.99).
-
-    >>> time_cents(np.array([0.35, 2.0]), np.array([2570, 1000])).tolist()
-    [900, 2000]
-    """
-    micro = np.rint(hours * 1_000_000).astype(np.int64)
-    rate = rate_cents.astype(np.int64)
-    if len(rate) and float(micro.max()) * float(np.abs(rate).max()) > 9e18:
-        micro, rate = micro.astype(object), rate.astype(object)
-    return np.asarray((micro * rate + 500_000) // 1_000_000, dtype=np.int64)
-
-
 def _int(value: Any) -> int:
     return round(float(value)) if value is not None else 0
-
-
-def _unravel(g: int, labels: list[list[str]], sizes: list[int]) -> tuple[str, ...]:
-    parts = []
-    for names, size in zip(reversed(labels), reversed(sizes), strict=True):
-        g, i = divmod(g, size)
-        parts.append(names[i])
-    return tuple(reversed(parts))
-
-
-RISK_GRID_CELLS = 20_000_000  # groups × days counted in one table; beyond, window by window
-
-
-def _days_at_risk(
-    acquired: np.ndarray,
-    churn: np.ndarray,
-    group: np.ndarray,
-    groups: int,
-    starts: np.ndarray,
-    ends: np.ndarray,
-) -> np.ndarray:
-    """Customer-days at risk — from acquisition to churn (exclusive; NaN: never) — for each
-    group and each window ``[starts[i], ends[i]]`` (days, within one span, in order).
-
-    Counted with one pass over the customers: +1 on the day each becomes at risk and -1 on
-    the day it stops, summed up day by day, then per window from the running totals.
-
-    >>> _days_at_risk(np.array([0.0, 5.0]), np.array([3.0, np.nan]), np.array([0, 0]), 1,
-    ...               np.array([0.0, 4.0]), np.array([3.0, 9.0]))
-    array([[3, 5]])
-    """
-    first, last = float(starts[0]), float(ends[-1]) + 1
-    span = int(last - first) + 1
-    if groups * span > RISK_GRID_CELLS:  # many groups (customer-level): window by window
-        out = np.zeros((groups, len(starts)), dtype=np.int64)
-        for i, (lo, hi) in enumerate(zip(starts, ends, strict=True)):
-            stop = np.where(np.isnan(churn), hi + 1, np.minimum(churn, hi + 1))
-            days = np.clip(stop - np.maximum(acquired, lo), 0, None)
-            days = np.where(acquired <= hi, days, 0).astype(np.int64)  # NaN acquired: none
-            out[:, i] = np.bincount(group, weights=days, minlength=groups).astype(np.int64)
-        return out
-    has = ~np.isnan(acquired)
-    begin = np.clip(acquired[has], first, last)
-    stop = np.clip(np.where(np.isnan(churn[has]), last, churn[has]), first, last)
-    on = stop > begin
-    rows = group[has][on] * span
-    change = np.bincount(rows + (begin[on] - first).astype(np.int64), minlength=groups * span)
-    change -= np.bincount(rows + (stop[on] - first).astype(np.int64), minlength=groups * span)
-    at_risk = np.cumsum(change.reshape(groups, span), axis=1)  # customers at risk each day
-    running = np.zeros((groups, span + 1), dtype=np.int64)
-    np.cumsum(at_risk, axis=1, out=running[:, 1:])
-    lo = (starts - first).astype(np.int64)
-    hi = (ends - first).astype(np.int64) + 1
-    return running[:, hi] - running[:, lo]
-
-
-MAX_GROUPS = 200_000  # groups of one breakdown: beyond, a table no one reads, and minutes
-
-
-def _sparse_sums(
-    gathered: dict[str, list[tuple[np.ndarray, np.ndarray | None]]],
-    marked: list[np.ndarray],
-    grouped: bool,
-) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
-    """The groups that occur (sorted dense ids), each sum per such group, and the positions
-    of the groups that have rows (all of them for the totals)."""
-    pieces = [g for chunks in gathered.values() for g, _ in chunks] + marked
-    groups = np.unique(np.concatenate(pieces)) if pieces else np.zeros(0, dtype=np.int64)
-    if not grouped:
-        groups = np.zeros(1, dtype=np.int64)
-    n = len(groups)
-    sums: dict[str, np.ndarray] = {}
-    for name, chunks in gathered.items():
-        for g, weights in chunks:
-            total = _group_sum(np.searchsorted(groups, g), weights, n)
-            sums[name] = sums[name] + total if name in sums else total
-    if not grouped:
-        return groups, sums, np.zeros(1, dtype=np.int64)
-    has = np.zeros(n, dtype=bool)
-    for g in marked:
-        has[np.searchsorted(groups, g)] = True
-    return groups, sums, np.flatnonzero(has)
-
-
-def _group_sum(groups: np.ndarray, weights: np.ndarray | None, n: int) -> np.ndarray:
-    """Per-group sums; integer weights stay exact (bincount adds in float64, exact below 2^53)."""
-    if weights is None:
-        return np.bincount(groups, minlength=n).astype(np.int64)
-    if weights.dtype.kind in "iu":
-        if len(weights) and float(np.abs(weights).sum()) >= 2.0**53:
-            return cast(
-                np.ndarray,
-                pd.Series(weights).groupby(groups).sum().reindex(range(n), fill_value=0).to_numpy(),
-            )
-        return np.rint(np.bincount(groups, weights=weights, minlength=n)).astype(np.int64)
-    return np.bincount(groups, weights=weights, minlength=n)
-
-
-def _arrow(values: pd.Series) -> pa.Array:
-    """A text column as one Arrow string array (zero-copy for pandas' Arrow-backed text)."""
-    arr = pa.array(values, type=pa.string(), from_pandas=True)
-    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
 def _first_won(
@@ -973,7 +775,7 @@ def _first_won(
             pd.DataFrame(
                 {
                     "c": cust[~alone],
-                    "id": _arrow(deal_ids).take(rows[~alone]).to_numpy(zero_copy_only=False),
+                    "id": arrow_text(deal_ids).take(rows[~alone]).to_numpy(zero_copy_only=False),
                     "row": rows[~alone],
                 }
             )
@@ -995,247 +797,9 @@ def _is_retention(activities: pa.Array) -> np.ndarray:
     return np.asarray(flags.to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _take(codes: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """``codes[index]``, -1 where the index is -1 (no link)."""
-    if not len(codes):
-        return np.full(len(index), -1, dtype=np.int64)
-    return np.where(index >= 0, codes[np.clip(index, 0, None)], -1)
-
-
 # ---------------------------------------------------------------------------------------------
 # Allocation
 
 
-def allocate(parts: dict[tuple[str, ...], dict[str, Any]], mode: str, warnings: list[str]) -> None:
-    """Spread each group with (unattributed) keys over the groups that agree with it on its other
-    keys, in proportion to revenue, won deals, or equally; cents add up exactly (largest
-    remainder)."""
-
-    def by_revenue(p: dict[str, Any]) -> int:
-        return int(p.get("revenue", 0))
-
-    def by_deals(p: dict[str, Any]) -> int:
-        return int(p.get("won", 0))
-
-    def evenly(p: dict[str, Any]) -> int:
-        return 1
-
-    weight_of = {"revenue": by_revenue, "deals": by_deals, "even": evenly}[mode]
-    for key in [k for k in parts if UNATTRIBUTED in k]:
-        source = parts[key]
-        amount = (
-            int(source.get("direct", 0))
-            + int(source.get("time", 0))
-            + int(source.get("allocated", 0))
-        )
-        acq = int(source.get("acq", 0)) + int(source.get("allocated_acq", 0))
-        targets = [
-            k
-            for k in parts
-            if UNATTRIBUTED not in k
-            and all(a == b for a, b in zip(k, key, strict=True) if b != UNATTRIBUTED)
-        ]
-        weights = [weight_of(parts[k]) for k in targets]
-        if not targets or sum(weights) <= 0:
-            warnings.append(
-                f"nothing to allocate {' / '.join(key)} cost over by {mode}: it stays unattributed"
-            )
-            continue
-        for name, total in (("allocated", amount), ("allocated_acq", acq)):
-            for k, share in zip(targets, split_cents(total, weights), strict=True):
-                parts[k][name] = parts[k].get(name, 0) + share
-        hours = float(source.get("hours", 0))
-        for k, w in zip(targets, weights, strict=True):
-            parts[k]["hours"] = float(parts[k].get("hours", 0)) + hours * w / sum(weights)
-        del parts[key]
-
-
-def split_cents(total: int, weights: Sequence[int]) -> list[int]:
-    """``total`` cents in proportion to ``weights``, adding up exactly (largest remainder).
-
-    >>> split_cents(100, [1, 1, 1])
-    [34, 33, 33]
-    """
-    whole = sum(weights)
-    sign = -1 if total < 0 else 1
-    quotas = [abs(total) * w for w in weights]
-    shares = [q // whole for q in quotas]
-    left = abs(total) - sum(shares)
-    order = sorted(range(len(weights)), key=lambda i: (-(quotas[i] % whole), i))
-    for i in order[:left]:
-        shares[i] += 1
-    return [sign * s for s in shares]
-
-
 # ---------------------------------------------------------------------------------------------
 # Dates, periods, columns
-
-_EPOCH = np.datetime64("1970-01-01", "D")
-
-
-def _epoch_day(value: date) -> float:
-    return float((np.datetime64(value, "D") - _EPOCH).astype(np.int64))
-
-
-def _days(column: pd.Series | None, n: int) -> np.ndarray:
-    """Days since 1970 as floats (NaN where there is no date): cheap to compare and subtract."""
-    if column is None:
-        return np.full(n, np.nan)
-    values: np.ndarray = pd.to_datetime(column).to_numpy(dtype="datetime64[D]")
-    days = values.astype(np.int64).astype(float)
-    days[np.isnat(values)] = np.nan
-    return days
-
-
-def _period_index(days: np.ndarray, period: str) -> np.ndarray:
-    """Months, quarters or years since 1970 for days since 1970 (NaN days → -1)."""
-    valid = ~np.isnan(days)
-    months = np.full(len(days), -1, dtype=np.int64)
-    if valid.any():
-        whole = days[valid].astype(np.int64)
-        low, high = int(whole.min()), int(whole.max())
-        # Dates span few distinct days: convert the range once, then look each day up.
-        span = np.arange(low, high + 1).astype("datetime64[D]").astype("datetime64[M]")
-        months[valid] = span.astype(np.int64)[whole - low]
-    if period == "quarter":
-        return np.where(valid, months // 3, -1)
-    if period == "year":
-        return np.where(valid, months // 12, -1)
-    return months
-
-
-def _period_name(index: int, period: str) -> str:
-    if period == "year":
-        return f"{1970 + index:04d}"
-    if period == "quarter":
-        return f"{1970 + index // 4:04d}-Q{index % 4 + 1}"
-    return f"{1970 + index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def _period_codes(vocab: Vocabulary, days: np.ndarray, period: str) -> np.ndarray:
-    """Label codes of the periods of ``days``; -1 where there is no day."""
-    index = _period_index(days, period)
-    out = np.full(len(days), -1, dtype=np.int64)
-    valid = index >= 0
-    if valid.any():
-        low = int(index[valid].min())
-        seen = np.flatnonzero(np.bincount(index[valid] - low))
-        table = np.full(int(seen.max()) + 1, -1, dtype=np.int64)
-        table[seen] = [vocab.code(_period_name(low + int(i), period)) for i in seen]
-        out[valid] = table[index[valid] - low]
-    return out
-
-
-def period_label(dates: pd.Series, period: str) -> pd.Series:
-    """``2024-01`` (month), ``2024-Q1`` (quarter), ``2024`` (year); null where no date."""
-    index = _period_index(_days(dates, len(dates)), period)
-    return pd.Series(
-        [_period_name(int(i), period) if i >= 0 else None for i in index],
-        index=dates.index,
-        dtype="str",
-    )
-
-
-def _period_days(label: str, period: str) -> tuple[float, float]:
-    """First and last day (since 1970) of a period label."""
-    if period == "year":
-        first = np.datetime64(f"{label}-01", "M")
-        months = 12
-    elif period == "quarter":
-        first = np.datetime64(f"{label[:4]}-{3 * int(label[-1]) - 2:02d}", "M")
-        months = 3
-    else:
-        first = np.datetime64(label, "M")
-        months = 1
-    lo = (first.astype("datetime64[D]") - _EPOCH).astype(np.int64)
-    hi = ((first + months).astype("datetime64[D]") - _EPOCH).astype(np.int64) - 1
-    return float(lo), float(hi)
-
-
-def _period_labels(start: float, end: float, period: str) -> list[str]:
-    first, last = _period_index(np.array([start, end]), period)
-    return [_period_name(i, period) for i in range(int(first), int(last) + 1)]
-
-
-def _split_by_period(
-    rows: np.ndarray, lo: np.ndarray, hi: np.ndarray, period: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cut each [lo, hi] day span at period boundaries: one piece per (row, period)."""
-    first = _period_index(lo, period)
-    last = _period_index(hi, period)
-    pieces = (last - first + 1).astype(np.int64)
-    if not len(rows) or pieces.max() <= 1:
-        return rows, lo, hi
-    out_rows = np.repeat(rows, pieces)
-    step = np.arange(len(out_rows)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
-    index = np.repeat(first, pieces) + step
-    starts = np.array(
-        [_period_days(_period_name(int(i), period), period)[0] for i in np.unique(index)]
-    )
-    ends = np.array(
-        [_period_days(_period_name(int(i), period), period)[1] for i in np.unique(index)]
-    )
-    pos = np.searchsorted(np.unique(index), index)
-    new_lo = np.maximum(np.repeat(lo, pieces), starts[pos])
-    new_hi = np.minimum(np.repeat(hi, pieces), ends[pos])
-    return out_rows, new_lo, new_hi
-
-
-def _cents(value: int | None) -> Decimal:
-    return Decimal(int(value or 0)).scaleb(-2)
-
-
-def _find_column(
-    frame: pd.DataFrame, dim: str, kind: InputKind, aliases: dict[str, str] | None = None
-) -> str | None:
-    """The column of ``frame`` that ``dim`` names: a kept attribute or a mapped field by the
-    file's own header, else a canonical field by name or synonym; compared normalised."""
-    want = normalise_header(dim)
-    if not want or want == normalise_header(ROW):
-        return None
-    for column in frame.columns:
-        if normalise_header(column) == want and column != ROW:
-            return str(column)
-    field = (aliases or {}).get(want)
-    if field is not None and field in frame.columns:
-        return field
-    for spec in field_specs(kind):
-        names = {normalise_header(spec.name), *(normalise_header(s) for s in spec.synonyms)}
-        if want in names and spec.name in frame.columns:
-            return spec.name
-    return None
-
-
-def _labels(values: pd.Series, column: str, kind: InputKind) -> pd.Series:
-    """A column of any type as group labels: money in units (``1234.50``), dates as
-    ``YYYY-MM-DD``, numbers and flags as written; text as it is."""
-    if values.dtype == object or pd.api.types.is_string_dtype(values):
-        return values
-    spec = next((s for s in field_specs(kind) if s.name == column), None)
-    if spec is not None and spec.kind is Kind.MONEY:
-        cents = values.astype("Int64")
-        text = (cents.abs() // 100).astype(str) + "." + (cents.abs() % 100).astype(str).str.zfill(2)
-        return text.where(cents >= 0, "-" + text).where(cents.notna(), None)
-    if pd.api.types.is_datetime64_any_dtype(values):
-        return values.dt.strftime("%Y-%m-%d").where(values.notna(), None)
-    return (
-        values.astype(object)
-        .where(values.notna(), None)
-        .map(lambda v: v if v is None else (f"{v:g}" if isinstance(v, float) else str(v)))
-    )
-
-
-def dimension_exists(dim: str, inputs: Inputs) -> bool:
-    """Whether any input can give ``dim`` a value."""
-    if dim in PERIODS or dim == COHORT:
-        return True
-    frames = [
-        (inputs.deals, InputKind.DEALS),
-        (inputs.customers, InputKind.CUSTOMERS),
-        (inputs.costs, InputKind.COSTS),
-        (inputs.time_logs, InputKind.TIME_LOGS),
-    ]
-    return any(
-        f is not None and _find_column(f, dim, k, inputs.aliases.get(k, {})) is not None
-        for f, k in frames
-    )

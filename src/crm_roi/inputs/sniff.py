@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from crm_roi.mapping import normalise_header
+from crm_roi.inputs.mapping import normalise_header
 
 DELIMITERS = (",", ";", "\t", "|")
 

@@ -1,7 +1,7 @@
 """Match a file's headers to canonical fields, and stage text to won / lost / open.
 
 Headers are normalised (case, accents, punctuation, spacing and a CRM prefix such as
-``Deal - `` ignored) and compared with the synonyms declared in :mod:`crm_roi.schema`. A TOML
+``Deal - `` ignored) and compared with the synonyms declared in :mod:`crm_roi.inputs.schema`. A TOML
 mapping file names anything else::
 
     [deals.columns]          # canonical field = the header in your file
@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from crm_roi.errors import InputError, UsageError
-from crm_roi.schema import FieldSpec, InputKind, field_specs
-from crm_roi.source import read_settings
+from crm_roi.inputs.schema import FieldSpec, InputKind, field_specs
+from crm_roi.inputs.source import read_settings
 
 DEFAULT_MAPPING_FILE = "crm-roi.toml"
 

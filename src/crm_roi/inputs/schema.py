@@ -5,7 +5,7 @@ their synonyms, validation their types and constraints, error wording their vali
 the field tables in ``docs/`` their descriptions. Nothing here reads a file.
 
 A model is never run over a whole file row by row (that is far too slow for a million rows):
-validation is vectorised over columns in :mod:`crm_roi.validate`, and pydantic is asked only
+validation is vectorised over columns in :mod:`crm_roi.inputs.validate`, and pydantic is asked only
 to word the error of a value that failed.
 """
 

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crm_roi.parse import string_buffers
+from crm_roi.inputs.parse import string_buffers
 
 _MAX_DIGITS = 18  # fits an int64
 _MAX_PREFIX = 16  # longer is no id prefix ("Acme Corporation Benelux"): hashed as text

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crm_roi.errors import InputError, RowIssue
-from crm_roi.mapping import (
+from crm_roi.inputs.mapping import (
     LOST_STAGES,
     WON_STAGES,
     ColumnMap,
@@ -30,14 +30,14 @@ from crm_roi.mapping import (
     normalise_header,
     normalise_stage,
 )
-from crm_roi.presets import apply, detect
-from crm_roi.read import RawTable, read_table
-from crm_roi.schema import InputKind, field_specs
+from crm_roi.inputs.presets import apply, detect
+from crm_roi.inputs.read import RawTable, read_table
+from crm_roi.inputs.schema import InputKind, field_specs
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from crm_roi.validate import ColumnReport
+    from crm_roi.inputs.validate import ColumnReport
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ def load_input(path: Path, kind: InputKind, options: LoadOptions | None = None) 
     preset = detect(raw, kind, options.preset)
     applied = apply(raw, preset) if preset is not None else None
     # pandas comes in with validation: reading never waits on its import (see load_inputs).
-    from crm_roi.validate import ValidateOptions, likely_columns, validate
+    from crm_roi.inputs.validate import ValidateOptions, likely_columns, validate
 
     try:
         cmap = map_columns(

@@ -1,6 +1,6 @@
 """Acquisition cohorts and before/after comparisons: time-aware ROI on the same engine.
 
-Pure, like :mod:`crm_roi.metrics`: records in, results out. The rules are the engine's —
+Pure, like :mod:`crm_roi.engine.compute`: records in, results out. The rules are the engine's —
 acquisition, cost attribution, currencies, the window — so the figures agree with ``compute``.
 
 Cohorts
@@ -28,19 +28,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crm_roi.errors import CrmRoiError, UsageError
-from crm_roi.metrics import (
-    FIELDS,
+from crm_roi.engine.calendar import period_index, period_name
+from crm_roi.engine.compute import (
     Inputs,
     Model,
     Report,
-    _period_index,
-    _period_name,
     compute,
     convert_currencies,
     data_window,
 )
-from crm_roi.settings import Settings
+from crm_roi.engine.figures import FIELDS
+from crm_roi.engine.settings import Settings
+from crm_roi.errors import CrmRoiError, UsageError
 
 COHORT_PERIODS = ("month", "quarter")
 
@@ -80,11 +79,11 @@ def cohorts(inputs: Inputs, settings: Settings, period: str = "month") -> Cohort
     if start > end:
         raise UsageError(f"the window is empty: --from {start} is after --to {end}")
     model = Model(inputs, settings, start, end, warnings)
-    lo, hi = _period_index(np.array([model.start, model.end]), period)
+    lo, hi = period_index(np.array([model.start, model.end]), period)
 
     acquired = model.c_acquired
     in_window = (acquired >= model.start) & (acquired <= model.end)
-    cohort_of = np.where(in_window, _period_index(acquired, period), -1)
+    cohort_of = np.where(in_window, period_index(acquired, period), -1)
     n = int(hi - lo + 1)
     customers = np.bincount(cohort_of[in_window] - lo, minlength=n)
 
@@ -97,7 +96,7 @@ def cohorts(inputs: Inputs, settings: Settings, period: str = "month") -> Cohort
     cust = model.d_cust[won]
     cohort = cohort_of[cust]
     counted = cohort >= 0
-    age = np.maximum(_period_index(model.d_close[won], period) - cohort, 0)
+    age = np.maximum(period_index(model.d_close[won], period) - cohort, 0)
     revenue = np.zeros((n, n), dtype=np.int64)  # [cohort, age] in cents
     np.add.at(revenue, (cohort[counted] - lo, age[counted]), model.d_cents[won][counted])
 
@@ -107,12 +106,12 @@ def cohorts(inputs: Inputs, settings: Settings, period: str = "month") -> Cohort
     if len(rows):
         types = model.costs["type"].to_numpy(dtype=object)[rows] if "type" in model.costs else None
         keep = np.ones(len(rows), dtype=bool) if types is None else types != "retention"
-        np.add.at(acq_cost, _period_index(days[keep], period) - lo, cents[keep])
+        np.add.at(acq_cost, period_index(days[keep], period) - lo, cents[keep])
     if len(model.time):
         keep = ~model.t_retention
         np.add.at(
             acq_cost,
-            _period_index(model.t_day[keep], period) - lo,
+            period_index(model.t_day[keep], period) - lo,
             model.time["cents"].to_numpy()[keep],
         )
 
@@ -128,7 +127,7 @@ def cohorts(inputs: Inputs, settings: Settings, period: str = "month") -> Cohort
         cac = cost / count if cost is not None else None
         out.append(
             Cohort(
-                cohort=_period_name(int(lo + i), period),
+                cohort=period_name(int(lo + i), period),
                 customers=count,
                 acquisition_cost=cost,
                 cac=cac,

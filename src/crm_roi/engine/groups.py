@@ -1,0 +1,183 @@
+"""Groups: the label every deal, customer, cost and time log gets for a breakdown dimension.
+
+A dimension's labels are shared by all four inputs (a :class:`Vocabulary`); a crossed
+breakdown numbers each combination of labels, and a key is a tuple of labels, one per
+dimension. ``(none)`` is the group of deals without a value, ``(unattributed)`` of costs and
+time that reach no group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from crm_roi.engine.calendar import PERIODS, period_index, period_name
+from crm_roi.inputs.dimensions import find_column
+from crm_roi.inputs.ids import encode_text
+from crm_roi.inputs.schema import InputKind, Kind, field_specs
+
+
+def arrow_text(values: pd.Series) -> pa.Array:
+    """A text column as one Arrow string array (zero-copy for pandas' Arrow-backed text)."""
+    arr = pa.array(values, type=pa.string(), from_pandas=True)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+if TYPE_CHECKING:
+    from crm_roi.engine.compute import Inputs
+
+NONE = "(none)"
+UNATTRIBUTED = "(unattributed)"
+COHORT = "cohort"
+
+
+@dataclass
+class Keys:
+    """One dimension's groups: ``labels`` and, per kind of row, the index of its label."""
+
+    labels: list[str]
+    deals: np.ndarray
+    customers: np.ndarray
+    costs: np.ndarray
+    time: np.ndarray
+
+
+class Vocabulary:
+    """Labels of one dimension, shared by deals, customers, costs and time logs."""
+
+    def __init__(self) -> None:
+        self.labels: list[str] = []
+        self.index: dict[str, int] = {}
+
+    def code(self, label: str) -> int:
+        if label not in self.index:
+            self.index[label] = len(self.labels)
+            self.labels.append(label)
+        return self.index[label]
+
+    def codes(self, values: pd.Series | np.ndarray) -> np.ndarray:
+        """The label index of every value; -1 where there is none."""
+        text = (
+            arrow_text(values)
+            if isinstance(values, pd.Series)
+            else pa.array(values, pa.string(), from_pandas=True)
+        )
+        distinct, found = encode_text(text)
+        lookup = np.array([self.code(str(u)) for u in distinct.to_pylist()] + [-1], dtype=np.int64)
+        return lookup.take(found)
+
+    def fill(self, codes: np.ndarray, missing: str) -> np.ndarray:
+        """``codes`` with -1 replaced by the label ``missing``."""
+        if (codes < 0).any():
+            return np.where(codes < 0, self.code(missing), codes)
+        return codes
+
+
+def period_codes(vocab: Vocabulary, days: np.ndarray, period: str) -> np.ndarray:
+    """Label codes of the periods of ``days``; -1 where there is no day."""
+    index = period_index(days, period)
+    out = np.full(len(days), -1, dtype=np.int64)
+    valid = index >= 0
+    if valid.any():
+        low = int(index[valid].min())
+        seen = np.flatnonzero(np.bincount(index[valid] - low))
+        table = np.full(int(seen.max()) + 1, -1, dtype=np.int64)
+        table[seen] = [vocab.code(period_name(low + int(i), period)) for i in seen]
+        out[valid] = table[index[valid] - low]
+    return out
+
+
+def unravel(g: int, labels: list[list[str]], sizes: list[int]) -> tuple[str, ...]:
+    parts = []
+    for names, size in zip(reversed(labels), reversed(sizes), strict=True):
+        g, i = divmod(g, size)
+        parts.append(names[i])
+    return tuple(reversed(parts))
+
+
+def sort_key(key: tuple[str, ...], numeric: Sequence[bool]) -> tuple[tuple[int, Any], ...]:
+    """Keys in order, numbers as numbers where every key of the dimension is one; ``(none)``
+    and ``(unattributed)`` last."""
+    return tuple(
+        (
+            2 if k == UNATTRIBUTED else 1 if k == NONE else 0,
+            _number(k) if n and k not in (NONE, UNATTRIBUTED) else k,
+        )
+        for k, n in zip(key, numeric, strict=True)
+    )
+
+
+def _number(text: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except ArithmeticError:
+        return Decimal(0)
+
+
+def all_numbers(keys: Any) -> bool:
+    """Whether every key (``(none)`` and ``(unattributed)`` aside) reads as a number."""
+    seen = False
+    for k in keys:
+        if k in (NONE, UNATTRIBUTED):
+            continue
+        try:
+            if not Decimal(k).is_finite():
+                return False
+        except ArithmeticError:
+            return False
+        seen = True
+    return seen
+
+
+MAX_GROUPS = 200_000  # groups of one breakdown: beyond, a table no one reads, and minutes
+
+
+DENSE_GROUPS = 1_000_000  # up to this many combinations, sums are indexed by them directly
+
+
+def group_labels(values: pd.Series, column: str, kind: InputKind) -> pd.Series:
+    """A column of any type as group labels: money in units (``1234.50``), dates as
+    ``YYYY-MM-DD``, numbers and flags as written; text as it is."""
+    if values.dtype == object or pd.api.types.is_string_dtype(values):
+        return values
+    spec = next((s for s in field_specs(kind) if s.name == column), None)
+    if spec is not None and spec.kind is Kind.MONEY:
+        cents = values.astype("Int64")
+        text = (cents.abs() // 100).astype(str) + "." + (cents.abs() % 100).astype(str).str.zfill(2)
+        return text.where(cents >= 0, "-" + text).where(cents.notna(), None)
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.dt.strftime("%Y-%m-%d").where(values.notna(), None)
+    return (
+        values.astype(object)
+        .where(values.notna(), None)
+        .map(lambda v: v if v is None else (f"{v:g}" if isinstance(v, float) else str(v)))
+    )
+
+
+def take(codes: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``codes[index]``, -1 where the index is -1 (no link)."""
+    if not len(codes):
+        return np.full(len(index), -1, dtype=np.int64)
+    return np.where(index >= 0, codes[np.clip(index, 0, None)], -1)
+
+
+def dimension_exists(dim: str, inputs: Inputs) -> bool:
+    """Whether any input can give ``dim`` a value."""
+    if dim in PERIODS or dim == COHORT:
+        return True
+    frames = [
+        (inputs.deals, InputKind.DEALS),
+        (inputs.customers, InputKind.CUSTOMERS),
+        (inputs.costs, InputKind.COSTS),
+        (inputs.time_logs, InputKind.TIME_LOGS),
+    ]
+    return any(
+        f is not None and find_column(f, dim, k, inputs.aliases.get(k, {})) is not None
+        for f, k in frames
+    )

@@ -1,0 +1,149 @@
+"""Sums per group, exact: counts and cents added up over the groups that occur, customer-days
+at risk, and the allocation of unattributed cost.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import numpy as np
+import pandas as pd
+
+from crm_roi.engine.groups import DENSE_GROUPS, UNATTRIBUTED
+from crm_roi.engine.money import split_cents
+
+ALLOCATIONS = ("none", "revenue", "deals", "even")
+
+RISK_GRID_CELLS = 20_000_000  # groups × days counted in one table; beyond, window by window
+
+
+def days_at_risk(
+    acquired: np.ndarray,
+    churn: np.ndarray,
+    group: np.ndarray,
+    groups: int,
+    starts: np.ndarray,
+    ends: np.ndarray,
+) -> np.ndarray:
+    """Customer-days at risk — from acquisition to churn (exclusive; NaN: never) — for each
+    group and each window ``[starts[i], ends[i]]`` (days, within one span, in order).
+
+    Counted with one pass over the customers: +1 on the day each becomes at risk and -1 on
+    the day it stops, summed up day by day, then per window from the running totals.
+
+    >>> days_at_risk(np.array([0.0, 5.0]), np.array([3.0, np.nan]), np.array([0, 0]), 1,
+    ...               np.array([0.0, 4.0]), np.array([3.0, 9.0]))
+    array([[3, 5]])
+    """
+    first, last = float(starts[0]), float(ends[-1]) + 1
+    span = int(last - first) + 1
+    if groups * span > RISK_GRID_CELLS:  # many groups (customer-level): window by window
+        out = np.zeros((groups, len(starts)), dtype=np.int64)
+        for i, (lo, hi) in enumerate(zip(starts, ends, strict=True)):
+            stop = np.where(np.isnan(churn), hi + 1, np.minimum(churn, hi + 1))
+            days = np.clip(stop - np.maximum(acquired, lo), 0, None)
+            days = np.where(acquired <= hi, days, 0).astype(np.int64)  # NaN acquired: none
+            out[:, i] = np.bincount(group, weights=days, minlength=groups).astype(np.int64)
+        return out
+    has = ~np.isnan(acquired)
+    begin = np.clip(acquired[has], first, last)
+    stop = np.clip(np.where(np.isnan(churn[has]), last, churn[has]), first, last)
+    on = stop > begin
+    rows = group[has][on] * span
+    change = np.bincount(rows + (begin[on] - first).astype(np.int64), minlength=groups * span)
+    change -= np.bincount(rows + (stop[on] - first).astype(np.int64), minlength=groups * span)
+    at_risk = np.cumsum(change.reshape(groups, span), axis=1)  # customers at risk each day
+    running = np.zeros((groups, span + 1), dtype=np.int64)
+    np.cumsum(at_risk, axis=1, out=running[:, 1:])
+    lo = (starts - first).astype(np.int64)
+    hi = (ends - first).astype(np.int64) + 1
+    return running[:, hi] - running[:, lo]
+
+
+def sparse_sums(
+    gathered: dict[str, list[tuple[np.ndarray, np.ndarray | None]]],
+    marked: list[np.ndarray],
+    grouped: bool,
+    n_groups: int,
+) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    """The groups (sorted dense ids: all combinations when there are few, else those that
+    occur), each sum per group, and the positions of the groups that have rows (all of them
+    for the totals). Memory grows with rows, never with a product of many values."""
+    pieces = [g for chunks in gathered.values() for g, _ in chunks] + marked
+    if not grouped:
+        groups = np.zeros(1, dtype=np.int64)
+    elif n_groups <= DENSE_GROUPS:  # few combinations: each is its own index, no sorting
+        groups = np.arange(n_groups, dtype=np.int64)
+    else:
+        groups = np.unique(np.concatenate(pieces)) if pieces else np.zeros(0, dtype=np.int64)
+    dense = len(groups) == n_groups or not grouped
+    n = len(groups)
+    sums: dict[str, np.ndarray] = {}
+    for name, chunks in gathered.items():
+        for g, weights in chunks:
+            total = group_sum(g if dense else np.searchsorted(groups, g), weights, n)
+            sums[name] = sums[name] + total if name in sums else total
+    if not grouped:
+        return groups, sums, np.zeros(1, dtype=np.int64)
+    has = np.zeros(n, dtype=bool)
+    for g in marked:
+        has[g if dense else np.searchsorted(groups, g)] = True
+    return groups, sums, np.flatnonzero(has)
+
+
+def group_sum(groups: np.ndarray, weights: np.ndarray | None, n: int) -> np.ndarray:
+    """Per-group sums; integer weights stay exact (bincount adds in float64, exact below 2^53)."""
+    if weights is None:
+        return np.bincount(groups, minlength=n).astype(np.int64)
+    if weights.dtype.kind in "iu":
+        if len(weights) and float(np.abs(weights).sum()) >= 2.0**53:
+            return cast(
+                np.ndarray,
+                pd.Series(weights).groupby(groups).sum().reindex(range(n), fill_value=0).to_numpy(),
+            )
+        return np.rint(np.bincount(groups, weights=weights, minlength=n)).astype(np.int64)
+    return np.bincount(groups, weights=weights, minlength=n)
+
+
+def allocate(parts: dict[tuple[str, ...], dict[str, Any]], mode: str, warnings: list[str]) -> None:
+    """Spread each group with (unattributed) keys over the groups that agree with it on its other
+    keys, in proportion to revenue, won deals, or equally; cents add up exactly (largest
+    remainder)."""
+
+    def by_revenue(p: dict[str, Any]) -> int:
+        return int(p.get("revenue", 0))
+
+    def by_deals(p: dict[str, Any]) -> int:
+        return int(p.get("won", 0))
+
+    def evenly(p: dict[str, Any]) -> int:
+        return 1
+
+    weight_of = {"revenue": by_revenue, "deals": by_deals, "even": evenly}[mode]
+    for key in [k for k in parts if UNATTRIBUTED in k]:
+        source = parts[key]
+        amount = (
+            int(source.get("direct", 0))
+            + int(source.get("time", 0))
+            + int(source.get("allocated", 0))
+        )
+        acq = int(source.get("acq", 0)) + int(source.get("allocated_acq", 0))
+        targets = [
+            k
+            for k in parts
+            if UNATTRIBUTED not in k
+            and all(a == b for a, b in zip(k, key, strict=True) if b != UNATTRIBUTED)
+        ]
+        weights = [weight_of(parts[k]) for k in targets]
+        if not targets or sum(weights) <= 0:
+            warnings.append(
+                f"nothing to allocate {' / '.join(key)} cost over by {mode}: it stays unattributed"
+            )
+            continue
+        for name, total in (("allocated", amount), ("allocated_acq", acq)):
+            for k, share in zip(targets, split_cents(total, weights), strict=True):
+                parts[k][name] = parts[k].get(name, 0) + share
+        hours = float(source.get("hours", 0))
+        for k, w in zip(targets, weights, strict=True):
+            parts[k]["hours"] = float(parts[k].get("hours", 0)) + hours * w / sum(weights)
+        del parts[key]

@@ -1,0 +1,1 @@
+"""Files → validated columns: read, map, validate (see docs/code.md)."""
