@@ -10,7 +10,7 @@ import pytest
 MODULES = [
     "crm_roi.inputs.sniff", "crm_roi.inputs.mapping", "crm_roi.inputs.parse",
     "crm_roi.inputs.schema", "crm_roi.engine.money", "crm_roi.engine.sums",
-    "crm_roi.engine.cohorts", "crm_roi.inputs.ids", "crm_roi.render.safe", "crm_roi.render.table",
+    "crm_roi.engine.compare", "crm_roi.inputs.ids", "crm_roi.render.safe", "crm_roi.render.table",
 ]  # fmt: skip
 
 

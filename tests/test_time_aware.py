@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 
 from conftest import EXAMPLE_INPUTS
 from crm_roi.cli import app
-from crm_roi.engine.cohorts import changes, cohorts, go_live_windows
+from crm_roi.engine.cohorts import cohorts
+from crm_roi.engine.compare import changes, go_live_windows
 from crm_roi.engine.compute import Inputs
 from crm_roi.engine.figures import FIELDS
 from crm_roi.engine.settings import Settings

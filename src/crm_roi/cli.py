@@ -639,7 +639,7 @@ def compare(
         options = _load_options(mapping, sheet, dayfirst, hourly_rate, preset)
         loaded = _load_all(deals, costs, customers, time_logs, options, TIME_AWARE)
         _check_rejected(loaded, _max_rejected(max_rejected))
-        from crm_roi.engine.cohorts import compare as compare_reports
+        from crm_roi.engine.compare import compare as compare_reports
         from crm_roi.render import timeaware
         from crm_roi.render.report import report_dict
 
@@ -696,7 +696,7 @@ def _windows(baseline: str | None, current: str | None, go_live: str | None, mon
     if go_live is not None:
         if baseline or current:
             raise UsageError("give --go-live, or --baseline and --current, not both")
-        from crm_roi.engine.cohorts import go_live_windows
+        from crm_roi.engine.compare import go_live_windows
 
         return go_live_windows(_date_option("--go-live", go_live), months)
     if not (baseline and current):
@@ -1137,7 +1137,11 @@ def _load_options(
     )
 
 
-TIME_AWARE = ("crm_roi.engine.cohorts", "crm_roi.render.timeaware")  # what cohorts and compare use
+TIME_AWARE = (
+    "crm_roi.engine.cohorts",
+    "crm_roi.engine.compare",
+    "crm_roi.render.timeaware",
+)  # what cohorts and compare use
 
 
 def _load_all(

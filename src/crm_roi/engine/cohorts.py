@@ -1,4 +1,4 @@
-"""Acquisition cohorts and before/after comparisons: time-aware ROI on the same engine.
+"""Acquisition cohorts: time-aware ROI on the same engine.
 
 Pure, like :mod:`crm_roi.engine.compute`: records in, results out. The rules are the engine's —
 acquisition, cost attribution, currencies, the window — so the figures agree with ``compute``.
@@ -11,33 +11,24 @@ Cohorts
     customer at each age, and the payback period: the first age at which cumulative gross
     profit per customer reaches the CAC. A won deal closed before its customer's recorded
     acquisition date counts at age 0; revenue after the window's end is not counted.
-
-Comparisons
-    Every figure for a baseline and a current window, and per figure the absolute change and the
-    relative change (null where the baseline is 0 or null), for the totals and for every group of
-    every breakdown present in either window.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from crm_roi.engine.calendar import period_index, period_name
 from crm_roi.engine.compute import (
     Inputs,
     Model,
-    Report,
-    compute,
     convert_currencies,
     data_window,
 )
-from crm_roi.engine.figures import FIELDS
 from crm_roi.engine.settings import Settings
 from crm_roi.errors import CrmRoiError, UsageError
 
@@ -156,63 +147,3 @@ def _payback(cumulative: list[Decimal], cac: Decimal | None, margin: Decimal) ->
     if cac is None:
         return None
     return next((age for age, value in enumerate(cumulative) if value * margin >= cac), None)
-
-
-# ---------------------------------------------------------------------------------------------
-# Comparisons
-
-
-@dataclass
-class Comparison:
-    baseline: Report
-    current: Report
-    change: dict[str, Any]
-
-
-def compare(
-    inputs: Inputs, settings: Settings, baseline: tuple[date, date], current: tuple[date, date]
-) -> Comparison:
-    """The same report for two windows, and how each figure changed from one to the other."""
-    before = compute(inputs, replace(settings, start=baseline[0], end=baseline[1]))
-    after = compute(inputs, replace(settings, start=current[0], end=current[1]))
-    change: dict[str, Any] = {"totals": changes(before.totals, after.totals), "breakdowns": {}}
-    for name in after.breakdowns:
-        dims = name.split(",")
-        old = {tuple(str(r[d]) for d in dims): r for r in before.breakdowns[name]}
-        new = {tuple(str(r[d]) for d in dims): r for r in after.breakdowns[name]}
-        keys = list(new) + [k for k in old if k not in new]
-        change["breakdowns"][name] = [
-            {**dict(zip(dims, key, strict=True)), **changes(old.get(key, {}), new.get(key, {}))}
-            for key in keys
-        ]
-    return Comparison(before, after, change)
-
-
-def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Per figure: ``abs`` = current − baseline; ``rel`` = abs ÷ |baseline|, null where the
-    baseline is 0 or null (a group missing from a window counts as null)."""
-    out: dict[str, dict[str, Any]] = {}
-    for name in FIELDS:
-        a, b = before.get(name), after.get(name)
-        if a is None or b is None:
-            out[name] = {"abs": None, "rel": None}
-            continue
-        diff = Decimal(str(b)) - Decimal(str(a))
-        base = Decimal(str(a))
-        out[name] = {"abs": diff, "rel": diff / abs(base) if base else None}
-    return out
-
-
-def go_live_windows(go_live: date, months: int) -> tuple[tuple[date, date], tuple[date, date]]:
-    """N months before the go-live date (up to the day before it) and N months from it.
-
-    >>> before, after = go_live_windows(date(2024, 1, 15), 3)
-    >>> [d.isoformat() for d in (*before, *after)]
-    ['2023-10-15', '2024-01-14', '2024-01-15', '2024-04-14']
-    """
-    if months < 1:
-        raise UsageError("--months must be at least 1")
-    day = pd.Timestamp(go_live)
-    before = (day - pd.DateOffset(months=months)).date()
-    after = (day + pd.DateOffset(months=months) - pd.Timedelta(days=1)).date()
-    return (before, go_live - timedelta(days=1)), (go_live, after)
