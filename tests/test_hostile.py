@@ -390,8 +390,8 @@ def test_a_breakdown_of_more_groups_than_the_limit_is_one_clear_error(
     result = runner.invoke(app, ["compute", str(deals), "--by", "campaign", "-q"])
     assert result.exit_code == 2 and result.stdout == ""
     assert error_line(result) == (
-        "Error: --by campaign: 101 groups, more than the 100 a breakdown may have; break down "
-        "by a coarser dimension"
+        "Error: the breakdown by campaign has 101 groups, more than the 100 a breakdown may "
+        "have; break down by a coarser dimension"
     )
     assert compute(str(deals), "--by", "month")["breakdowns"]["month"][0]["won_deals"] == 101
 

@@ -68,3 +68,37 @@ class UsageError(CrmRoiError):
 class OutputError(CrmRoiError):
     """A report couldn't be written (disk full, read-only folder, stdout closed, …); the
     previous report, if any, is left as it was."""
+
+
+class NoDates(CrmRoiError):
+    """The inputs hold no date to make a window of, and none was given."""
+
+    def __init__(self) -> None:
+        super().__init__("no dates in the inputs: give the window's first and last day")
+
+
+class EmptyWindow(UsageError):
+    """The window's first day is after its last."""
+
+    def __init__(self, start: object, end: object) -> None:
+        self.start, self.end = start, end
+        super().__init__(f"the window is empty: it starts on {start}, after its last day {end}")
+
+
+class TooManyGroups(UsageError):
+    """A breakdown with more groups (or combinations of values) than can be told apart."""
+
+    def __init__(self, dims: tuple[str, ...], count: int, limit: int | None = None) -> None:
+        self.dims, self.count = dims, count
+        name = ",".join(dims)
+        if limit is None:
+            message = (
+                f"the breakdown by {name} has {count:,} combinations of values, too many to tell "
+                "apart; break down by fewer or coarser dimensions"
+            )
+        else:
+            message = (
+                f"the breakdown by {name} has {count:,} groups, more than the {limit:,} a "
+                "breakdown may have; break down by a coarser dimension"
+            )
+        super().__init__(message)

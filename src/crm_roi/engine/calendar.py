@@ -12,7 +12,10 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-PERIODS = ("month", "quarter", "year")
+from crm_roi.engine.figures import PERIODS
+
+__all__ = ["DAYS_PER_YEAR", "PERIODS"]
+
 DAYS_PER_YEAR = Decimal("365.25")
 
 _EPOCH = np.datetime64("1970-01-01", "D")

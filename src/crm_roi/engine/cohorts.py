@@ -23,14 +23,10 @@ from typing import Any
 import numpy as np
 
 from crm_roi.engine.calendar import period_index, period_name
-from crm_roi.engine.compute import (
-    Inputs,
-    Model,
-    convert_currencies,
-    data_window,
-)
+from crm_roi.engine.compute import convert_currencies, window
+from crm_roi.engine.prepare import Inputs, Prepared, prepare
 from crm_roi.engine.settings import Settings
-from crm_roi.errors import CrmRoiError, UsageError
+from crm_roi.engine.sums import acquisition, cost_segments
 
 COHORT_PERIODS = ("month", "quarter")
 
@@ -60,67 +56,33 @@ class CohortReport:
 def cohorts(inputs: Inputs, settings: Settings, period: str = "month") -> CohortReport:
     """The cohort table for the window (see the module docstring)."""
     if period not in COHORT_PERIODS:
-        raise UsageError(f"--period must be one of {', '.join(COHORT_PERIODS)}")
+        raise ValueError(f"period must be one of {', '.join(COHORT_PERIODS)}")
     warnings: list[str] = []
     currency, inputs = convert_currencies(inputs, settings, warnings)
-    first, last = data_window(inputs)
-    start, end = settings.start or first, settings.end or last
-    if start is None or end is None:
-        raise CrmRoiError("no dates in the inputs: pass --from and --to")
-    if start > end:
-        raise UsageError(f"the window is empty: --from {start} is after --to {end}")
-    model = Model(inputs, settings, start, end, warnings)
-    lo, hi = period_index(np.array([model.start, model.end]), period)
-
-    acquired = model.c_acquired
-    in_window = (acquired >= model.start) & (acquired <= model.end)
-    cohort_of = np.where(in_window, period_index(acquired, period), -1)
+    start, end = window(inputs, settings)
+    p = prepare(inputs, settings, start, end)
+    lo, hi = period_index(np.array([p.start, p.end]), period)
     n = int(hi - lo + 1)
+    acquired = p.customers.acquired
+    in_window = (acquired >= p.start) & (acquired <= p.end)
+    cohort_of = np.where(in_window, period_index(acquired, period), -1)
     customers = np.bincount(cohort_of[in_window] - lo, minlength=n)
-
-    won = (
-        model.d_won_any
-        & (model.d_cust >= 0)
-        & (model.d_close >= model.start)
-        & (model.d_close <= model.end)
-    )
-    cust = model.d_cust[won]
-    cohort = cohort_of[cust]
-    counted = cohort >= 0
-    age = np.maximum(period_index(model.d_close[won], period) - cohort, 0)
-    revenue = np.zeros((n, n), dtype=np.int64)  # [cohort, age] in cents
-    np.add.at(revenue, (cohort[counted] - lo, age[counted]), model.d_cents[won][counted])
-
-    has_cost = model.has_costs or model.has_time
-    acq_cost = np.zeros(n, dtype=np.int64)
-    rows, days, cents = model.cost_segments(period)
-    if len(rows):
-        types = model.costs["type"].to_numpy(dtype=object)[rows] if "type" in model.costs else None
-        keep = np.ones(len(rows), dtype=bool) if types is None else types != "retention"
-        np.add.at(acq_cost, period_index(days[keep], period) - lo, cents[keep])
-    if len(model.time):
-        keep = ~model.t_retention
-        np.add.at(
-            acq_cost,
-            period_index(model.t_day[keep], period) - lo,
-            model.time["cents"].to_numpy()[keep],
-        )
-
+    revenue = _revenue_by_age(p, cohort_of, lo, n, period)
+    cost = _acquisition_cost(p, lo, n, period)
     out = []
     for i in range(n):
         if not customers[i]:
             continue
-        ages = n - i
-        by_age = [_money(v) for v in revenue[i, :ages]]
+        by_age = [_money(v) for v in revenue[i, : n - i]]
         count = int(customers[i])
         cumulative = [c / count for c in _cumsum(by_age)]
-        cost = _money(acq_cost[i]) if has_cost else None
-        cac = cost / count if cost is not None else None
+        spent = _money(cost[i]) if cost is not None else None
+        cac = spent / count if spent is not None else None
         out.append(
             Cohort(
                 cohort=period_name(int(lo + i), period),
                 customers=count,
-                acquisition_cost=cost,
+                acquisition_cost=spent,
                 cac=cac,
                 revenue_by_age=by_age,
                 cumulative_revenue_per_customer=cumulative,
@@ -128,6 +90,32 @@ def cohorts(inputs: Inputs, settings: Settings, period: str = "month") -> Cohort
             )
         )
     return CohortReport(period, currency, start, end, settings.gross_margin, out, warnings)
+
+
+def _revenue_by_age(p: Prepared, cohort_of: np.ndarray, lo: int, n: int, period: str) -> np.ndarray:
+    """Cents won from each cohort's customers at each age [cohort, age] within the window; a
+    deal closed before its customer's recorded acquisition counts at age 0."""
+    deals = p.deals
+    won = deals.ever_won & (deals.customer >= 0) & (deals.close >= p.start) & (deals.close <= p.end)
+    cohort = cohort_of[deals.customer[won]]
+    counted = cohort >= 0
+    age = np.maximum(period_index(deals.close[won], period) - cohort, 0)
+    revenue = np.zeros((n, n), dtype=np.int64)
+    np.add.at(revenue, (cohort[counted] - lo, age[counted]), deals.cents[won][counted])
+    return revenue
+
+
+def _acquisition_cost(p: Prepared, lo: int, n: int, period: str) -> np.ndarray | None:
+    """Acquisition cost dated in each cohort's period, by the engine's one rule; None without
+    costs or time logs."""
+    if not (p.has_costs or p.has_time):
+        return None
+    cost = np.zeros(n, dtype=np.int64)
+    rows, days, cents = cost_segments(p, period)
+    for_costs, for_time = acquisition(p, rows)
+    np.add.at(cost, period_index(days[for_costs], period) - lo, cents[for_costs])
+    np.add.at(cost, period_index(p.time.day[for_time], period) - lo, p.time.cents[for_time])
+    return cost
 
 
 def _money(cents: Any) -> Decimal:

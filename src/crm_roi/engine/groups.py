@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from crm_roi.engine.calendar import PERIODS, period_index, period_name
+from crm_roi.engine.calendar import PERIODS, period_index, period_labels, period_name
+from crm_roi.engine.figures import NONE, UNATTRIBUTED
 from crm_roi.inputs.dimensions import find_column
 from crm_roi.inputs.ids import encode_text
 from crm_roi.inputs.schema import InputKind, Kind, field_specs
@@ -30,10 +31,8 @@ def arrow_text(values: pd.Series) -> pa.Array:
 
 
 if TYPE_CHECKING:
-    from crm_roi.engine.compute import Inputs
+    from crm_roi.engine.prepare import Inputs, Prepared
 
-NONE = "(none)"
-UNATTRIBUTED = "(unattributed)"
 COHORT = "cohort"
 
 
@@ -180,4 +179,72 @@ def dimension_exists(dim: str, inputs: Inputs) -> bool:
     return any(
         f is not None and find_column(f, dim, k, inputs.aliases.get(k, {})) is not None
         for f, k in frames
+    )
+
+
+def column_of(prepared: Prepared, frame: pd.DataFrame, dim: str, kind: InputKind) -> str | None:
+    """The column of ``frame`` that the dimension ``dim`` names, if any."""
+    return find_column(frame, dim, kind, prepared.aliases.get(kind, {}))
+
+
+def dimension_keys(
+    prepared: Prepared, dim: str, cost_rows: np.ndarray, cost_days: np.ndarray
+) -> Keys:
+    """The group of every deal, customer, cost segment and time log for ``dim``."""
+    if dim in PERIODS:
+        return _period_keys(prepared, dim, cost_days)
+    p, vocab = prepared, Vocabulary()
+    deals_frame, customers_frame = p.deals.frame, p.customers.fields
+    if dim == COHORT:
+        customers = period_codes(vocab, p.customers.acquired, "month")
+        deals = take(customers, p.deals.customer)
+    else:
+        own = column_of(p, customers_frame, dim, InputKind.CUSTOMERS)
+        column = column_of(p, deals_frame, dim, InputKind.DEALS)
+        deals = (
+            vocab.codes(group_labels(deals_frame[column], column, InputKind.DEALS))
+            if column is not None
+            else np.full(len(deals_frame), -1)
+        )
+        if own is not None:
+            customers = vocab.codes(group_labels(customers_frame[own], own, InputKind.CUSTOMERS))
+            if column is None:
+                deals = take(customers, p.deals.customer)
+        else:
+            customers = take(deals, p.customers.acquisition_deal)
+    costs = np.full(len(cost_rows), -1)
+    column = column_of(p, p.costs.frame, dim, InputKind.COSTS)
+    if column is not None and len(cost_rows):
+        labels = group_labels(p.costs.frame[column], column, InputKind.COSTS)
+        costs = vocab.codes(labels)[cost_rows]
+    time = np.full(len(p.time.frame), -1)
+    column = column_of(p, p.time.frame, dim, InputKind.TIME_LOGS)
+    if column is not None and column not in ("deal_id", "customer_id") and len(p.time.frame):
+        time = vocab.codes(group_labels(p.time.frame[column], column, InputKind.TIME_LOGS))
+    # A log linked to a deal (or customer) is in that deal's group, (none) included.
+    deals, customers = vocab.fill(deals, NONE), vocab.fill(customers, NONE)
+    time = np.where(time >= 0, time, take(deals, p.time.deal))
+    time = np.where(time >= 0, time, take(customers, p.time.customer))
+    return Keys(
+        vocab.labels,
+        deals,
+        customers,
+        vocab.fill(costs, UNATTRIBUTED),
+        vocab.fill(time, UNATTRIBUTED),
+    )
+
+
+def _period_keys(prepared: Prepared, period: str, cost_days: np.ndarray) -> Keys:
+    """Deals by the period of their close date (open deals: of their created date), customers
+    of their acquisition, costs and time of their own day; every period of the window named."""
+    p, vocab = prepared, Vocabulary()
+    for label in period_labels(p.start, p.end, period):
+        vocab.code(label)  # every period of the window has a code, in order
+    deal_day = np.where(p.deals.open, p.deals.created, p.deals.close)
+    return Keys(
+        vocab.labels,
+        vocab.fill(period_codes(vocab, deal_day, period), NONE),
+        vocab.fill(period_codes(vocab, p.customers.acquired, period), NONE),
+        vocab.fill(period_codes(vocab, cost_days, period), UNATTRIBUTED),
+        vocab.fill(period_codes(vocab, p.time.day, period), UNATTRIBUTED),
     )

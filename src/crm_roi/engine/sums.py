@@ -4,13 +4,17 @@ at risk, and the allocation of unattributed cost.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
 
-from crm_roi.engine.groups import DENSE_GROUPS, UNATTRIBUTED
+from crm_roi.engine.calendar import PERIODS, period_days, period_labels, split_by_period
+from crm_roi.engine.groups import DENSE_GROUPS, UNATTRIBUTED, Keys
 from crm_roi.engine.money import split_cents
+
+if TYPE_CHECKING:
+    from crm_roi.engine.prepare import Prepared
 
 ALLOCATIONS = ("none", "revenue", "deals", "even")
 
@@ -123,11 +127,13 @@ def allocate(parts: dict[tuple[str, ...], dict[str, Any]], mode: str, warnings: 
     for key in [k for k in parts if UNATTRIBUTED in k]:
         source = parts[key]
         amount = (
-            int(source.get("direct", 0))
-            + int(source.get("time", 0))
+            int(source.get("direct_cost", 0))
+            + int(source.get("time_cost", 0))
             + int(source.get("allocated", 0))
         )
-        acq = int(source.get("acq", 0)) + int(source.get("allocated_acq", 0))
+        acquisition_cost = int(source.get("acquisition_cost", 0)) + int(
+            source.get("allocated_acquisition", 0)
+        )
         targets = [
             k
             for k in parts
@@ -140,10 +146,126 @@ def allocate(parts: dict[tuple[str, ...], dict[str, Any]], mode: str, warnings: 
                 f"nothing to allocate {' / '.join(key)} cost over by {mode}: it stays unattributed"
             )
             continue
-        for name, total in (("allocated", amount), ("allocated_acq", acq)):
+        for name, total in (("allocated", amount), ("allocated_acquisition", acquisition_cost)):
             for k, share in zip(targets, split_cents(total, weights), strict=True):
                 parts[k][name] = parts[k].get(name, 0) + share
         hours = float(source.get("hours", 0))
         for k, w in zip(targets, weights, strict=True):
             parts[k]["hours"] = float(parts[k].get("hours", 0)) + hours * w / sum(weights)
         del parts[key]
+
+
+def cost_segments(
+    prepared: Prepared, period: str | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each cost cut to the window (and to periods): (row of the cost, first day, cents).
+
+    A cost spread over N days gives floor(A·k/N) cents to its first k days, so any cut of its
+    days adds up to exactly A.
+    """
+    costs = prepared.costs
+    lo = np.maximum(costs.first, prepared.start)
+    hi = np.minimum(costs.last, prepared.end)
+    rows = np.arange(len(lo))
+    if period is not None:
+        rows, lo, hi = split_by_period(rows, lo, hi, period)
+    first, last = costs.first[rows], costs.last[rows]
+    cents = costs.cents[rows]
+    span = (last - first + 1).astype(np.int64)
+    k_lo = (lo - first).astype(np.int64)
+    k_hi = (hi - first + 1).astype(np.int64)
+    if len(cents) and float(np.abs(cents).max()) * float(span.max()) > 9e18:
+        cents = cents.astype(object)
+    part = (cents * k_hi) // span - (cents * k_lo) // span
+    return rows, lo, np.asarray(part, dtype=np.int64)
+
+
+def acquisition(prepared: Prepared, cost_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The one acquisition-cost rule: which cost segments (of ``cost_rows``) and which time logs
+    are spent on winning customers — a cost whose type is not retention, time whose activity
+    is not retention work."""
+    return ~prepared.costs.retention[cost_rows], ~prepared.time.retention
+
+
+def customer_sums(
+    prepared: Prepared, all_keys: list[Keys], dims: tuple[str, ...], period: str | None, add: Any
+) -> None:
+    """New customers, churn, time at risk and customers and revenue to date, per group.
+
+    For a period dimension each period (within the window) is the group's own window; the
+    other dimensions group a customer by its own field or its acquisition deal's value.
+    """
+    customers, deals = prepared.customers, prepared.deals
+    n = len(customers.ids)
+    if not n:
+        return
+    sizes = [len(k.labels) for k in all_keys]
+    plain = np.zeros(n, dtype=np.int64)
+    period_at = None
+    for i, (keys, size) in enumerate(zip(all_keys, sizes, strict=True)):
+        if dims[i] in PERIODS:
+            period_at = i
+            plain = plain * size
+        else:
+            plain = plain * size + keys.customers
+    stride = int(np.prod(sizes[period_at + 1 :])) if period_at is not None else 0
+    codes, starts, ends = _windows(prepared, all_keys, period, period_at)
+    acquired, churn = customers.acquired, customers.churned
+
+    def window_of(days: np.ndarray) -> np.ndarray:
+        """The window each day falls in; -1 outside them all."""
+        inside = (days >= prepared.start) & (days <= prepared.end)
+        return np.where(inside, np.searchsorted(ends, np.nan_to_num(days), side="left"), -1)
+
+    def group(plain_ids: np.ndarray, window: np.ndarray) -> np.ndarray:
+        return np.asarray(plain_ids + codes[window] * stride, dtype=np.int64)
+
+    has_acquired = ~np.isnan(acquired)
+    w = window_of(acquired)
+    add("new_customers", group(plain[w >= 0], w[w >= 0]))
+    w = np.where(has_acquired, window_of(churn), -1)
+    add("churned", group(plain[w >= 0], w[w >= 0]))
+    compact, where = np.unique(plain, return_inverse=True)
+    # Days at risk: each customer from acquisition until churn (exclusive), in each window.
+    risk = days_at_risk(acquired, churn, where, len(compact), starts, ends)
+    has = np.nonzero(risk)
+    add("risk_days", compact[has[0]] + codes[has[1]] * stride, risk[has])
+    # To date: a customer counts in every window ending on or after its acquisition, a won
+    # deal's revenue in every window ending on or after both its close and that acquisition.
+    first = np.where(
+        has_acquired, np.searchsorted(ends, np.nan_to_num(acquired), side="left"), len(ends)
+    )
+    won = deals.ever_won & (deals.customer >= 0) & ~np.isnan(deals.close)
+    cust = deals.customer[won]
+    deal_first = np.maximum(np.searchsorted(ends, deals.close[won], side="left"), first[cust])
+    for name, rows, starts_at, weights in (
+        ("customers_to_date", where, first, None),
+        ("revenue_to_date", where[cust], deal_first, deals.cents[won]),
+    ):
+        keep = starts_at < len(ends)
+        flat = rows[keep] * len(ends) + starts_at[keep]
+        grid = np.bincount(
+            flat,
+            weights=None if weights is None else weights[keep],
+            minlength=len(compact) * len(ends),
+        ).reshape(len(compact), len(ends))
+        totals = np.cumsum(grid, axis=1)
+        filled = np.nonzero(totals)
+        gids = compact[filled[0]] + codes[filled[1]] * stride
+        add(name, gids, np.rint(totals[filled]).astype(np.int64))
+
+
+def _windows(
+    prepared: Prepared, all_keys: list[Keys], period: str | None, period_at: int | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The windows customers are counted in: the window, or each period of it (its code in the
+    period dimension, its first and last day within the window)."""
+    if period is None or period_at is None:
+        return np.zeros(1, dtype=np.int64), np.array([prepared.start]), np.array([prepared.end])
+    labels = period_labels(prepared.start, prepared.end, period)
+    vocab = all_keys[period_at].labels
+    codes = np.array([vocab.index(label) for label in labels], dtype=np.int64)
+    bounds = np.array([period_days(label, period) for label in labels])
+    starts = np.maximum(bounds[:, 0], prepared.start)
+    ends = np.minimum(bounds[:, 1], prepared.end)
+    return codes, starts, ends

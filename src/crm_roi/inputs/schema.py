@@ -286,6 +286,20 @@ class TimeLog(Record):
     )  # fmt: skip
 
 
+# What a cost's type or a time log's activity says when it keeps customers rather than wins
+# them: retention, not acquisition (only acquisition counts towards CAC). Case and spaces
+# aside; anything else is acquisition.
+RETENTION_WORDS = frozenset({
+    "retention", "retentie", "account management", "accountmanagement", "accountbeheer",
+    "support", "onboarding", "renewal", "renewals", "customer success", "verlenging",
+    "klantbehoud",
+})  # fmt: skip
+ACQUISITION_WORDS = frozenset({
+    "acquisition", "acquisitie", "new business", "nieuwe klanten", "marketing", "sales", "new",
+    "nieuw",
+})  # fmt: skip
+
+
 class InputKind(StrEnum):
     """The four inputs crm-roi reads."""
 

@@ -51,18 +51,20 @@ from crm_roi.inputs.parse import (
     per_distinct,
 )
 from crm_roi.inputs.read import RawTable
-from crm_roi.inputs.schema import FieldSpec, InputKind, Kind, constraint_message, field_specs
+from crm_roi.inputs.schema import (
+    ACQUISITION_WORDS,
+    RETENTION_WORDS,
+    FieldSpec,
+    InputKind,
+    Kind,
+    constraint_message,
+    field_specs,
+)
 
 ROW = "_row"  # the column holding each record's spreadsheet row number
 
 ACQUISITION, RETENTION = "acquisition", "retention"
-_TYPE_WORDS = {
-    ACQUISITION: ("acquisition", "acquisitie", "new business", "nieuwe klanten", "marketing",
-                  "sales", "new", "nieuw"),
-    RETENTION: ("retention", "retentie", "account management", "accountmanagement", "support",
-                "onboarding", "renewal", "renewals", "customer success", "verlenging",
-                "klantbehoud"),
-}  # fmt: skip
+_TYPE_WORDS = {ACQUISITION: ACQUISITION_WORDS, RETENTION: RETENTION_WORDS}
 
 
 @dataclass(frozen=True)
