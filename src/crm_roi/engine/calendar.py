@@ -12,9 +12,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from crm_roi.engine.figures import PERIODS
-
-__all__ = ["DAYS_PER_YEAR", "PERIODS"]
+from crm_roi.engine.figures import PERIODS as PERIODS  # the period dimensions, named once
 
 DAYS_PER_YEAR = Decimal("365.25")
 

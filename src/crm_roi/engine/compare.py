@@ -18,7 +18,6 @@ import pandas as pd
 from crm_roi.engine.compute import Inputs, Report, compute
 from crm_roi.engine.figures import FIELDS
 from crm_roi.engine.settings import Settings
-from crm_roi.errors import UsageError
 
 
 @dataclass
@@ -70,7 +69,7 @@ def go_live_windows(go_live: date, months: int) -> tuple[tuple[date, date], tupl
     ['2023-10-15', '2024-01-14', '2024-01-15', '2024-04-14']
     """
     if months < 1:
-        raise UsageError("--months must be at least 1")
+        raise ValueError("months must be at least 1")
     day = pd.Timestamp(go_live)
     before = (day - pd.DateOffset(months=months)).date()
     after = (day + pd.DateOffset(months=months) - pd.Timedelta(days=1)).date()

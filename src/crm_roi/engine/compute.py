@@ -38,10 +38,9 @@ import numpy as np
 import pandas as pd
 
 from crm_roi.engine.calendar import DAYS_PER_YEAR, PERIODS, period_days
+from crm_roi.engine.figures import NONE, UNATTRIBUTED
 from crm_roi.engine.groups import (
     MAX_GROUPS,
-    NONE,
-    UNATTRIBUTED,
     Keys,
     all_numbers,
     dimension_keys,
@@ -67,7 +66,12 @@ Sums = dict[str, Any]  # one group's exact sums, by name: revenue, won, direct_c
 
 
 class CurrencyError(CrmRoiError):
-    """Amounts in several currencies and no rate to add them up."""
+    """Amounts in several currencies and no rate to add them up. ``missing``: the currencies
+    without a rate into ``target`` (all but one when no target was chosen)."""
+
+    def __init__(self, message: str, missing: list[str], target: str | None) -> None:
+        self.missing, self.target = missing, target
+        super().__init__(message)
 
 
 @dataclass
@@ -161,15 +165,19 @@ def convert_currencies(
         if len(seen) > 1:
             listing = ", ".join(f"{c} ({' and '.join(sorted(w))})" for c, w in sorted(seen.items()))
             raise CurrencyError(
-                f"amounts are in several currencies: {listing}; pass --currency and --rates "
-                "to convert them, they are never added up as they are"
+                f"amounts are in several currencies: {listing}; they are never added up as "
+                "they are: choose the report's currency and give exchange rates to convert them",
+                sorted(seen),
+                None,
             )
         currency = next(iter(seen), None)
     rates = {k.upper(): v for k, v in settings.rates.items()}
     missing = sorted(c for c in seen if c != currency and c not in rates)
     if missing:
         raise CurrencyError(
-            f"no exchange rate for {', '.join(missing)} into {currency}: add them to --rates"
+            f"no exchange rate for {', '.join(missing)} into {currency}: give one for each",
+            missing,
+            currency,
         )
     if not (set(seen) - {currency}):
         return currency, inputs

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from crm_roi.engine.calendar import PERIODS, period_days, period_labels, split_by_period
-from crm_roi.engine.groups import DENSE_GROUPS, UNATTRIBUTED, Keys
+from crm_roi.engine.figures import UNATTRIBUTED
+from crm_roi.engine.groups import DENSE_GROUPS, Keys
 from crm_roi.engine.money import split_cents
 
 if TYPE_CHECKING:
