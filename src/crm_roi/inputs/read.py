@@ -24,6 +24,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -543,96 +544,14 @@ def _read_spreadsheet(path: Path, display: str, sheet: str | None) -> RawTable:
     if suffix in ("xlsx", "xlsm", "xlsb", "ods"):
         _check_zip(data, display, suffix)
         _check_cells(data, display, suffix)
-    # lazily: only spreadsheets need calamine
-    from python_calamine import CalamineWorkbook, PasswordError, SheetVisibleEnum
-
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-    except PasswordError:  # an .xls saved with a password
-        raise InputError(display, PASSWORD_PROTECTED) from None
-    except Exception as exc:  # calamine raises its own error types per format
-        raise InputError(
-            display, f"can't be opened as a spreadsheet ({_first_line(exc)})"
-        ) from None
+    workbook = _open_workbook(path, display)
     if _signature(path) != before:
         raise InputError(display, "changed while it was read: read it again when it is written")
-    names = list(workbook.sheet_names)
-    if not names:
-        raise InputError(display, "the workbook has no sheets")
-    if sheet is not None and sheet not in names:
-        raise InputError(
-            display, f"has no sheet {sheet!r}; sheets are {', '.join(map(repr, names))}"
-        )
-    hidden = [m.name for m in workbook.sheets_metadata if m.visible != SheetVisibleEnum.Visible]
-    active = _active_sheet(data, suffix, names)
-    order = [n for n in names if n not in hidden]
-    if active in order:  # the sheet the workbook opens on comes first
-        order.remove(active)
-        order.insert(0, active)
-    rows: Sequence[Sequence[object]] = []
-    chosen = sheet
-    for name in [sheet] if sheet is not None else order:
-        try:
-            rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        except Exception as exc:
-            raise InputError(
-                display, f"sheet {name!r} can't be read ({_first_line(exc)})"
-            ) from None
-        if any(any(_cell_text(c).strip() for c in r) for r in rows[:1000]):
-            chosen = name
-            break
-    else:
-        if sheet is None and hidden:
-            raise InputError(
-                display,
-                f"every visible sheet is empty; hidden sheets ({', '.join(map(repr, hidden))}) "
-                "are read only when named: pass --sheet NAME",
-            )
-        raise InputError(
-            display, "every sheet is empty" if sheet is None else f"sheet {sheet!r} is empty"
-        )
-    how = (
-        "named by --sheet"
-        if sheet is not None
-        else "the active sheet"
-        if chosen == active
-        else "the first visible sheet with data"
-    )
-    if sheet is not None and sheet in hidden:
-        how += ", a hidden sheet"
-    elif hidden:
-        how += f"; hidden sheets not read: {', '.join(map(repr, hidden))}"
+    chosen, rows, how = _sheet_rows(workbook, display, sheet, _active_sheet(data, suffix))
     text_rows = [[_cell_text(c) for c in r] for r in rows]
     header_index = sniff.find_header_row(text_rows[:60], known_headers())
     headers = sniff.dedupe_headers(text_rows[header_index])
-    width = len(headers)
-    body = text_rows[header_index + 1 :]
-    skipped = _titles(display, text_rows[:header_index])
-    keep: list[int] = []
-    for i, r in enumerate(body):
-        if any(c.strip() for c in r):
-            keep.append(i)
-        else:
-            skipped.append(
-                RowIssue(
-                    display,
-                    header_index + 2 + i,
-                    "",
-                    "",
-                    "blank row, skipped",
-                    Severity.WARNING,
-                    "blank",
-                )
-            )
-    columns = {
-        f"c{j}": pa.array([body[i][j] if j < len(body[i]) else "" for i in keep], pa.string())
-        for j in range(width)
-    }
-    table = pa.table(columns)
-    row_numbers = np.asarray([header_index + 2 + i for i in keep], dtype=np.int64)
-    table, row_numbers, tail = _drop_footer(table, row_numbers, display)
-    blank_tail = {i.row for i in tail}
-    skipped = [s for s in skipped if s.row not in blank_tail] + tail
+    table, row_numbers, skipped = _sheet_table(text_rows, header_index, len(headers), display)
     return RawTable(
         path=display,
         format=suffix,
@@ -642,9 +561,106 @@ def _read_spreadsheet(path: Path, display: str, sheet: str | None) -> RawTable:
         header_row=header_index + 1,
         sheet=chosen,
         sheet_note=how,
-        skipped=sorted(skipped, key=lambda i: i.row),
+        skipped=skipped,
         sha256=hashlib.sha256(data).hexdigest(),
     )
+
+
+def _open_workbook(path: Path, display: str) -> Any:
+    # lazily: only spreadsheets need calamine
+    from python_calamine import CalamineWorkbook, PasswordError
+
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except PasswordError:  # an .xls saved with a password
+        raise InputError(display, PASSWORD_PROTECTED) from None
+    except Exception as exc:  # calamine raises its own error types per format
+        raise InputError(
+            display, f"can't be opened as a spreadsheet ({_first_line(exc)})"
+        ) from None
+
+
+def _sheet_rows(
+    workbook: Any, display: str, sheet: str | None, active_index: int | str | None
+) -> tuple[str, Sequence[Sequence[object]], str]:
+    """The sheet to read — ``--sheet``, else the active sheet, else the first visible one with
+    data; hidden sheets only when named —, its rows, and why it was chosen."""
+    from python_calamine import SheetVisibleEnum
+
+    names = list(workbook.sheet_names)
+    if not names:
+        raise InputError(display, "the workbook has no sheets")
+    if sheet is not None and sheet not in names:
+        raise InputError(
+            display, f"has no sheet {sheet!r}; sheets are {', '.join(map(repr, names))}"
+        )
+    hidden = [m.name for m in workbook.sheets_metadata if m.visible != SheetVisibleEnum.Visible]
+    active = active_index
+    if isinstance(active_index, int):
+        active = names[active_index] if active_index < len(names) else None
+    order = [n for n in names if n not in hidden]
+    if active in order:  # the sheet the workbook opens on comes first
+        order.remove(active)
+        order.insert(0, active)
+    for name in [sheet] if sheet is not None else order:
+        try:
+            rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise InputError(
+                display, f"sheet {name!r} can't be read ({_first_line(exc)})"
+            ) from None
+        if any(any(_cell_text(c).strip() for c in r) for r in rows[:1000]):
+            return name, rows, _why_sheet(name, sheet, active, hidden)
+    if sheet is None and hidden:
+        raise InputError(
+            display,
+            f"every visible sheet is empty; hidden sheets ({', '.join(map(repr, hidden))}) "
+            "are read only when named: pass --sheet NAME",
+        )
+    raise InputError(
+        display, "every sheet is empty" if sheet is None else f"sheet {sheet!r} is empty"
+    )
+
+
+def _why_sheet(chosen: str, named: str | None, active: object, hidden: list[str]) -> str:
+    how = (
+        "named by --sheet"
+        if named is not None
+        else "the active sheet"
+        if chosen == active
+        else "the first visible sheet with data"
+    )
+    if named is not None and named in hidden:
+        return how + ", a hidden sheet"
+    if hidden:
+        return how + f"; hidden sheets not read: {', '.join(map(repr, hidden))}"
+    return how
+
+
+def _sheet_table(
+    text_rows: list[list[str]], header_index: int, width: int, display: str
+) -> tuple[pa.Table, np.ndarray, list[RowIssue]]:
+    """The rows below the header as a table of text: blank rows and footers skipped (listed)."""
+    body = text_rows[header_index + 1 :]
+    skipped = _titles(display, text_rows[:header_index])
+    keep: list[int] = []
+    for i, r in enumerate(body):
+        if any(c.strip() for c in r):
+            keep.append(i)
+        else:
+            number = header_index + 2 + i
+            skipped.append(
+                RowIssue(display, number, "", "", "blank row, skipped", Severity.WARNING, "blank")
+            )
+    columns = {
+        f"c{j}": pa.array([body[i][j] if j < len(body[i]) else "" for i in keep], pa.string())
+        for j in range(width)
+    }
+    row_numbers = np.asarray([header_index + 2 + i for i in keep], dtype=np.int64)
+    table, row_numbers, tail = _drop_footer(pa.table(columns), row_numbers, display)
+    blank_tail = {i.row for i in tail}
+    skipped = [s for s in skipped if s.row not in blank_tail] + tail
+    return table, row_numbers, sorted(skipped, key=lambda i: i.row)
 
 
 def _signature(path: Path) -> tuple[int, int, int]:
@@ -653,15 +669,15 @@ def _signature(path: Path) -> tuple[int, int, int]:
     return info.st_size, info.st_mtime_ns, info.st_ino
 
 
-def _active_sheet(data: bytes, suffix: str, names: list[str]) -> str | None:
-    """The sheet a workbook opens on: xlsx's ``activeTab``, ODS's ``ActiveTable``."""
+def _active_sheet(data: bytes, suffix: str) -> int | str | None:
+    """The sheet a workbook opens on: xlsx's ``activeTab`` (an index), ODS's ``ActiveTable``
+    (a name)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if suffix in ("xlsx", "xlsm"):
                 text = archive.read("xl/workbook.xml")[:1_000_000]
                 found = re.search(rb'<workbookView\b[^>]*?\bactiveTab="([0-9]+)"', text)
-                index = int(found.group(1)) if found else 0
-                return names[index] if index < len(names) else None
+                return int(found.group(1)) if found else 0  # an index into the sheets
             if suffix == "ods" and "settings.xml" in archive.namelist():
                 text = archive.read("settings.xml")[:1_000_000]
                 found = re.search(rb'config:name="ActiveTable"[^>]*>([^<]*)<', text)

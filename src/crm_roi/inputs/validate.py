@@ -58,6 +58,7 @@ from crm_roi.inputs.schema import (
     InputKind,
     Kind,
     constraint_message,
+    field_spec,
     field_specs,
 )
 
@@ -147,19 +148,58 @@ def validate(
     issues = _Issues(raw.path, raw.row_numbers)
     index = {h: f"c{i}" for i, h in enumerate(raw.headers)}
     text = {h: clean_text(raw.data.column(index[h]).combine_chunks()) for h in raw.headers}
-    specs = {s.name: s for s in field_specs(kind)}
+    parsed, periods = _parse_columns(raw, kind, cmap, text, options)
     columns: dict[str, pa.Array] = {}
-    reports: list[ColumnReport] = []
     invalid: dict[str, np.ndarray] = {}
     money_currency: dict[str, pa.Array] = {}
+    reports: list[ColumnReport] = []
+    for name, header in cmap.fields.items():
+        spec = field_spec(kind, name)
+        report = ColumnReport(name, header, cmap.how.get(name, ""), spec.kind.value)
+        reports.append(report)
+        if name in parsed:
+            p = parsed[name]
+            columns[name], invalid[name] = p.values, p.invalid
+            _report_parse(report, spec, p)
+            if name == "date" and periods is not None:
+                _read_as_periods(report, periods, p, columns, invalid)
+            _parse_issues(issues, header, p, text[header])
+            if p.currency is not None:
+                money_currency[name] = p.currency
+            _check_bounds(issues, kind, spec, header, p.values, text[header])
+        else:
+            status = spec.kind is Kind.STATUS
+            columns[name] = _statuses(text[header], options.mapping) if status else text[header]
+            invalid[name] = np.zeros(raw.data.num_rows, dtype=bool)
+    _check_required(issues, kind, cmap, columns, invalid, raw)
+    _check_currency(issues, cmap, columns, money_currency, text)
+    RULES[kind](issues, cmap, columns, invalid, options)
+    _check_total(raw.path, kind, cmap, columns, ~issues.bad)
+    return Validated(
+        frame=_records(raw, cmap, columns, text, ~issues.bad),
+        rejected=sorted(issues.errors, key=lambda i: i.row),
+        warnings=sorted(issues.warnings, key=lambda i: i.row),
+        columns=reports,
+        rejected_rows=int(issues.bad.sum()),
+    )
 
+
+def _parse_columns(
+    raw: RawTable,
+    kind: InputKind,
+    cmap: ColumnMap,
+    text: dict[str, pa.Array],
+    options: ValidateOptions,
+) -> tuple[dict[str, Parsed], Periods | None]:
+    """Money and numbers first (a decimal comma makes day-first dates likelier), then dates; a
+    cost's date column may hold periods."""
     decimal_hint = raw.locale_hint
     parsed: dict[str, Parsed] = {}
     for name, header in cmap.fields.items():
-        spec = specs[name]
-        if spec.kind is Kind.MONEY:
+        field_kind = field_spec(kind, name).kind
+        if field_kind is Kind.MONEY:
             parsed[name] = parse_money(text[header], decimal_hint, cleaned=True)
-        elif spec.kind is Kind.NUMBER:
+        elif field_kind is Kind.NUMBER:
             parsed[name] = parse_number(text[header], decimal_hint, cleaned=True)
     comma_file = decimal_hint == "," or any(
         p.decimal == "," for p in parsed.values() if p.decimal and not p.notes
@@ -167,83 +207,61 @@ def validate(
     date_hint = "dayfirst" if comma_file else None
     periods = None
     for name, header in cmap.fields.items():
-        spec = specs[name]
-        if spec.kind is Kind.DATE:
-            source = text[header]
-            if kind is InputKind.COSTS and name == "date":
-                periods = parse_periods(source)
-                if periods is not None:  # the rest of the column is read as dates
-                    source = pc.if_else(pa.array(periods.matched), None, source)
-            parsed[name] = parse_dates(source, options.date_order, date_hint, cleaned=True)
-            if kind is InputKind.COSTS and name == "date" and periods is None:
-                periods = _month_cells(header, parsed[name].values)
+        if field_spec(kind, name).kind is not Kind.DATE:
+            continue
+        source = text[header]
+        cost_date = kind is InputKind.COSTS and name == "date"
+        if cost_date:
+            periods = parse_periods(source)
+            if periods is not None:  # the rest of the column is read as dates
+                source = pc.if_else(pa.array(periods.matched), None, source)
+        parsed[name] = parse_dates(source, options.date_order, date_hint, cleaned=True)
+        if cost_date and periods is None:
+            periods = _month_cells(header, parsed[name].values)
+    return parsed, periods
 
-    for name, header in cmap.fields.items():
-        spec = specs[name]
-        report = ColumnReport(name, header, cmap.how.get(name, ""), spec.kind.value)
-        reports.append(report)
-        if name in parsed:
-            p = parsed[name]
-            columns[name] = p.values
-            invalid[name] = p.invalid
-            report.notes = list(p.notes)
-            report.decimal = p.decimal if spec.kind in (Kind.MONEY, Kind.NUMBER) else None
-            report.date_order = (
-                ORDERS.get(p.order or "", p.order) if spec.kind is Kind.DATE else None
-            )
-            if name == "date" and periods is not None:
-                _read_as_periods(report, periods, p, columns, invalid)
 
-            def invalid_reason(v: str, r: str = p.reason) -> str:
-                return f"{v!r} {r}"
+def _report_parse(report: ColumnReport, spec: FieldSpec, p: Parsed) -> None:
+    """What parsing decided about a column, for ``inspect`` and ``validate``."""
+    report.notes = list(p.notes)
+    report.decimal = p.decimal if spec.kind in (Kind.MONEY, Kind.NUMBER) else None
+    report.date_order = ORDERS.get(p.order or "", p.order) if spec.kind is Kind.DATE else None
 
-            issues.add(p.invalid, header, text[header], invalid_reason)
-            if p.rounded is not None and p.rounded.any():
-                issues.add(
-                    p.rounded,
-                    header,
-                    text[header],
-                    lambda v: f"{v!r} has more than two decimals: rounded to the cent",
-                    Severity.WARNING,
-                    "rounded",
-                )
-            if p.currency is not None:
-                money_currency[name] = p.currency
-            _check_bounds(issues, kind, spec, header, p.values, text[header])
-        elif spec.kind is Kind.STATUS:
-            columns[name] = _statuses(text[header], options.mapping)
-            invalid[name] = np.zeros(raw.data.num_rows, dtype=bool)
-        else:
-            arr = text[header]
-            columns[name] = arr
-            invalid[name] = np.zeros(raw.data.num_rows, dtype=bool)
 
-    _check_required(issues, kind, cmap, columns, invalid, raw)
-    _check_currency(issues, cmap, columns, money_currency, text)
-    RULES[kind](issues, cmap, columns, invalid, options)
-    _check_total(raw.path, kind, cmap, columns, ~issues.bad)
+def _parse_issues(issues: _Issues, header: str, p: Parsed, text: pa.Array) -> None:
+    """A row for every value that could not be read; a warning for every one rounded."""
 
-    keep = ~issues.bad
+    def invalid_reason(v: str, r: str = p.reason) -> str:
+        return f"{v!r} {r}"
+
+    issues.add(p.invalid, header, text, invalid_reason)
+    if p.rounded is not None and p.rounded.any():
+        issues.add(
+            p.rounded,
+            header,
+            text,
+            lambda v: f"{v!r} has more than two decimals: rounded to the cent",
+            Severity.WARNING,
+            "rounded",
+        )
+
+
+def _records(
+    raw: RawTable,
+    cmap: ColumnMap,
+    columns: dict[str, pa.Array],
+    text: dict[str, pa.Array],
+    keep: np.ndarray,
+) -> pd.DataFrame:
+    """The rows kept: canonical fields (typed), attributes (text) and their row number."""
     out: dict[str, pa.Array] = {ROW: pa.array(raw.row_numbers, pa.int64())}
     out.update(columns)
     for header in cmap.attributes:
-        name = header if header not in out else f"{header} (attribute)"
-        arr = text[header]
-        out[name] = arr
+        out[header if header not in out else f"{header} (attribute)"] = text[header]
     table = pa.table(out)
     if not keep.all():
         table = table.filter(pa.array(keep))
-    frame = table.to_pandas(
-        date_as_object=False,
-        types_mapper={pa.int64(): pd.Int64Dtype()}.get,
-    )
-    return Validated(
-        frame=frame,
-        rejected=sorted(issues.errors, key=lambda i: i.row),
-        warnings=sorted(issues.warnings, key=lambda i: i.row),
-        columns=reports,
-        rejected_rows=int(issues.bad.sum()),
-    )
+    return table.to_pandas(date_as_object=False, types_mapper={pa.int64(): pd.Int64Dtype()}.get)
 
 
 MONTH_HEADERS = frozenset({"month", "maand", "monat", "mois"})
