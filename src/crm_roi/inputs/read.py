@@ -170,57 +170,13 @@ def _read_stream(raw: bytes, display: str, sheet: str | None) -> RawTable:
 
 
 def _read_text(raw: bytes, display: str) -> RawTable:
-    encoding = sniff.detect_encoding(raw[:HEAD_BYTES])
-    if sniff.looks_binary(raw[:HEAD_BYTES], encoding):
-        raise InputError(display, "is not a text export (binary data); expected CSV, TSV or Excel")
-    if encoding.startswith("utf-16"):
-        # Excel's "Unicode text": re-encode once, then read like any UTF-8 file.
-        try:
-            raw = raw.decode(encoding).encode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                display, f"is not valid {encoding.upper()} text ({exc.reason})"
-            ) from None
-        text_encoding, encoding = "utf-8", "utf-16"
-    elif encoding == "cp1252" and sniff.mostly_utf8(raw[:HEAD_BYTES]):
-        raw = sniff.decode_utf8_with_strays(raw).encode("utf-8")
-        text_encoding, encoding = "utf-8", UTF8_WITH_CP1252
-    else:
-        text_encoding = encoding = _windows(raw) if encoding == "cp1252" else encoding
-    if b"\x00" in raw:
-        # NULs are never data: a legacy system padding its values. (The careful path below
-        # and the Arrow path must see the same text.)
-        raw = raw.replace(b"\x00", b"")
-    body_encoding = text_encoding
-    head = raw[:HEAD_BYTES].decode(body_encoding, errors="replace")
-    if head.startswith("\ufeff"):
-        head = head[1:]
+    raw, encoding, body_encoding = _decode_plan(raw, display)
+    head = raw[:HEAD_BYTES].decode(body_encoding, errors="replace").removeprefix("\ufeff")
     if not head.strip():
         raise InputError(display, "the file is empty (only blank lines)")
     delimiter = sniff.detect_delimiter(head)
-    first_rows = sniff.parse_lines(head, delimiter, limit=60)
-    header_index = sniff.find_header_row(first_rows, known_headers())
-    if len(raw) > HEAD_BYTES and header_index == len(first_rows) - 1:
-        # The header may be cut off where the head ends: a very wide export. Read on until
-        # it ends, up to a limit; a "header" longer than that is no export.
-        head = raw[:MAX_HEADER_BYTES].decode(body_encoding, errors="replace").removeprefix("\ufeff")
-        first_rows = sniff.parse_lines(head, delimiter, limit=header_index + 2)
-        if len(first_rows) < header_index + 2:
-            raise InputError(
-                display,
-                f"row {header_index + 1} runs on past the first {MAX_HEADER_BYTES // 1024**2} MB "
-                "without a line break: not a CSV export",
-            )
-    raw_headers = first_rows[header_index]
-    if not any(h.strip() for h in raw_headers):
-        raise InputError(display, "the header row is blank")
-    if len(raw_headers) > MAX_COLUMNS:
-        raise InputError(
-            display,
-            f"the header has {len(raw_headers):,} columns, more than a spreadsheet can hold "
-            f"({MAX_COLUMNS:,}): not a CRM export",
-        )
-    headers = sniff.dedupe_headers(raw_headers)
+    first_rows, header_index = _header_rows(raw, head, delimiter, body_encoding, display)
+    headers = sniff.dedupe_headers(first_rows[header_index])
     try:
         # Arrow checks the UTF-8 as it reads: no separate pass over the whole file.
         table = _fast_read(raw, body_encoding, delimiter, header_index, headers)
@@ -242,9 +198,6 @@ def _read_text(raw: bytes, display: str) -> RawTable:
         rejected = []
     skipped = _titles(display, first_rows[:header_index]) + skipped
     table, row_numbers, tail = _drop_footer(table, row_numbers, display)
-    # csv-sniffing: a ";"-separated file is written the continental way (decimal comma,
-    # day-first dates); the columns' own values still decide first.
-    hint = "," if delimiter == ";" else None
     return RawTable(
         path=display,
         format="tsv" if delimiter == "\t" else "csv",
@@ -256,8 +209,66 @@ def _read_text(raw: bytes, display: str) -> RawTable:
         delimiter=delimiter,
         skipped=sorted(skipped + tail, key=lambda i: i.row),
         rejected=rejected,
-        locale_hint=hint,
+        # csv-sniffing: a ";"-separated file is written the continental way (decimal comma,
+        # day-first dates); the columns' own values still decide first.
+        locale_hint="," if delimiter == ";" else None,
     )
+
+
+def _decode_plan(raw: bytes, display: str) -> tuple[bytes, str, str]:
+    """The bytes to read (UTF-16 and stray Windows bytes re-encoded as UTF-8, NULs dropped),
+    the encoding to name, and the one to decode the bytes with."""
+    encoding = sniff.detect_encoding(raw[:HEAD_BYTES])
+    if sniff.looks_binary(raw[:HEAD_BYTES], encoding):
+        raise InputError(display, "is not a text export (binary data); expected CSV, TSV or Excel")
+    if encoding.startswith("utf-16"):
+        # Excel's "Unicode text": re-encode once, then read like any UTF-8 file.
+        try:
+            raw = raw.decode(encoding).encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                display, f"is not valid {encoding.upper()} text ({exc.reason})"
+            ) from None
+        text_encoding, encoding = "utf-8", "utf-16"
+    elif encoding == "cp1252" and sniff.mostly_utf8(raw[:HEAD_BYTES]):
+        raw = sniff.decode_utf8_with_strays(raw).encode("utf-8")
+        text_encoding, encoding = "utf-8", UTF8_WITH_CP1252
+    else:
+        text_encoding = encoding = _windows(raw) if encoding == "cp1252" else encoding
+    if b"\x00" in raw:
+        # NULs are never data: a legacy system padding its values. (The careful path and the
+        # Arrow path must see the same text.)
+        raw = raw.replace(b"\x00", b"")
+    return raw, encoding, text_encoding
+
+
+def _header_rows(
+    raw: bytes, head: str, delimiter: str, encoding: str, display: str
+) -> tuple[list[list[str]], int]:
+    """The first rows and which of them is the header; a header must be a row that ends."""
+    first_rows = sniff.parse_lines(head, delimiter, limit=60)
+    header_index = sniff.find_header_row(first_rows, known_headers())
+    if len(raw) > HEAD_BYTES and header_index == len(first_rows) - 1:
+        # The header may be cut off where the head ends: a very wide export. Read on until
+        # it ends, up to a limit; a "header" longer than that is no export.
+        head = raw[:MAX_HEADER_BYTES].decode(encoding, errors="replace").removeprefix("\ufeff")
+        first_rows = sniff.parse_lines(head, delimiter, limit=header_index + 2)
+        if len(first_rows) < header_index + 2:
+            raise InputError(
+                display,
+                f"row {header_index + 1} runs on past the first {MAX_HEADER_BYTES // 1024**2} MB "
+                "without a line break: not a CSV export",
+            )
+    raw_headers = first_rows[header_index]
+    if not any(h.strip() for h in raw_headers):
+        raise InputError(display, "the header row is blank")
+    if len(raw_headers) > MAX_COLUMNS:
+        raise InputError(
+            display,
+            f"the header has {len(raw_headers):,} columns, more than a spreadsheet can hold "
+            f"({MAX_COLUMNS:,}): not a CRM export",
+        )
+    return first_rows, header_index
 
 
 def _settle_encoding(raw: bytes, encoding: str) -> tuple[str, bytes]:
