@@ -196,7 +196,7 @@ def customer_sums(
     For a period dimension each period (within the window) is the group's own window; the
     other dimensions group a customer by its own field or its acquisition deal's value.
     """
-    customers, deals = prepared.customers, prepared.deals
+    customers = prepared.customers
     n = len(customers.ids)
     if not n:
         return
@@ -231,8 +231,23 @@ def customer_sums(
     risk = days_at_risk(acquired, churn, where, len(compact), starts, ends)
     has = np.nonzero(risk)
     add("risk_days", compact[has[0]] + codes[has[1]] * stride, risk[has])
-    # To date: a customer counts in every window ending on or after its acquisition, a won
-    # deal's revenue in every window ending on or after both its close and that acquisition.
+    _to_date(prepared, has_acquired, where, compact, codes * stride, ends, add)
+
+
+def _to_date(
+    prepared: Prepared,
+    has_acquired: np.ndarray,
+    where: np.ndarray,
+    compact: np.ndarray,
+    offsets: np.ndarray,
+    ends: np.ndarray,
+    add: Any,
+) -> None:
+    """Customers and their revenue to date: a customer counts in every window ending on or
+    after its acquisition, a won deal's revenue in every window ending on or after both its
+    close and that acquisition. ``where``: each customer's group among ``compact``;
+    ``offsets``: each window's step in the group numbers."""
+    deals, acquired = prepared.deals, prepared.customers.acquired
     first = np.where(
         has_acquired, np.searchsorted(ends, np.nan_to_num(acquired), side="left"), len(ends)
     )
@@ -252,7 +267,7 @@ def customer_sums(
         ).reshape(len(compact), len(ends))
         totals = np.cumsum(grid, axis=1)
         filled = np.nonzero(totals)
-        gids = compact[filled[0]] + codes[filled[1]] * stride
+        gids = compact[filled[0]] + offsets[filled[1]]
         add(name, gids, np.rint(totals[filled]).astype(np.int64))
 
 

@@ -447,6 +447,59 @@ def parse_dates(
     fast = _iso_dates(text)
     if fast is not None:
         return fast
+    year, month, day, found, order, note = _year_month_day(text, preferred, hint)
+    isom, ym = found.iso, found.yearless
+    matched = isom | ym
+
+    compact = pc.extract_regex(text, _COMPACT_RE)
+    cm = _mask(pc.is_valid(compact))
+    if cm.any():
+        year = np.where(cm, _ints(pc.struct_field(compact, "y")), year)
+        month = np.where(cm, _ints(pc.struct_field(compact, "m")), month)
+        day = np.where(cm, _ints(pc.struct_field(compact, "d")), day)
+        matched = matched | cm
+
+    days = _days_from_ymd(year, month, day, matched)
+
+    is_serial = pc.and_(pc.match_substring_regex(text, _SERIAL_RE), pc.invert(pc.is_valid(compact)))
+    serial = _mask(is_serial)
+    if serial.any():
+        ok_serial, serial_days = _excel_serials(text, is_serial)
+        days = np.where(ok_serial, serial_days, days)
+        matched = matched | ok_serial
+        if ok_serial.any():
+            note = (note + "; " if note else "") + "numbers read as Excel date serials"
+
+    valid_days = matched & (days != _NO_DAY)
+    present = _mask(pc.is_valid(text))
+    result = pa.array(
+        np.where(valid_days, days, 0).astype(np.int32), type=pa.int32(), mask=~valid_days
+    ).cast(pa.date32())
+    if not isom.any() and not ym.any() and not cm.any() and serial.any():
+        order = "serial"
+    return Parsed(
+        values=result,
+        invalid=present & ~valid_days,
+        reason="is not a date",
+        notes=[note] if note else [],
+        order=order,
+    )
+
+
+_NO_DAY = np.iinfo(np.int64).min
+
+
+@dataclass
+class _Matched:
+    iso: np.ndarray  # year first: 2024-03-01, 2024/3/1
+    yearless: np.ndarray  # year last: 01-03-2024, 3/1/24
+
+
+def _year_month_day(
+    text: pa.Array, preferred: str | None, hint: str | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, _Matched, str, str | None]:
+    """Year, month and day of every ``a-b-c`` date, the day/month order decided for the whole
+    column (see :func:`decide_order`), which values matched, the order and a note on it."""
     m = pc.extract_regex(text, _DATE_RE)
     a, b, c = (pc.struct_field(m, k) for k in "abc")
     sep = pc.struct_field(m, "sep")
@@ -470,55 +523,24 @@ def parse_dates(
         month, day = np.where(isom, bi, bi), np.where(isom, ci, ai)
     else:
         month, day = np.where(isom, bi, ai), np.where(isom, ci, bi)
-    matched = _mask(pc.or_(iso, yearless))
-
-    compact = pc.extract_regex(text, _COMPACT_RE)
-    cm = _mask(pc.is_valid(compact))
-    if cm.any():
-        year = np.where(cm, _ints(pc.struct_field(compact, "y")), year)
-        month = np.where(cm, _ints(pc.struct_field(compact, "m")), month)
-        day = np.where(cm, _ints(pc.struct_field(compact, "d")), day)
-        matched = matched | cm
-
-    days = _days_from_ymd(year, month, day, matched)
-
-    is_serial = pc.and_(pc.match_substring_regex(text, _SERIAL_RE), pc.invert(pc.is_valid(compact)))
-    serial = _mask(is_serial)
-    if serial.any():
-        number = pc.cast(pc.if_else(pc.fill_null(is_serial, False), text, "0"), pa.float64())
-        whole = np.floor(
-            np.nan_to_num(np.asarray(number.to_numpy(zero_copy_only=False)), nan=0.0)
-        ).astype(np.int64)
-        # Excel's serials: 1 is 1900-01-01; 60 is its 29 February 1900, a day that never was
-        # (Lotus 1-2-3's leap-year bug), so 1–59 count from 1899-12-31 and 61 on from
-        # 1899-12-30. Only days of 1900–2199 are dates: 2958465 (9999-12-31) or 2024031
-        # (year 7441) in a date column is a mistake, never a date.
-        in_range = (whole >= 1) & (whole <= _LAST_SERIAL) & (whole != 60)
-        epoch = np.where(whole < 60, _EXCEL_EPOCH + 1, _EXCEL_EPOCH)
-        serial_days = (epoch - np.datetime64("1970-01-01", "D")).astype(np.int64) + whole
-        ok_serial = serial & in_range
-        days = np.where(ok_serial, serial_days, days)
-        matched = matched | ok_serial
-        if ok_serial.any():
-            note = (note + "; " if note else "") + "numbers read as Excel date serials"
-
-    valid_days = matched & (days != _NO_DAY)
-    present = _mask(pc.is_valid(text))
-    result = pa.array(
-        np.where(valid_days, days, 0).astype(np.int32), type=pa.int32(), mask=~valid_days
-    ).cast(pa.date32())
-    if not isom.any() and not ym.any() and not cm.any() and serial.any():
-        order = "serial"
-    return Parsed(
-        values=result,
-        invalid=present & ~valid_days,
-        reason="is not a date",
-        notes=[note] if note else [],
-        order=order,
-    )
+    return year, month, day, _Matched(isom, ym), order, note
 
 
-_NO_DAY = np.iinfo(np.int64).min
+def _excel_serials(text: pa.Array, is_serial: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Which values are Excel date serials of a day of 1900–2199, and those days.
+
+    Excel's serials: 1 is 1900-01-01; 60 is its 29 February 1900, a day that never was (Lotus
+    1-2-3's leap-year bug), so 1–59 count from 1899-12-31 and 61 on from 1899-12-30. 2958465
+    (9999-12-31) or 2024031 (year 7441) in a date column is a mistake, never a date.
+    """
+    number = pc.cast(pc.if_else(pc.fill_null(is_serial, False), text, "0"), pa.float64())
+    whole = np.floor(
+        np.nan_to_num(np.asarray(number.to_numpy(zero_copy_only=False)), nan=0.0)
+    ).astype(np.int64)
+    in_range = (whole >= 1) & (whole <= _LAST_SERIAL) & (whole != 60)
+    epoch = np.where(whole < 60, _EXCEL_EPOCH + 1, _EXCEL_EPOCH)
+    days = (epoch - np.datetime64("1970-01-01", "D")).astype(np.int64) + whole
+    return _mask(is_serial) & in_range, days
 
 
 def _days_from_ymd(
