@@ -342,6 +342,13 @@ def figure(name: str) -> Figure:
     return BY_NAME[name]
 
 
+# The report's other words, which every output shows as they are: the period dimensions, the
+# group of rows with no value for a dimension, and the group of cost no group can carry.
+PERIODS = ("month", "quarter", "year")
+NONE = "(none)"
+UNATTRIBUTED = "(unattributed)"
+
+
 @dataclass(frozen=True)
 class Definition:
     """One row of the definitions table: figures that share one meaning (won and lost deals)."""

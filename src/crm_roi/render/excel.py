@@ -14,52 +14,47 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.series import SeriesLabel
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from crm_roi.engine.calendar import PERIODS
-from crm_roi.engine.figures import COUNT_FIELDS as COUNTS
-from crm_roi.engine.figures import DEFINITIONS, FIELDS
-from crm_roi.engine.figures import MONEY_FIELDS as MONEY
-from crm_roi.engine.groups import NONE, UNATTRIBUTED
+from crm_roi.engine.figures import (
+    COUNT,
+    DEFINITIONS,
+    FIELDS,
+    MONEY,
+    NONE,
+    PERCENT,
+    PERIODS,
+    TIMES,
+    UNATTRIBUTED,
+    figure,
+)
 from crm_roi.render.safe import xml_text
 
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥"}
-PERCENT = frozenset({"roi", "win_rate", "churn_rate"})
-FORMATS = {
+# The decimals of the figures that are neither money, counts, percentages nor multiples.
+PLAIN_FORMATS = {
     "sales_cycle_days": "0.0",
     "hours": "#,##0.00",
-    "ltv_cac": '0.00"×"',
     "payback_months": "0.0",
     "purchase_frequency": "0.00",
     "lifespan_years": "0.0",
 }
-LABELS = {
-    "revenue": "Revenue", "won_deals": "Won deals", "lost_deals": "Lost deals",
-    "open_deals": "Open deals", "win_rate": "Win rate", "avg_deal_size": "Avg deal size",
-    "sales_cycle_days": "Sales cycle (days)", "direct_cost": "Direct cost",
-    "time_cost": "Time cost", "hours": "Hours", "cost": "Cost (fully loaded)",
-    "gross_profit": "Gross profit", "net_return": "Net return", "roi": "ROI",
-    "new_customers": "New customers", "acquisition_cost": "Acquisition cost", "cac": "CAC",
-    "active_customers": "Active customers", "purchase_frequency": "Purchases / year",
-    "churn_rate": "Churn / year", "lifespan_years": "Lifespan (years)", "clv": "CLV",
-    "clv_to_date": "CLV to date", "ltv_cac": "LTV:CAC", "payback_months": "Payback (months)",
-}  # fmt: skip
 # A breakdown sheet leads with what a manager reads first; every other figure follows.
-COLUMN_ORDER = (
+LEADING = (
     "revenue", "cost", "net_return", "roi", "new_customers", "cac", "clv", "ltv_cac",
     "payback_months", "win_rate", "won_deals", "avg_deal_size",
-    *(f for f in FIELDS if f not in {
-        "revenue", "cost", "net_return", "roi", "new_customers", "cac", "clv", "ltv_cac",
-        "payback_months", "win_rate", "won_deals", "avg_deal_size"}),
 )  # fmt: skip
+COLUMN_ORDER = (*LEADING, *(f for f in FIELDS if f not in LEADING))
 HEADLINE = (
     "revenue", "cost", "net_return", "roi", "cac", "clv", "ltv_cac", "payback_months",
     "win_rate", "avg_deal_size", "sales_cycle_days",
@@ -67,7 +62,6 @@ HEADLINE = (
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
 HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
-SUMMABLE = MONEY - {"avg_deal_size", "cac", "clv", "clv_to_date"} | COUNTS - {"active_customers"}
 
 
 def money_format(currency: str | None) -> str:
@@ -82,13 +76,21 @@ def money_format(currency: str | None) -> str:
 
 
 def number_format(field: str, currency: str | None) -> str:
-    if field in MONEY:
+    """A figure's cell format, by its kind and how it is shown: ``0.0%`` for ROI."""
+    declared = figure(field)
+    if declared.kind is MONEY:
         return money_format(currency)
-    if field in PERCENT:
+    if declared.shown is PERCENT:
         return "0.0%"
-    if field in COUNTS:
+    if declared.shown is TIMES:
+        return '0.00"×"'
+    if declared.kind is COUNT:
         return "#,##0"
-    return FORMATS[field]
+    return PLAIN_FORMATS[field]
+
+
+def label(name: str) -> str:
+    return figure(name).label
 
 
 def workbook_bytes(
@@ -112,9 +114,21 @@ def workbook_bytes(
             landscape=sheet.title != "Summary",
             fit=sheet.title in ("Summary", "Definitions", "Rejected rows"),
         )
+    return _saved(book)
+
+
+def _saved(book: Workbook) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _style_header(cells: tuple[Cell, ...], wrap: bool = False) -> None:
+    for cell in cells:
+        cell.font = BOLD
+        cell.fill = HEADER_FILL
+        if wrap:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
 def _fit_to_page_width(sheet: Worksheet, landscape: bool, fit: bool) -> None:
@@ -148,7 +162,7 @@ def _summary(sheet: Worksheet, report: dict[str, Any], generated: datetime) -> N
     )
     row = 4
     for field in HEADLINE:
-        sheet.cell(row, 1, LABELS[field]).font = BOLD
+        sheet.cell(row, 1, label(field)).font = BOLD
         cell = sheet.cell(row, 2, report["totals"][field])
         cell.number_format = number_format(field, currency)
         if report["totals"][field] is None:
@@ -191,12 +205,9 @@ def _breakdown(
 ) -> None:
     currency = report["currency"]
     dims = name.split(",")
-    header = [*map(xml_text, dims), *(LABELS[f] for f in COLUMN_ORDER)]
+    header = [*map(xml_text, dims), *map(label, COLUMN_ORDER)]
     sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = BOLD
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    _style_header(sheet[1], wrap=True)
     for group in rows:
         keys = [xml_text(str(group[d])) for d in dims]
         sheet.append([*keys, *(group[f] for f in COLUMN_ORDER)])
@@ -229,21 +240,27 @@ def _charts(sheet: Worksheet, dims: list[str], rows: list[dict[str, Any]], last:
     """ROI by group, revenue against cost; for a period, both over time with ROI beside."""
     if not rows:
         return
-    col = {f: len(dims) + 1 + i for i, f in enumerate(COLUMN_ORDER)}
     groups = [i for i, r in enumerate(rows, start=2) if str(r[dims[0]]) not in (NONE, UNATTRIBUTED)]
     end = max(groups) if groups else last
+
+    def plot(chart: BarChart | LineChart, *fields: str) -> None:
+        """Each figure's column, headed by its label, as a series of the chart."""
+        for field in fields:
+            column = len(dims) + 1 + COLUMN_ORDER.index(field)
+            chart.add_data(
+                Reference(sheet, min_col=column, min_row=1, max_row=end), titles_from_data=True
+            )
+
     labels = Reference(sheet, min_col=1, min_row=2, max_row=end)
     below = last + 3  # under the table and its totals row, side by side
     width = 18 if len(rows) > 6 else 14
 
     roi = BarChart()
     roi.type = "bar"
-    roi.title = str(xml_text("ROI by " + ", ".join(dims)))
+    roi.title = str(xml_text(f"{label('roi')} by " + ", ".join(dims)))
     roi.y_axis.numFmt = "0%"
-    roi.y_axis.title = "ROI"
-    roi.add_data(
-        Reference(sheet, min_col=col["roi"], min_row=1, max_row=end), titles_from_data=True
-    )
+    roi.y_axis.title = label("roi")
+    plot(roi, "roi")
     roi.set_categories(labels)
     roi.legend = None
     roi.width, roi.height = width, 9
@@ -254,44 +271,39 @@ def _charts(sheet: Worksheet, dims: list[str], rows: list[dict[str, Any]], last:
     money.grouping = "clustered"
     money.title = "Revenue and cost"
     money.y_axis.numFmt = "#,##0"
-    for field in ("revenue", "cost"):
-        money.add_data(
-            Reference(sheet, min_col=col[field], min_row=1, max_row=end), titles_from_data=True
-        )
+    plot(money, "revenue", "cost")
     money.set_categories(labels)
     money.width, money.height = width, 9
     sheet.add_chart(money, f"{get_column_letter(len(dims) + 6)}{below}")
 
     if dims[0] in PERIODS and len(dims) == 1:
-        trend = LineChart()
-        trend.title = "Revenue and cost over time, ROI"
-        trend.y_axis.title = "Amount"
-        trend.y_axis.numFmt = "#,##0"
-        for field in ("revenue", "cost"):
-            trend.add_data(
-                Reference(sheet, min_col=col[field], min_row=1, max_row=end), titles_from_data=True
-            )
-        trend.set_categories(labels)
-        ratio = LineChart()
-        ratio.add_data(
-            Reference(sheet, min_col=col["roi"], min_row=1, max_row=end), titles_from_data=True
-        )
-        ratio.y_axis.axId = 200
-        ratio.y_axis.title = "ROI"
-        ratio.y_axis.numFmt = "0%"
-        ratio.y_axis.crosses = "max"
-        trend += ratio
-        trend.width, trend.height = width + 6, 10
-        sheet.add_chart(trend, f"A{below + 20}")
+        sheet.add_chart(_trend_chart(plot, labels, width + 6), f"A{below + 20}")
+
+
+def _trend_chart(plot: Callable[..., None], labels: Reference, width: int) -> LineChart:
+    """Revenue and cost over the periods, ROI on an axis of its own at the right."""
+    trend = LineChart()
+    trend.title = "Revenue and cost over time, ROI"
+    trend.y_axis.title = "Amount"
+    trend.y_axis.numFmt = "#,##0"
+    plot(trend, "revenue", "cost")
+    trend.set_categories(labels)
+    ratio = LineChart()
+    plot(ratio, "roi")
+    ratio.y_axis.axId = 200
+    ratio.y_axis.title = label("roi")
+    ratio.y_axis.numFmt = "0%"
+    ratio.y_axis.crosses = "max"
+    trend += ratio
+    trend.width, trend.height = width, 10
+    return trend
 
 
 def _definitions(sheet: Worksheet) -> None:
     sheet.append(["Figure", "Unit", "What it is", "Not defined (empty) when"])
-    for cell in sheet[1]:
-        cell.font = BOLD
-        cell.fill = HEADER_FILL
+    _style_header(sheet[1])
     for d in DEFINITIONS:
-        names = ", ".join(LABELS[f] for f in d.fields)
+        names = ", ".join(map(label, d.fields))
         sheet.append([names, d.unit, d.meaning.replace("`", ""), d.null_when.replace("`", "")])
     for letter, width in zip("ABCD", (24, 12, 90, 30), strict=True):
         sheet.column_dimensions[letter].width = width
@@ -303,9 +315,7 @@ def _definitions(sheet: Worksheet) -> None:
 
 def _rejected(sheet: Worksheet, rejected: list[dict[str, Any]]) -> None:
     sheet.append(["File", "Row", "Column", "Value", "Reason"])
-    for cell in sheet[1]:
-        cell.font = BOLD
-        cell.fill = HEADER_FILL
+    _style_header(sheet[1])
     for issue in rejected:
         sheet.append(
             [
@@ -331,8 +341,6 @@ def _rejected(sheet: Worksheet, rejected: list[dict[str, Any]]) -> None:
 
 def cohorts_workbook_bytes(document: dict[str, Any]) -> bytes:
     """A cohort triangle with a colour scale, and a line chart of the latest cohorts."""
-    from openpyxl.formatting.rule import ColorScaleRule
-
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -345,15 +353,13 @@ def cohorts_workbook_bytes(document: dict[str, Any]) -> bytes:
     header = [
         "Cohort",
         "Customers",
-        "Acquisition cost",
-        "CAC",
+        label("acquisition_cost"),
+        label("cac"),
         "Payback (periods)",
         *(f"Age {a}" for a in range(width)),
     ]
     sheet.append(header)
-    for cell in sheet[2]:
-        cell.font = BOLD
-        cell.fill = HEADER_FILL
+    _style_header(sheet[2])
     for c in rows:
         sheet.append(
             [
@@ -371,32 +377,35 @@ def cohorts_workbook_bytes(document: dict[str, Any]) -> bytes:
         for col in (3, 4, *range(6, 6 + width)):
             sheet.cell(r, col).number_format = money
     if rows and width:
-        area = f"F3:{get_column_letter(5 + width)}{last}"
-        sheet.conditional_formatting.add(
-            area,
-            ColorScaleRule(
-                start_type="min", start_color="F8FBFF", end_type="max", end_color="2E75B6"
-            ),
-        )
-        chart = LineChart()
-        chart.title = "Cumulative revenue per customer, latest cohorts"
-        chart.x_axis.title = f"{document['period'].capitalize()}s since acquisition"
-        chart.y_axis.numFmt = "#,##0"
-        for r in range(max(3, last - 5), last + 1):
-            length = len(rows[r - 3]["revenue_by_age"])
-            series = Reference(sheet, min_col=6, max_col=5 + length, min_row=r, max_row=r)
-            chart.add_data(series, from_rows=True, titles_from_data=False)
-            chart.series[-1].title = SeriesLabel(v=str(xml_text(str(rows[r - 3]["cohort"]))))
-        chart.set_categories(Reference(sheet, min_col=6, max_col=5 + width, min_row=2, max_row=2))
-        chart.width, chart.height = 22, 10
-        sheet.add_chart(chart, f"A{last + 3}")
+        _cohort_chart(sheet, rows, width, document["period"])
     sheet.freeze_panes = "B3"
     sheet.column_dimensions["A"].width = 12
     for col in range(2, 6 + width):
         sheet.column_dimensions[get_column_letter(col)].width = 14
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return _saved(book)
+
+
+def _cohort_chart(sheet: Worksheet, rows: list[dict[str, Any]], width: int, period: str) -> None:
+    """The triangle shaded from light to dark, and the latest six cohorts as lines below it."""
+    from openpyxl.formatting.rule import ColorScaleRule
+
+    last = len(rows) + 2
+    sheet.conditional_formatting.add(
+        f"F3:{get_column_letter(5 + width)}{last}",
+        ColorScaleRule(start_type="min", start_color="F8FBFF", end_type="max", end_color="2E75B6"),
+    )
+    chart = LineChart()
+    chart.title = "Cumulative revenue per customer, latest cohorts"
+    chart.x_axis.title = f"{period.capitalize()}s since acquisition"
+    chart.y_axis.numFmt = "#,##0"
+    for r in range(max(3, last - 5), last + 1):
+        length = len(rows[r - 3]["revenue_by_age"])
+        series = Reference(sheet, min_col=6, max_col=5 + length, min_row=r, max_row=r)
+        chart.add_data(series, from_rows=True, titles_from_data=False)
+        chart.series[-1].title = SeriesLabel(v=str(xml_text(str(rows[r - 3]["cohort"]))))
+    chart.set_categories(Reference(sheet, min_col=6, max_col=5 + width, min_row=2, max_row=2))
+    chart.width, chart.height = 22, 10
+    sheet.add_chart(chart, f"A{last + 3}")
 
 
 def compare_workbook_bytes(document: dict[str, Any]) -> bytes:
@@ -416,14 +425,11 @@ def compare_workbook_bytes(document: dict[str, Any]) -> bytes:
             "Change %",
         ]
     )
-    for cell in sheet[1]:
-        cell.font = BOLD
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    _style_header(sheet[1], wrap=True)
     for r, name in enumerate(FIELDS, start=2):
         delta = document["change"]["totals"][name]
         sheet.append(
-            [LABELS[name], base["totals"][name], cur["totals"][name], delta["abs"], delta["rel"]]
+            [label(name), base["totals"][name], cur["totals"][name], delta["abs"], delta["rel"]]
         )
         for col in (2, 3, 4):
             sheet.cell(r, col).number_format = number_format(name, currency)
@@ -436,7 +442,7 @@ def compare_workbook_bytes(document: dict[str, Any]) -> bytes:
     top = 22
     sheet.cell(top, 7, "Chart data").font = BOLD
     for i, name in enumerate(("revenue", "cost", "net_return", "gross_profit"), start=1):
-        sheet.cell(top + i, 7, LABELS[name])
+        sheet.cell(top + i, 7, label(name))
         for col, report in ((8, base), (9, cur)):
             sheet.cell(top + i, col, report["totals"][name]).number_format = money_format(currency)
     for col in (8, 9):
@@ -451,6 +457,4 @@ def compare_workbook_bytes(document: dict[str, Any]) -> bytes:
         sheet.column_dimensions[letter].width = width
     sheet.row_dimensions[1].height = 30
     sheet.freeze_panes = "B2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return _saved(book)

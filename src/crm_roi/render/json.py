@@ -8,12 +8,14 @@ import math
 from decimal import Decimal
 from typing import Any
 
+from crm_roi.render.report import plain_number
+
 
 def _default(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return float(value)
+        return plain_number(value)
     raise TypeError(f"not JSON: {type(value).__name__}")
 
 

@@ -6,31 +6,43 @@ Every other renderer (table, CSV, Markdown) shows the same values, taken from he
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from crm_roi.engine.compute import Report
-from crm_roi.engine.figures import COUNT_FIELDS as COUNTS
-from crm_roi.engine.figures import FIELDS
-from crm_roi.engine.figures import MONEY_FIELDS as MONEY
-from crm_roi.inputs.load import Loaded
+from crm_roi.engine.figures import BY_NAME, COUNT, FIELDS, MONEY, NUMBER, Kind
+
+if TYPE_CHECKING:
+    from crm_roi.engine.compute import Report
+    from crm_roi.inputs.load import Loaded
 
 SCHEMA = "crm-roi/report@1"
 CENT = Decimal("0.01")
 
 
-def figure(name: str, value: Any) -> Any:
-    """A figure as JSON wants it: money rounded to the cent, counts whole, ratios unrounded."""
+def plain_number(value: Any, kind: Kind = NUMBER) -> float | int | None:
+    """The one place a figure becomes a plain number (a Decimal a float) for every output:
+    money rounded half up to the cent, a count whole, any other number unrounded.
+
+    >>> plain_number(Decimal("2.345"), MONEY), plain_number(Decimal("3"), COUNT)
+    (2.35, 3)
+    >>> plain_number(Decimal("0.125")), plain_number(None, MONEY)
+    (0.125, None)
+    """
     if value is None:
         return None
-    if name in MONEY:
+    if kind is MONEY:
         return float(Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP))
-    if name in COUNTS:
+    if kind is COUNT:
         return int(value)
     return float(value)
 
 
+def plain_figure(name: str, value: Any) -> float | int | None:
+    """A figure as JSON wants it, by its kind in :mod:`crm_roi.engine.figures`."""
+    return plain_number(value, BY_NAME[name].kind)
+
+
 def figures(values: dict[str, Any]) -> dict[str, Any]:
-    return {name: figure(name, values[name]) for name in FIELDS}
+    return {name: plain_figure(name, values[name]) for name in FIELDS}
 
 
 def input_entry(loaded: Loaded) -> dict[str, Any]:
@@ -67,13 +79,13 @@ def report_dict(report: Report, inputs: list[Loaded]) -> dict[str, Any]:
         "currency": report.currency,
         "window": {"from": report.start.isoformat(), "to": report.end.isoformat()},
         "settings": {
-            "gross_margin": float(s.gross_margin),
+            "gross_margin": plain_number(s.gross_margin),
             "allocate": s.allocate,
             "churn_after_days": s.churn_after_days,
-            "lifespan": float(s.lifespan) if s.lifespan is not None else None,
-            "max_lifespan": float(s.max_lifespan),
+            "lifespan": plain_number(s.lifespan),
+            "max_lifespan": plain_number(s.max_lifespan),
             "by": [",".join(d) for d in s.by],
-            "rates": {k: float(v) for k, v in sorted(s.rates.items())},
+            "rates": {k: plain_number(v) for k, v in sorted(s.rates.items())},
         },
         "inputs": [input_entry(i) for i in inputs],
         "totals": figures(report.totals),

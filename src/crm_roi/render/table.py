@@ -12,21 +12,41 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from crm_roi.engine.calendar import PERIODS
-from crm_roi.engine.groups import UNATTRIBUTED
+from crm_roi.engine.figures import MONEY, PERCENT, PERIODS, TIMES, UNATTRIBUTED, figure
 from crm_roi.render.safe import printable
 
+# Which figures, in which order; their headings come from engine/figures.py.
 COLUMNS = (
-    ("revenue", "Revenue"), ("cost", "Cost"), ("net_return", "Net return"), ("roi", "ROI"),
-    ("won_deals", "Won"), ("win_rate", "Win rate"), ("avg_deal_size", "Avg deal"),
-    ("new_customers", "New cust."), ("cac", "CAC"), ("clv", "CLV"), ("ltv_cac", "LTV:CAC"),
+    "revenue", "cost", "net_return", "roi", "won_deals", "win_rate", "avg_deal_size",
+    "new_customers", "cac", "clv", "ltv_cac",
 )  # fmt: skip
 HEADLINE = (
-    ("revenue", "Revenue"), ("cost", "Cost (fully loaded)"), ("net_return", "Net return"),
-    ("roi", "ROI"), ("cac", "CAC"), ("clv", "CLV"), ("ltv_cac", "LTV:CAC"),
-    ("payback_months", "Payback"), ("win_rate", "Win rate"), ("avg_deal_size", "Avg deal size"),
-    ("sales_cycle_days", "Sales cycle"),
+    "revenue", "cost", "net_return", "roi", "cac", "clv", "ltv_cac", "payback_months",
+    "win_rate", "avg_deal_size", "sales_cycle_days",
 )  # fmt: skip
+# Shown with their unit ("7.2 months"), so headed by their short label ("Payback").
+WITH_UNIT = {"payback_months": "0.0", "sales_cycle_days": "0.#"}
+
+
+def heading(name: str) -> str:
+    """A headline row's heading: the figure's label, or its short label where the value
+    names the unit.
+
+    >>> heading("cost"), heading("payback_months")
+    ('Cost (fully loaded)', 'Payback')
+    """
+    declared = figure(name)
+    return declared.short if name in WITH_UNIT else declared.label
+
+
+def in_sentence(name: str) -> str:
+    """The figure's short label inside a sentence: lower case but for an abbreviation.
+
+    >>> in_sentence("revenue"), in_sentence("roi")
+    ('revenue', 'ROI')
+    """
+    short = figure(name).short
+    return short if short.isupper() else short.lower()
 
 
 class Formatter:
@@ -41,93 +61,94 @@ class Formatter:
     def __call__(self, name: str, value: Any) -> Text:
         if value is None:
             return Text("–", style="dim")
-        if name in (
-            "revenue",
-            "cost",
-            "net_return",
-            "avg_deal_size",
-            "cac",
-            "clv",
-            "direct_cost",
-            "time_cost",
-            "acquisition_cost",
-            "gross_profit",
-            "clv_to_date",
-        ):
-            amount = Decimal(str(value))
-            text = (
-                format_currency(
-                    amount,
-                    self.currency,
-                    format=self.pattern,
-                    locale=self.locale,
-                    currency_digits=False,
-                )
-                if self.currency
-                else format_decimal(amount, format="#,##0.00", locale=self.locale)
-            )
-            return Text(text, style="red" if amount < 0 else "")
-        if name in ("roi", "win_rate"):
-            return Text(
-                format_percent(value, format="#,##0.0%", locale=self.locale),
-                style="bold red"
-                if name == "roi" and value < 0
-                else "bold green"
-                if name == "roi"
-                else "",
-            )
-        if name == "ltv_cac":
+        declared = figure(name)
+        if declared.kind is MONEY:
+            return self.money(value)
+        if declared.shown is PERCENT:
+            style = "" if name != "roi" else "bold red" if value < 0 else "bold green"
+            return Text(format_percent(value, format="#,##0.0%", locale=self.locale), style=style)
+        if declared.shown is TIMES:
             return Text(format_decimal(value, format="0.0", locale=self.locale) + "×")
-        if name == "payback_months":
-            return Text(format_decimal(value, format="0.0", locale=self.locale) + " months")
-        if name == "sales_cycle_days":
-            return Text(format_decimal(value, format="0.#", locale=self.locale) + " days")
+        if name in WITH_UNIT:
+            shown = format_decimal(value, format=WITH_UNIT[name], locale=self.locale)
+            return Text(f"{shown} {declared.unit}")
         return Text(format_decimal(value, locale=self.locale))
+
+    def money(self, value: Any) -> Text:
+        """An amount in the currency (red below zero), or as a plain number with no currency."""
+        amount = Decimal(str(value))
+        if self.currency:
+            text = format_currency(
+                amount, self.currency, self.pattern, locale=self.locale, currency_digits=False
+            )
+        else:
+            text = format_decimal(amount, format="#,##0.00", locale=self.locale)
+        return Text(text, style="red" if amount < 0 else "")
 
 
 def print_report(console: Console, report: dict[str, Any], locale: str, rejected: int) -> None:
+    """The headline panel, a table per breakdown (with a trend line for a period) and notes."""
     fmt = Formatter(report["currency"], locale)
-    totals = report["totals"]
+    console.print(headline(report, fmt))
+    whole = Formatter(report["currency"], locale, cents=False)
+    for name, rows in report["breakdowns"].items():
+        console.print(breakdown_table(name, rows, whole))
+        if name in PERIODS:
+            console.print(trend_line(rows))
+    notes = unattributed_notes(report, fmt)
+    if rejected:
+        notes.append(
+            Text(
+                f"{rejected:,} input rows were rejected and left out "
+                "(see the warnings, or run crm-roi validate).",
+                style="yellow",
+            )
+        )
+    if notes:
+        console.print(Group(*notes), style="dim")
+
+
+def headline(report: dict[str, Any], fmt: Formatter) -> Panel:
     grid = Table.grid(padding=(0, 3))
     grid.add_column(style="bold")
     grid.add_column(justify="right")
-    for name, label in HEADLINE:
-        grid.add_row(label, fmt(name, totals[name]))
+    for name in HEADLINE:
+        grid.add_row(heading(name), fmt(name, report["totals"][name]))
     window = report["window"]
-    console.print(
-        Panel(
-            grid,
-            title=f"ROI {window['from']} → {window['to']}",
-            expand=False,
-            subtitle=Text(printable(report["currency"] or "")),
-        )
+    return Panel(
+        grid,
+        title=f"ROI {window['from']} → {window['to']}",
+        expand=False,
+        subtitle=Text(printable(report["currency"] or "")),
     )
-    whole = Formatter(report["currency"], locale, cents=False)
-    for name, rows in report["breakdowns"].items():
-        dims = name.split(",")
-        # Group keys and dimension names come from the files: Text, never markup, and printable.
-        table = Table(
-            title=Text(f"By {printable(name)}"), title_justify="left", header_style="bold"
+
+
+def breakdown_table(name: str, rows: list[dict[str, Any]], fmt: Formatter) -> Table:
+    """One row per group: its keys, then the :data:`COLUMNS` under their short labels."""
+    dims = name.split(",")
+    # Group keys and dimension names come from the files: Text, never markup, and printable.
+    table = Table(title=Text(f"By {printable(name)}"), title_justify="left", header_style="bold")
+    for d in dims:
+        table.add_column(
+            Text(printable(d)),
+            overflow="fold",
+            min_width=min(14, max(len(str(r[d])) for r in rows) if rows else 8),
         )
-        for d in dims:
-            table.add_column(
-                Text(printable(d)),
-                overflow="fold",
-                min_width=min(14, max(len(str(r[d])) for r in rows) if rows else 8),
-            )
-        for _, label in COLUMNS:
-            table.add_column(label, justify="right", no_wrap=True, overflow="fold")
-        for row in rows:
-            table.add_row(
-                *(
-                    Text(printable(str(row[d])), style="dim" if str(row[d]).startswith("(") else "")
-                    for d in dims
-                ),
-                *(whole(f, row[f]) for f, _ in COLUMNS),
-            )
-        console.print(table)
-        if len(dims) == 1 and dims[0] in PERIODS:
-            console.print(trend_line(rows))
+    for f in COLUMNS:
+        table.add_column(figure(f).short, justify="right", no_wrap=True, overflow="fold")
+    for row in rows:
+        table.add_row(
+            *(
+                Text(printable(str(row[d])), style="dim" if str(row[d]).startswith("(") else "")
+                for d in dims
+            ),
+            *(fmt(f, row[f]) for f in COLUMNS),
+        )
+    return table
+
+
+def unattributed_notes(report: dict[str, Any], fmt: Formatter) -> list[Text]:
+    """Per breakdown, the cost no group carries."""
     notes = []
     for name, rows in report["breakdowns"].items():
         stray = [r for r in rows if UNATTRIBUTED in [str(r[d]) for d in name.split(",")]]
@@ -142,16 +163,7 @@ def print_report(console: Console, report: dict[str, Any], locale: str, rejected
                     " of cost can't be attributed to a group (--allocate spreads it).",
                 )
             )
-    if rejected:
-        notes.append(
-            Text(
-                f"{rejected:,} input rows were rejected and left out "
-                "(see the warnings, or run crm-roi validate).",
-                style="yellow",
-            )
-        )
-    if notes:
-        console.print(Group(*notes), style="dim")
+    return notes
 
 
 BARS = "▁▂▃▄▅▆▇█"
@@ -177,8 +189,8 @@ def trend_line(rows: list[dict[str, Any]]) -> Text:
     """Revenue, cost and ROI over the periods of a breakdown, as sparklines."""
     periods = [r for r in rows if not str(next(iter(r.values()))).startswith("(")]
     parts = ["Trend  "]
-    for name, label in (("revenue", "revenue"), ("cost", "cost"), ("roi", "ROI")):
+    for name in ("revenue", "cost", "roi"):
         values = [r[name] for r in periods]
         if any(v is not None for v in values):
-            parts.append(f"{label} {sparkline(values)}   ")
+            parts.append(f"{in_sentence(name)} {sparkline(values)}   ")
     return Text("".join(parts).rstrip(), style="cyan")

@@ -2,41 +2,24 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from crm_roi.engine.cohorts import CohortReport
-from crm_roi.engine.figures import FIELDS
-from crm_roi.engine.figures import MONEY_FIELDS as MONEY
-from crm_roi.render.report import figure
+from crm_roi.engine.figures import FIELDS, HIGHER, MONEY, NEUTRAL, PERCENT, figure
+from crm_roi.render.report import plain_figure, plain_number
 from crm_roi.render.safe import csv_text, printable
+
+if TYPE_CHECKING:
+    from crm_roi.engine.cohorts import CohortReport
 
 COHORTS_SCHEMA = "crm-roi/cohorts@1"
 COMPARE_SCHEMA = "crm-roi/compare@1"
-# Which way is better: lower cost and CAC; higher everything else that has a direction.
-LOWER_IS_BETTER = frozenset(
-    {
-        "cost",
-        "direct_cost",
-        "time_cost",
-        "acquisition_cost",
-        "cac",
-        "churn_rate",
-        "sales_cycle_days",
-        "payback_months",
-        "lost_deals",
-    }
-)
-NEUTRAL = frozenset({"hours", "open_deals"})
-
-
-def _cents(value: Decimal | None) -> float | None:
-    return None if value is None else figure("revenue", value)
+# The figures a breakdown's change table shows, in this order.
+CHANGE_COLUMNS = ("revenue", "cost", "roi", "cac", "win_rate", "clv")
 
 
 def cohorts_dict(report: CohortReport) -> dict[str, Any]:
@@ -45,16 +28,16 @@ def cohorts_dict(report: CohortReport) -> dict[str, Any]:
         "period": report.period,
         "currency": report.currency,
         "window": {"from": report.start.isoformat(), "to": report.end.isoformat()},
-        "gross_margin": float(report.gross_margin),
+        "gross_margin": plain_number(report.gross_margin),
         "cohorts": [
             {
                 "cohort": c.cohort,
                 "customers": c.customers,
-                "acquisition_cost": _cents(c.acquisition_cost),
-                "cac": _cents(c.cac),
-                "revenue_by_age": [_cents(v) for v in c.revenue_by_age],
+                "acquisition_cost": plain_figure("acquisition_cost", c.acquisition_cost),
+                "cac": plain_figure("cac", c.cac),
+                "revenue_by_age": [plain_number(v, MONEY) for v in c.revenue_by_age],
                 "cumulative_revenue_per_customer": [
-                    _cents(v) for v in c.cumulative_revenue_per_customer
+                    plain_number(v, MONEY) for v in c.cumulative_revenue_per_customer
                 ],
                 "payback_period": c.payback_period,
             }
@@ -116,7 +99,7 @@ def print_cohorts(console: Console, document: dict[str, Any]) -> None:
         padding=(0, 1),
         collapse_padding=True,
     )
-    for name, least in (("cohort", 7), ("customers", 9), ("CAC", 6), ("payback", 7)):
+    for name, least in (("cohort", 7), ("customers", 9), (figure("cac").short, 6), ("payback", 7)):
         table.add_column(
             name, justify="right" if name != "cohort" else "left", no_wrap=True, min_width=least
         )
@@ -156,8 +139,8 @@ def compare_dict(
     def plain(values: dict[str, Any]) -> dict[str, Any]:
         return {
             name: {
-                "abs": figure(name, v["abs"]) if v["abs"] is not None else None,
-                "rel": float(v["rel"]) if v["rel"] is not None else None,
+                "abs": plain_figure(name, v["abs"]),
+                "rel": plain_number(v["rel"]),
             }
             for name, v in values.items()
             if name in FIELDS
@@ -178,9 +161,10 @@ def compare_dict(
 
 def better(name: str, delta: float | None) -> bool | None:
     """Whether a change is for the better (None: no direction, or no change)."""
-    if delta is None or delta == 0 or name in NEUTRAL:
+    direction = figure(name).better
+    if delta is None or delta == 0 or direction is NEUTRAL:
         return None
-    return (delta < 0) if name in LOWER_IS_BETTER else (delta > 0)
+    return (delta > 0) if direction is HIGHER else (delta < 0)
 
 
 def print_compare(console: Console, document: dict[str, Any]) -> None:
@@ -206,15 +190,12 @@ def print_compare(console: Console, document: dict[str, Any]) -> None:
         )
         for d in dims:
             sub.add_column(Text(printable(d)))
-        for name in ("revenue", "cost", "roi", "cac", "win_rate", "clv"):
+        for name in CHANGE_COLUMNS:
             sub.add_column(name, justify="right")
         for row in rows:
             sub.add_row(
                 *(Text(printable(str(row[d]))) for d in dims),
-                *(
-                    _arrow(n, row[n]["abs"], row[n]["rel"])
-                    for n in ("revenue", "cost", "roi", "cac", "win_rate", "clv")
-                ),
+                *(_arrow(n, row[n]["abs"], row[n]["rel"]) for n in CHANGE_COLUMNS),
             )
         console.print(sub)
 
@@ -222,9 +203,10 @@ def print_compare(console: Console, document: dict[str, Any]) -> None:
 def _shown(name: str, value: Any) -> str:
     if value is None:
         return "–"
-    if name in MONEY:
+    declared = figure(name)
+    if declared.kind is MONEY:
         return f"{value:,.2f}"
-    if name in ("roi", "win_rate", "churn_rate"):
+    if declared.shown is PERCENT:
         return f"{value:.1%}"
     return f"{value:,.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
 
@@ -234,7 +216,7 @@ def _arrow(name: str, delta: Any, rel: Any) -> Text:
         return Text("–", style="dim")
     good = better(name, delta)
     arrow = "▲" if delta > 0 else "▼" if delta < 0 else "="
-    points = name in ("roi", "win_rate", "churn_rate")  # ratios change by percentage points
+    points = figure(name).shown is PERCENT  # a percentage changes by percentage points
     size = f"{abs(delta) * 100:.1f} pt" if points else _shown(name, abs(delta))
     shown = f"{arrow} {size}"
     if rel is not None:

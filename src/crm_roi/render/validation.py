@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from crm_roi.errors import RowIssue
-from crm_roi.inputs.load import Loaded
 from crm_roi.render.safe import printable
+
+if TYPE_CHECKING:
+    from crm_roi.errors import RowIssue
+    from crm_roi.inputs.load import Loaded
 
 SCHEMA = "crm-roi/validation@1"
 DECIMALS = {".": "1,234.56 (decimal point)", ",": "1.234,56 (decimal comma)"}
@@ -132,6 +135,13 @@ def print_file(console: Console, loaded: Loaded) -> None:
     else:
         for notice in loaded.notices:  # the shape it was read as: sales, numbered rows
             console.print(f"  [bold]read as:[/] {_markup(notice)}")
+    console.print(mapping_table(loaded))
+
+
+def mapping_table(loaded: Loaded) -> Table:
+    """Each column in the file's order: its field, how it was read, how it was matched; then
+    the attributes kept as dimensions."""
+    raw = loaded.raw
     table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
     table.add_column("  column")
     table.add_column("field")
@@ -164,7 +174,7 @@ def print_file(console: Console, loaded: Loaded) -> None:
             "text",
             "kept as dimensions",
         )
-    console.print(table)
+    return table
 
 
 def print_issues(
@@ -190,21 +200,19 @@ def print_rows(console: Console, loaded: Loaded, rows: int) -> None:
     for name in frame.columns:
         table.add_column(_text("row" if name == "_row" else name), overflow="fold")
     money = {c.field for c in loaded.columns if c.kind == "money"}
-    for record in frame.itertuples(index=False):
+    known = frame.notna().itertuples(index=False)  # the frame's own test of a missing value
+    for record, present in zip(frame.itertuples(index=False), known, strict=True):
         cells = []
-        for name, value in zip(frame.columns, record, strict=True):
-            cells.append(_text(_cell(value, name in money)))
+        for name, value, shown in zip(frame.columns, record, present, strict=True):
+            cells.append(_text(_cell(value, name in money) if shown else ""))
         table.add_row(*cells)
     console.print(table)
 
 
 def _cell(value: Any, money: bool) -> str:
-    import pandas as pd
-
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
+    """A value as parsed: cents as an amount, a date-time column's value as its date."""
     if money:
         return f"{Decimal(int(value)).scaleb(-2):,.2f}"
-    if isinstance(value, pd.Timestamp):
-        return str(value.date().isoformat())
+    if isinstance(value, datetime):  # pandas' Timestamp is one
+        return value.date().isoformat()
     return str(value)
