@@ -104,8 +104,8 @@ def check_figures(actual: Mapping[str, Any], expected: Mapping[str, Any], where:
 
 
 def rows_by_key(report: Report, breakdown: str) -> dict[str, dict[str, Any]]:
-    dims = breakdown.split(",")
-    return {",".join(row[d] for d in dims): row for row in report.breakdowns[breakdown]}
+    dims = tuple(breakdown.split(","))  # "channel,month": the dimensions of the breakdown
+    return {",".join(row[d] for d in dims): row for row in report.breakdowns[dims]}
 
 
 def days(a: date, b: date) -> int:
@@ -488,7 +488,7 @@ def expected_by_channel() -> dict[str, dict[str, Any]]:
 
 
 def test_fixture_channel_groups_and_order(fixture_report: Report) -> None:
-    keys = [row["channel"] for row in fixture_report.breakdowns["channel"]]
+    keys = [row["channel"] for row in fixture_report.breakdowns[("channel",)]]
     assert keys == ["Email", "Paid Search", NONE, UNATTRIBUTED]
 
 
@@ -633,7 +633,7 @@ def expected_by_month() -> dict[str, dict[str, Any]]:
 
 
 def test_fixture_month_groups_and_order(fixture_report: Report) -> None:
-    keys = [row["month"] for row in fixture_report.breakdowns["month"]]
+    keys = [row["month"] for row in fixture_report.breakdowns[("month",)]]
     assert keys == ["2024-01", "2024-02", "2024-03", NONE]
 
 
@@ -646,7 +646,7 @@ def test_fixture_by_month(fixture_report: Report, group: str) -> None:
 def test_fixture_groups_add_up(fixture_report: Report) -> None:
     totals = fixture_report.totals
     for breakdown in ("channel", "month"):
-        rows = fixture_report.breakdowns[breakdown]
+        rows = fixture_report.breakdowns[(breakdown,)]
         for name in (
             "revenue",
             "direct_cost",
@@ -831,7 +831,7 @@ def test_no_costs_and_no_time_logs_cost_fields_are_null(tmp_path: Path) -> None:
     # project's docs/metrics.md states this rule: "no costs input" / "no time logs input" /
     # "no costs and no time logs" → null.)
     report = compute(make_inputs(tmp_path, deals=SIMPLE_DEALS), Settings(by=(("channel",),)))
-    for figures in (report.totals, report.breakdowns["channel"][0]):
+    for figures in (report.totals, report.breakdowns[("channel",)][0]):
         for name in (
             "direct_cost",
             "time_cost",
@@ -1232,10 +1232,13 @@ def test_property_allocation_removes_unattributed(
         spread = compute(
             inputs, Settings(start=PROP_W[0], end=PROP_W[1], by=(("channel",),), allocate=mode)
         )
-    rows, keys = plain.breakdowns["channel"], [r["channel"] for r in spread.breakdowns["channel"]]
+    rows, keys = (
+        plain.breakdowns[("channel",)],
+        [r["channel"] for r in spread.breakdowns[("channel",)]],
+    )
     if UNATTRIBUTED in [r["channel"] for r in rows] and _has_weight(rows, "channel", mode):
         assert UNATTRIBUTED not in keys
-    for row in spread.breakdowns["channel"]:
+    for row in spread.breakdowns[("channel",)]:
         if row["channel"] != UNATTRIBUTED:
             assert row["revenue"] == rows_by_key(plain, "channel")[row["channel"]]["revenue"]
 
@@ -1266,7 +1269,7 @@ def test_allocation_by_hand(tmp_path: Path) -> None:
     def costs(mode: str) -> dict[str, Decimal]:
         report = compute(inputs, Settings(by=(("channel",),), allocate=mode))
         assert report.totals["cost"] == D("11.01")
-        return {r["channel"]: r["cost"] for r in report.breakdowns["channel"]}
+        return {r["channel"]: r["cost"] for r in report.breakdowns[("channel",)]}
 
     # revenue 300 : 100 : 0 → 1,001 × 3/4 = 750.75, × 1/4 = 250.25 → 751 (largest rest) + 250
     by_revenue = costs("revenue")
@@ -1465,14 +1468,14 @@ def test_rows_sorted_by_key_none_and_unattributed_last(tmp_path: Path) -> None:
         inputs,
         Settings(by=(("channel",), ("month",), ("quarter",), ("year",), ("channel", "quarter"))),
     )
-    channel = [r["channel"] for r in report.breakdowns["channel"]]
+    channel = [r["channel"] for r in report.breakdowns[("channel",)]]
     assert channel == ["Alpha", "Beta", "Delta", "Gamma", NONE, UNATTRIBUTED]
-    month = [r["month"] for r in report.breakdowns["month"]]
+    month = [r["month"] for r in report.breakdowns[("month",)]]
     assert month == ["2023-11", "2023-12", "2024-01", "2024-02", NONE]
-    quarter = [r["quarter"] for r in report.breakdowns["quarter"]]
+    quarter = [r["quarter"] for r in report.breakdowns[("quarter",)]]
     assert quarter == ["2023-Q4", "2024-Q1", NONE]
-    assert [r["year"] for r in report.breakdowns["year"]] == ["2023", "2024", NONE]
-    cross = [(r["channel"], r["quarter"]) for r in report.breakdowns["channel,quarter"]]
+    assert [r["year"] for r in report.breakdowns[("year",)]] == ["2023", "2024", NONE]
+    cross = [(r["channel"], r["quarter"]) for r in report.breakdowns[("channel", "quarter")]]
     assert cross == [
         ("Alpha", "2023-Q4"),
         ("Alpha", NONE),
@@ -1496,7 +1499,7 @@ def test_month_keys_sort_chronologically_across_years(tmp_path: Path) -> None:
         """,
     )
     report = compute(inputs, Settings(by=(("month",),)))
-    months = [r["month"] for r in report.breakdowns["month"]]
+    months = [r["month"] for r in report.breakdowns[("month",)]]
     # The rows with nothing in them between are not required; the order of those present is.
     present = [m for m in months if m in {"2023-09", "2023-12", "2024-02", "2024-10"}]
     assert present == ["2023-09", "2023-12", "2024-02", "2024-10"]

@@ -34,12 +34,11 @@ def compare(
     before = compute(inputs, replace(settings, start=baseline[0], end=baseline[1]))
     after = compute(inputs, replace(settings, start=current[0], end=current[1]))
     change: dict[str, Any] = {"totals": changes(before.totals, after.totals), "breakdowns": {}}
-    for name in after.breakdowns:
-        dims = name.split(",")
-        old = {tuple(str(r[d]) for d in dims): r for r in before.breakdowns[name]}
-        new = {tuple(str(r[d]) for d in dims): r for r in after.breakdowns[name]}
+    for dims in after.breakdowns:
+        old = {tuple(str(r[d]) for d in dims): r for r in before.breakdowns[dims]}
+        new = {tuple(str(r[d]) for d in dims): r for r in after.breakdowns[dims]}
         keys = list(new) + [k for k in old if k not in new]
-        change["breakdowns"][name] = [
+        change["breakdowns"][dims] = [
             {**dict(zip(dims, key, strict=True)), **changes(old.get(key, {}), new.get(key, {}))}
             for key in keys
         ]

@@ -81,7 +81,9 @@ class Report:
     end: date
     settings: Settings
     totals: dict[str, Any]
-    breakdowns: dict[str, list[dict[str, Any]]]
+    # Per breakdown (its dimensions, in order), one row per group: the group's label for each
+    # dimension and its figures, sorted by key.
+    breakdowns: dict[tuple[str, ...], list[dict[str, Any]]]
     warnings: list[str]
 
 
@@ -103,7 +105,7 @@ def compute(inputs: Inputs, settings: Settings) -> Report:
     breakdowns = {}
     for dims, rows in zip(settings.by, results[1:], strict=True):
         numeric = [all_numbers(key[i] for key in rows) for i in range(len(dims))]
-        breakdowns[",".join(dims)] = [
+        breakdowns[dims] = [
             {**dict(zip(dims, key, strict=True)), **values}
             for key, values in sorted(rows.items(), key=lambda kv: sort_key(kv[0], numeric))
         ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -38,6 +38,7 @@ from crm_roi.engine.figures import (
     UNATTRIBUTED,
     figure,
 )
+from crm_roi.render.report import breakdown_dims
 from crm_roi.render.safe import xml_text
 
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥"}
@@ -204,7 +205,7 @@ def _breakdown(
     sheet: Worksheet, name: str, rows: list[dict[str, Any]], report: dict[str, Any]
 ) -> None:
     currency = report["currency"]
-    dims = name.split(",")
+    dims = breakdown_dims(name)
     header = [*map(xml_text, dims), *map(label, COLUMN_ORDER)]
     sheet.append(header)
     _style_header(sheet[1], wrap=True)
@@ -236,7 +237,7 @@ def _breakdown(
     _charts(sheet, dims, rows, last)
 
 
-def _charts(sheet: Worksheet, dims: list[str], rows: list[dict[str, Any]], last: int) -> None:
+def _charts(sheet: Worksheet, dims: Sequence[str], rows: list[dict[str, Any]], last: int) -> None:
     """ROI by group, revenue against cost; for a period, both over time with ROI beside."""
     if not rows:
         return

@@ -68,12 +68,22 @@ def note_lines(report: Report, inputs: list[Loaded]) -> list[str]:
     return lines + list(report.warnings)
 
 
+def breakdown_name(dims: tuple[str, ...]) -> str:
+    """A breakdown's key in the documents: its dimensions joined, ``channel,month``."""
+    return ",".join(dims)
+
+
+def breakdown_dims(name: str) -> tuple[str, ...]:
+    """The dimensions of a document's breakdown key: the one place such a key is taken apart."""
+    return tuple(name.split(","))
+
+
 def report_dict(report: Report, inputs: list[Loaded]) -> dict[str, Any]:
     s = report.settings
     breakdowns = {}
-    for name, rows in report.breakdowns.items():
-        dims = name.split(",")
-        breakdowns[name] = [{**{d: row[d] for d in dims}, **figures(row)} for row in rows]
+    for dims, rows in report.breakdowns.items():
+        rows_out = [{**{d: row[d] for d in dims}, **figures(row)} for row in rows]
+        breakdowns[breakdown_name(dims)] = rows_out
     return {
         "schema": SCHEMA,
         "currency": report.currency,
@@ -84,7 +94,7 @@ def report_dict(report: Report, inputs: list[Loaded]) -> dict[str, Any]:
             "churn_after_days": s.churn_after_days,
             "lifespan": plain_number(s.lifespan),
             "max_lifespan": plain_number(s.max_lifespan),
-            "by": [",".join(d) for d in s.by],
+            "by": [breakdown_name(d) for d in s.by],
             "rates": {k: plain_number(v) for k, v in sorted(s.rates.items())},
         },
         "inputs": [input_entry(i) for i in inputs],

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from crm_roi.engine.figures import MONEY, PERCENT, PERIODS, TIMES, UNATTRIBUTED, figure
+from crm_roi.render.report import breakdown_dims
 from crm_roi.render.safe import printable
 
 # Which figures, in which order; their headings come from engine/figures.py.
@@ -125,7 +126,7 @@ def headline(report: dict[str, Any], fmt: Formatter) -> Panel:
 
 def breakdown_table(name: str, rows: list[dict[str, Any]], fmt: Formatter) -> Table:
     """One row per group: its keys, then the :data:`COLUMNS` under their short labels."""
-    dims = name.split(",")
+    dims = breakdown_dims(name)
     # Group keys and dimension names come from the files: Text, never markup, and printable.
     table = Table(title=Text(f"By {printable(name)}"), title_justify="left", header_style="bold")
     for d in dims:
@@ -151,7 +152,7 @@ def unattributed_notes(report: dict[str, Any], fmt: Formatter) -> list[Text]:
     """Per breakdown, the cost no group carries."""
     notes = []
     for name, rows in report["breakdowns"].items():
-        stray = [r for r in rows if UNATTRIBUTED in [str(r[d]) for d in name.split(",")]]
+        stray = [r for r in rows if UNATTRIBUTED in [str(r[d]) for d in breakdown_dims(name)]]
         if stray:
             cost = sum(Decimal(str(r["cost"] or 0)) for r in stray)
             notes.append(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crm_roi.engine.figures import FIELDS
+from crm_roi.render.report import breakdown_dims
 from crm_roi.render.safe import csv_text, markdown_text
 
 HEADER = ["dimension", "key", *FIELDS]
@@ -16,7 +17,7 @@ def rows(report: dict[str, Any]) -> list[list[Any]]:
     A cross breakdown's key joins its parts with `` / `` (``Email / 2024-01``)."""
     out = [["total", "", *(report["totals"][f] for f in FIELDS)]]
     for name, groups in report["breakdowns"].items():
-        dims = name.split(",")
+        dims = breakdown_dims(name)
         for group in groups:
             key = " / ".join(str(group[d]) for d in dims)
             out.append([name, key, *(group[f] for f in FIELDS)])

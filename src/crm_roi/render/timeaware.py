@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from crm_roi.engine.figures import FIELDS, HIGHER, MONEY, NEUTRAL, PERCENT, figure
-from crm_roi.render.report import plain_figure, plain_number
+from crm_roi.render.report import breakdown_dims, breakdown_name, plain_figure, plain_number
 from crm_roi.render.safe import csv_text, printable
 
 if TYPE_CHECKING:
@@ -153,7 +153,8 @@ def compare_dict(
         "change": {
             "totals": plain(change["totals"]),
             "breakdowns": {
-                name: [plain(row) for row in rows] for name, rows in change["breakdowns"].items()
+                breakdown_name(dims): [plain(row) for row in rows]
+                for dims, rows in change["breakdowns"].items()
             },
         },
     }
@@ -184,7 +185,7 @@ def print_compare(console: Console, document: dict[str, Any]) -> None:
         )
     console.print(table)
     for bname, rows in document["change"]["breakdowns"].items():
-        dims = bname.split(",")
+        dims = breakdown_dims(bname)
         sub = Table(
             title=Text(f"By {printable(bname)}: change"), title_justify="left", header_style="bold"
         )
@@ -246,7 +247,7 @@ def compare_csv(document: dict[str, Any]) -> str:
     for row in comparison_rows(document):
         out.append(["total", "", *[_blank(v) for v in row]])
     for name, rows in document["change"]["breakdowns"].items():
-        dims = name.split(",")
+        dims = breakdown_dims(name)
         base = {tuple(str(r[d]) for d in dims): r for r in document["baseline"]["breakdowns"][name]}
         cur = {tuple(str(r[d]) for d in dims): r for r in document["current"]["breakdowns"][name]}
         for row in rows:
