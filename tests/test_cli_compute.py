@@ -242,27 +242,27 @@ def test_real_subprocess_run_prints_json_to_a_pipe() -> None:
 def test_progress_spinner_only_for_big_inputs_at_a_terminal(monkeypatch, tmp_path: Path) -> None:
     from rich.console import Console
 
-    from crm_roi import cli
+    from crm_roi.cli import emit
 
     big = tmp_path / "big.csv"
     big.write_bytes(b"x" * 64)
     screen = io.StringIO()
     monkeypatch.setattr(
-        cli, "_console", lambda stderr=False: Console(file=screen, force_terminal=True)
+        emit, "console", lambda stderr=False: Console(file=screen, force_terminal=True)
     )
     # Not a terminal (as under CliRunner, cron or a pipe): nothing is shown.
-    with cli._progress([big], quiet=False) as step:
+    with emit.progress([big], quiet=False) as step:
         step("Reading…")
     assert screen.getvalue() == ""
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
-    with cli._progress([big], quiet=False) as step:  # a terminal, but a small input
+    with emit.progress([big], quiet=False) as step:  # a terminal, but a small input
         step("Reading…")
     assert screen.getvalue() == ""
-    monkeypatch.setattr(cli, "PROGRESS_BYTES", 10)
-    with cli._progress([big], quiet=True) as step:  # --quiet wins
+    monkeypatch.setattr(emit, "PROGRESS_BYTES", 10)
+    with emit.progress([big], quiet=True) as step:  # --quiet wins
         step("Reading…")
     assert screen.getvalue() == ""
-    with cli._progress([big], quiet=False) as step:
+    with emit.progress([big], quiet=False) as step:
         step("Computing…")
     assert "Computing…" in screen.getvalue()
 

@@ -391,7 +391,7 @@ def test_a_breakdown_of_more_groups_than_the_limit_is_one_clear_error(
     assert result.exit_code == 2 and result.stdout == ""
     assert error_line(result) == (
         "Error: the breakdown by campaign has 101 groups, more than the 100 a breakdown may "
-        "have; break down by a coarser dimension"
+        "have; break down by a coarser dimension (--by)"
     )
     assert compute(str(deals), "--by", "month")["breakdowns"]["month"][0]["won_deals"] == 101
 

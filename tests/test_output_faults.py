@@ -29,8 +29,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import EXAMPLE_INPUTS, EXAMPLES
-from crm_roi import cli
-from crm_roi.cli import app
+from crm_roi.cli import app, process
 
 DEALS, COSTS = EXAMPLES / "deals.csv", EXAMPLES / "costs.csv"
 INPUTS = [str(DEALS), str(COSTS)]
@@ -276,7 +275,7 @@ def test_sigterm_while_writing_removes_the_temporary_file_and_exits_143(
 
     def sigterm_arrives(fd: int) -> None:  # while the temporary report is being written
         assert len(temporary_files(tmp_path)) == 1
-        cli._on_sigterm(signal.SIGTERM, None)
+        process.on_sigterm(signal.SIGTERM, None)
 
     monkeypatch.setattr(os, "fsync", sigterm_arrives)
     result = runner.invoke(

@@ -234,7 +234,7 @@ def write_atomic(target: Path, data: bytes) -> None:
                     os.chown(temp, existing.st_uid, existing.st_gid)
             os.chmod(temp, stat.S_IMODE(existing.st_mode))
         os.replace(temp, real)
-    except BaseException:  # SIGTERM (see cli.main) included: no temporary file is left
+    except BaseException:  # SIGTERM (see cli/process.py) included: no temporary file is left
         Path(temp).unlink(missing_ok=True)
         raise
     _sync_folder(real.parent)

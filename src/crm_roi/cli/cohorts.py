@@ -1,0 +1,81 @@
+"""``crm-roi cohorts``: customers by month or quarter of acquisition, their CAC, revenue at
+each age, and when each cohort paid back."""
+
+from __future__ import annotations
+
+from crm_roi.cli import values
+from crm_roi.cli.emit import emit, resolve_format, warn
+from crm_roi.cli.load import check_paths, check_rejected, engine_inputs, load
+from crm_roi.cli.options import (
+    GROSS_MARGIN,
+    PERIOD,
+    CostsArg,
+    CurrencyOpt,
+    CustomersOpt,
+    DayFirstOpt,
+    DealsArg,
+    DebugOpt,
+    FigureOptions,
+    FromOpt,
+    GrossMarginOpt,
+    HourlyRateOpt,
+    InputOptions,
+    MappingOpt,
+    MaxRejectedOpt,
+    OutputOpt,
+    PeriodOpt,
+    PresetOpt,
+    QuietOpt,
+    RatesOpt,
+    SheetOpt,
+    TimeFormat,
+    TimeFormatOpt,
+    TimeLogsOpt,
+    ToOpt,
+    gather,
+)
+from crm_roi.cli.root import exit_codes
+
+MEANWHILE = ("crm_roi.engine.cohorts", "crm_roi.render.timeaware")  # imported while reading
+
+
+def cohorts(
+    deals: DealsArg,
+    costs: CostsArg = None,
+    customers: CustomersOpt = None,
+    time_logs: TimeLogsOpt = None,
+    period: PeriodOpt = PERIOD,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    gross_margin: GrossMarginOpt = GROSS_MARGIN,
+    currency: CurrencyOpt = None,
+    rates: RatesOpt = None,
+    mapping: MappingOpt = None,
+    sheet: SheetOpt = None,
+    dayfirst: DayFirstOpt = None,
+    hourly_rate: HourlyRateOpt = None,
+    preset: PresetOpt = None,
+    output_format: TimeFormatOpt = None,
+    output: OutputOpt = None,
+    quiet: QuietOpt = False,
+    max_rejected: MaxRejectedOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Acquisition cohorts: customers, CAC, revenue at each age since acquisition, cumulative
+    revenue per customer, and when each cohort paid back its CAC."""
+    params = locals()
+    with exit_codes(debug):
+        fmt = resolve_format(output_format, output, TimeFormat)
+        limit = values.max_rejected(max_rejected)
+        inputs, figures = gather(InputOptions, params), gather(FigureOptions, params)
+        check_paths(inputs, output, rates)
+        settings = figures.settings()
+        loaded = load(inputs, MEANWHILE)
+        check_rejected(loaded, limit)
+        from crm_roi.engine.cohorts import cohorts as cohort_report
+        from crm_roi.render.timeaware import cohorts_dict
+
+        report = cohort_report(engine_inputs(loaded, settings), settings, period.value)
+        document = cohorts_dict(report)
+        warn(loaded, document["warnings"], quiet)
+        emit(document, fmt, output, "cohorts")

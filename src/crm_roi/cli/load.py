@@ -1,0 +1,130 @@
+"""A command's inputs, from the options to the engine: checked before anything is read, loaded
+(the engine imported meanwhile), held to --max-rejected and --strict, and handed over as the
+engine's ``Inputs``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from crm_roi.cli.emit import say
+from crm_roi.cli.options import InputOptions
+from crm_roi.errors import CrmRoiError, UsageError
+
+if TYPE_CHECKING:
+    from crm_roi.engine.compute import Inputs
+    from crm_roi.engine.settings import Settings
+    from crm_roi.inputs.load import Loaded
+
+STRICT_LINES = 20  # rejected rows listed on stderr when --strict refuses a run
+
+
+def check_paths(
+    inputs: InputOptions,
+    output: Path | None,
+    rates: Path | None = None,
+    log: Path | None = None,
+) -> list[Path]:
+    """The data files given. Refused before anything is read: two inputs from standard
+    input, an --output that can't be written, and an --output or --log-json that would land on
+    any input — the data files, the mapping file (or ./crm-roi.toml), the --rates file."""
+    from crm_roi.cli.output import check_target
+    from crm_roi.inputs.mapping import DEFAULT_MAPPING_FILE
+    from crm_roi.inputs.source import check_one_stdin
+
+    paths = inputs.paths
+    check_one_stdin(paths)
+    mapping = inputs.mapping
+    if mapping is None and Path(DEFAULT_MAPPING_FILE).is_file():
+        mapping = Path(DEFAULT_MAPPING_FILE)
+    settings = [p for p in (mapping, rates) if p is not None]
+    check_target(output, [*paths, *settings], log)
+    return paths
+
+
+def load(
+    inputs: InputOptions, meanwhile: tuple[str, ...], unusable_ok: bool = False
+) -> list[Loaded]:
+    """Every input, validated (deals first). The modules named in ``meanwhile`` (pandas and
+    what the command computes with) are imported while Arrow reads the files."""
+    import importlib
+
+    from crm_roi.inputs.load import load_inputs
+    from crm_roi.inputs.schema import InputKind
+    from crm_roi.inputs.source import check_one_stdin
+
+    options = inputs.load_options(unusable_ok)
+    wanted = [
+        (inputs.deals, InputKind.DEALS),
+        (inputs.costs, InputKind.COSTS),
+        (inputs.customers, InputKind.CUSTOMERS),
+        (inputs.time_logs, InputKind.TIME_LOGS),
+    ]
+    given = [(path, kind) for path, kind in wanted if path is not None]
+    check_one_stdin([path for path, _ in given])
+    return load_inputs(
+        given, options, meanwhile=lambda: [importlib.import_module(m) for m in meanwhile]
+    )
+
+
+def check_rejected(loaded: list[Loaded], limit: tuple[float, bool] | None) -> None:
+    """--max-rejected: an input with more rejected rows than allowed fails the run."""
+    if limit is None:
+        return
+    number, share = limit
+    for i in loaded:
+        allowed = i.rows * number / 100 if share else number
+        if i.rejected_total > allowed:
+            said = f"{number:g}%" if share else f"{int(number):,}"
+            raise CrmRoiError(
+                f"{i.path}: {i.rejected_total:,} of {i.rows:,} rows rejected, more than "
+                f"--max-rejected {said}: nothing computed (crm-roi validate lists them)"
+            )
+
+
+def check_strict(loaded: list[Loaded], strict: bool, quiet: bool) -> None:
+    """--strict: any rejected row fails the run, listed on stderr (unless --quiet)."""
+    rejected = sum(i.rejected_total for i in loaded)
+    if not (strict and rejected):
+        return
+    if not quiet:
+        for line in [str(r) for i in loaded for r in i.all_rejections][:STRICT_LINES]:
+            say(line)
+    raise CrmRoiError(f"{rejected:,} rows rejected and --strict given: nothing computed")
+
+
+def engine_inputs(loaded: list[Loaded], settings: Settings, window: bool = False) -> Inputs:
+    """The records to compute from, with every --by dimension found in them. A deals file
+    with no rows is fine for an explicit window (``window``, or --from and --to given: nothing
+    happened, the figures are zeros); one whose every row was rejected is not."""
+    from crm_roi.engine.compute import Inputs
+    from crm_roi.engine.groups import dimension_exists
+    from crm_roi.errors import InputError
+
+    deals = loaded[0]
+    if deals.rows and not deals.used:
+        raise InputError(
+            deals.path,
+            f"none of its {deals.rows:,} rows can be used (crm-roi validate lists why): "
+            "nothing to compute",
+        )
+    window = window or (settings.start is not None and settings.end is not None)
+    if not deals.rows and not window:
+        raise InputError(
+            deals.path,
+            "has no data rows: nothing to compute (give --from and --to to report an empty window)",
+        )
+    by_kind = {i.kind.value: i.frame for i in loaded}
+    data = Inputs(
+        by_kind["deals"],
+        by_kind.get("costs"),
+        by_kind.get("customers"),
+        by_kind.get("time_logs"),
+        aliases={i.kind: i.header_fields() for i in loaded},
+    )
+    for dims in settings.by:
+        for dim in dims:
+            if not dimension_exists(dim, data):
+                raise UsageError(f"--by {dim}: no input has such a field or column")
+    return data

@@ -1,0 +1,69 @@
+"""``crm-roi validate``: what was detected in each input, how its columns map, and every row
+that can't be used."""
+
+from __future__ import annotations
+
+import typer
+
+from crm_roi.cli.emit import console, write
+from crm_roi.cli.load import load
+from crm_roi.cli.options import (
+    LIMIT,
+    CostsArg,
+    CustomersOpt,
+    DayFirstOpt,
+    DealsArg,
+    DebugOpt,
+    HourlyRateOpt,
+    InputOptions,
+    LimitOpt,
+    MappingOpt,
+    OutputFormat,
+    PresetOpt,
+    SheetOpt,
+    TimeLogsOpt,
+    ValidateFormatOpt,
+    ValidateStrictOpt,
+    gather,
+)
+from crm_roi.cli.root import EXIT_DATA, EXIT_OK, exit_codes
+
+MEANWHILE = ("crm_roi.inputs.validate",)  # imported while the files are read
+
+
+def validate(
+    deals: DealsArg,
+    costs: CostsArg = None,
+    customers: CustomersOpt = None,
+    time_logs: TimeLogsOpt = None,
+    mapping: MappingOpt = None,
+    sheet: SheetOpt = None,
+    dayfirst: DayFirstOpt = None,
+    hourly_rate: HourlyRateOpt = None,
+    preset: PresetOpt = None,
+    strict: ValidateStrictOpt = False,
+    output_format: ValidateFormatOpt = OutputFormat.table,
+    limit: LimitOpt = LIMIT,
+    debug: DebugOpt = False,
+) -> None:
+    """Check the inputs: what was detected, how columns map, and every row that can't be used.
+
+    Exit code 0 when every row is usable, 1 when any row is rejected (or, with --strict,
+    has a warning), 2 for a usage error.
+    """
+    params = locals()
+    with exit_codes(debug):
+        loaded = load(gather(InputOptions, params), MEANWHILE, unusable_ok=True)
+        if output_format is OutputFormat.json:
+            from crm_roi.render.json import dumps
+            from crm_roi.render.validation import validation_report
+
+            write((dumps(validation_report(loaded)) + "\n").encode("utf-8"), None)
+        else:
+            from crm_roi.render.validation import print_validation
+
+            print_validation(console(), loaded, limit=limit)
+        failed = any(i.rejected_total for i in loaded) or (
+            strict and any(i.warnings for i in loaded)
+        )
+        raise typer.Exit(EXIT_DATA if failed else EXIT_OK)

@@ -1,0 +1,89 @@
+"""The command line stays thin (issue 13): small commands over shared option groups, defaults
+that are the engine's, one place for errors, and a --help that loads no data stack."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from crm_roi.cli import app
+from crm_roi.cli.options import FigureOptions
+from crm_roi.engine.settings import Settings
+
+CLI = Path(__file__).resolve().parents[1] / "src" / "crm_roi" / "cli"
+COMMANDS = ("validate", "inspect", "compute", "cohorts", "compare")
+runner = CliRunner()
+
+
+def functions(path: Path) -> list[ast.FunctionDef]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)]
+
+
+def body_lines(function: ast.FunctionDef) -> int:
+    """Lines of a function's body, its docstring left out."""
+    body = function.body
+    if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    return (body[-1].end_lineno or 0) - body[0].lineno + 1
+
+
+def test_a_command_body_is_at_most_25_lines() -> None:
+    for name in COMMANDS:
+        (command,) = [f for f in functions(CLI / f"{name}.py") if f.name == name]
+        assert body_lines(command) <= 25, name
+
+
+def test_no_function_of_the_command_line_is_over_60_lines() -> None:
+    for path in CLI.glob("*.py"):
+        for function in functions(path):
+            length = (function.end_lineno or 0) - function.lineno + 1
+            assert length <= 60, f"{path.name}: {function.name} has {length} lines"
+
+
+def test_the_commands_defaults_are_the_engines() -> None:
+    assert FigureOptions().settings() == Settings()
+
+
+def loaded_by(*args: str) -> list[str]:
+    """The heavy libraries in memory after ``crm-roi ARGS`` (pydantic: typer's own command help
+    imports it)."""
+    code = (
+        "import sys\n"
+        "from crm_roi.cli import main\n"
+        "try:\n"
+        f"    main({list(args)!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('pandas', 'pyarrow', 'pydantic', 'openpyxl')\n"
+        "print([name for name in heavy if name in sys.modules], file=sys.stderr)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return list(ast.literal_eval(run.stderr.strip().splitlines()[-1]))
+
+
+def test_help_loads_no_pandas_pyarrow_pydantic_or_openpyxl() -> None:
+    assert loaded_by("--help") == []
+    for command in COMMANDS:
+        assert set(loaded_by(command, "--help")) <= {"pydantic"}, command
+
+
+def test_a_run_refused_by_max_rejected_says_why_in_the_log(tmp_path: Path) -> None:
+    deals = tmp_path / "deals.csv"
+    deals.write_text(
+        "Deal ID,Amount,Stage,Close Date\nD-1,100,Won,2024-01-05\nX-1,abc,Won,2024-01-05\n"
+    )
+    log = tmp_path / "runs.jsonl"
+    args = ["compute", str(deals), "-q", "--max-rejected", "0", "--log-json", str(log)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    said = f"{deals}: 1 of 2 rows rejected, more than --max-rejected 0: nothing computed"
+    assert result.stderr.startswith(f"Error: {said}")
+    run = json.loads(log.read_text())
+    assert run["exit_code"] == 1 and run["error"].startswith(said)
+    assert run["rows"] == 2 and run["rejected"] == 1
