@@ -499,25 +499,33 @@ def test_fixture_by_channel(fixture_report: Report, group: str) -> None:
 
 
 def expected_by_month() -> dict[str, dict[str, Any]]:
-    # A period group is measured over its own period within W (module docstring of metrics.py:
-    # "A group with a period key has that period (within the window) as its own window");
-    # the spec is silent on this and it is what an analyst expects of a monthly figure.
-    # Deals are keyed by the month of close_date, open deals by their created date (docstring;
-    # the spec has no close date for them); an open deal without a created date → (none).
-    jan_years, feb_years, mar_years = D(31) / YEAR, D(29) / YEAR, D(31) / YEAR
-    # Days at risk per month: Jan [01-01, 02-01), Feb [02-01, 03-01), Mar [03-01, 04-01)
-    jan_risk = 17 + 0 + 31 + 0 + 30  # C1 from 01-15, C2 not yet, C3, C4 not yet, C5 to 01-31
-    feb_risk = 29 + 10 + 29 + 29 + 0  # C1, C2 from 02-20, C3, C4 from 02-01, C5 gone
-    mar_risk = 31 + 31 + 15 + 31 + 0  # C1, C2, C3 to 03-16, C4, C5 gone
-    assert jan_risk + feb_risk + mar_risk == sum(RISK.values())
-    jan_churn = D(1) / (D(jan_risk) / YEAR)  # C5 churns 01-31
-    mar_churn = D(1) / (D(mar_risk) / YEAR)  # C3 churns 03-16
-    jan_freq = D(2) / 1 / jan_years  # D01, D11; active C1
-    feb_freq = D(1) / 1 / feb_years  # D03; active C2
-    mar_freq = D(2) / 2 / mar_years  # D02, D05; active C1, C3
-    jan_clv = D(900) * jan_freq * 1 * (1 / jan_churn)
-    feb_clv = D(3000) * feb_freq * 1 * D(10)
-    mar_clv = D(1150) * mar_freq * 1 * (1 / mar_churn)
+    # Flows of a period group — revenue, deals, costs, new and active customers, win rate, deal
+    # size, cycle, cac — are measured over its own period within W (docs/metrics.md, period
+    # rows). Deals are keyed by the month of close_date, open deals by their created date; an
+    # open deal without a created date → (none).
+    # Its customer rates — purchase frequency, churn, lifespan, clv, ltv_cac, payback — are
+    # measured over the trailing twelve months T ending on the month's last day, not cut by
+    # W (spec §2, v2); years(T) = 1, and the deal size inside clv and payback is T's:
+    #   T(Jan) = 2023-02-01 … 2024-01-31, T(Feb) = 2023-03-01 … 2024-02-29,
+    #   T(Mar) = 2023-04-01 … 2024-03-31.
+    # Won deals in T (any customer): Jan D04 500, D01 1,200, D11 600 → 3 won, 2,300;
+    #   Feb + D03 3,000 → 4 won, 5,300; Mar + D02 800, D05 1,500 → 6 won, 7,600.
+    # Distinct customers with a won deal in T: Jan C3, C1; Feb and Mar C3, C1, C2.
+    jan_freq, feb_freq, mar_freq = D(3) / 2, D(4) / 3, D(6) / 3
+    jan_avg, feb_avg, mar_avg = D(2300) / 3, D(5300) / 4, D(7600) / 6
+    # Customer-days at risk in T, [acquired, churned) ∩ [T start, T end + 1 day):
+    #   C1 from 2024-01-15, C2 from 02-20, C3 2023-09-01 to 2024-03-16, C4 from 2024-02-01,
+    #   C5 2023-05-01 to 2024-01-31 (275 days, all of them in each T).
+    jan_risk = 17 + 0 + 153 + 0 + 275  # C3: Sep 30 + Oct 31 + Nov 30 + Dec 31 + Jan 31
+    feb_risk = 46 + 10 + 182 + 29 + 275
+    mar_risk = 77 + 41 + 197 + 60 + 275
+    # Churned in T: Jan and Feb C5 (2024-01-31); Mar C5 and C3 (2024-03-16).
+    jan_churn = D(1) / (D(jan_risk) / YEAR)
+    feb_churn = D(1) / (D(feb_risk) / YEAR)
+    mar_churn = D(2) / (D(mar_risk) / YEAR)
+    jan_clv = jan_avg * jan_freq * 1 * (1 / jan_churn)
+    feb_clv = feb_avg * feb_freq * 1 * (1 / feb_churn)
+    mar_clv = mar_avg * mar_freq * 1 * (1 / mar_churn)
     return {
         "2024-01": {
             "revenue": D(1200) + D(600),  # D01, D11
@@ -540,12 +548,12 @@ def expected_by_month() -> dict[str, dict[str, Any]]:
             "active_customers": 1,  # C1
             "purchase_frequency": jan_freq,
             "churn_rate": jan_churn,
-            "lifespan_years": 1 / jan_churn,  # 78 / 365.25
+            "lifespan_years": 1 / jan_churn,  # 445 / 365.25
             "clv": jan_clv,
             # acquired by 01-31: C1 (1,200 by then), C3 (500), C5 (0)
             "clv_to_date": (D(1200) + D(500) + D(0)) / 3,
             "ltv_cac": jan_clv / D(4260),
-            "payback_months": D(4260) / (D(900) * jan_freq * 1 / 12),
+            "payback_months": D(4260) / (jan_avg * jan_freq * 1 / 12),
         },
         "2024-02": {
             "revenue": D(3000),  # D03
@@ -567,13 +575,13 @@ def expected_by_month() -> dict[str, dict[str, Any]]:
             "cac": D(400) / 2,
             "active_customers": 1,  # C2
             "purchase_frequency": feb_freq,
-            "churn_rate": D(0),  # 97 days at risk, nobody churned
-            "lifespan_years": D(10),  # the cap
+            "churn_rate": feb_churn,
+            "lifespan_years": 1 / feb_churn,  # 542 / 365.25
             "clv": feb_clv,
             # acquired by 02-29: C1 (1,200), C2 (3,000), C3 (500), C4 (0), C5 (0)
             "clv_to_date": (D(1200) + D(3000) + D(500)) / 5,
             "ltv_cac": feb_clv / D(200),
-            "payback_months": D(200) / (D(3000) * feb_freq * 1 / 12),
+            "payback_months": D(200) / (feb_avg * feb_freq * 1 / 12),
         },
         "2024-03": {
             "revenue": D(800) + D(1500),  # D02, D05
@@ -596,7 +604,7 @@ def expected_by_month() -> dict[str, dict[str, Any]]:
             "active_customers": 2,  # C1, C3
             "purchase_frequency": mar_freq,
             "churn_rate": mar_churn,
-            "lifespan_years": 1 / mar_churn,  # 108 / 365.25
+            "lifespan_years": 1 / mar_churn,  # 650 / 2 / 365.25
             "clv": mar_clv,
             "clv_to_date": (D(2000) + D(3000) + D(2000) + 0 + 0) / 5,
             "ltv_cac": None,

@@ -57,6 +57,7 @@ from crm_roi.engine.sums import (
     cost_segments,
     customer_sums,
     sparse_sums,
+    trailing_deal_sums,
 )
 from crm_roi.errors import CrmRoiError, EmptyWindow, NoDates, TooManyGroups
 
@@ -243,6 +244,8 @@ def figures(
     cycles = _deal_sums(prepared, deal_groups, n_groups, add)
     _cost_sums(prepared, all_keys, sizes, cost_rows, cost_cents, add)
     customer_sums(prepared, all_keys, dims, period, add)
+    if period is not None:
+        trailing_deal_sums(prepared, all_keys, dims, period, add)
     groups, sums, present = sparse_sums(gathered, marked, bool(dims), n_groups)
     if len(present) > MAX_GROUPS:
         raise TooManyGroups(dims, len(present), MAX_GROUPS)
@@ -255,6 +258,11 @@ def figures(
         if g in cycles:
             part["sales_cycle_days"] = float(cycles[g])
         part["years"] = _years(prepared, key, dims, period)
+        # A period row's customer rates: over the twelve months up to the period's end.
+        part["trailing"] = period is not None and key[dims.index(period)] not in (
+            NONE,
+            UNATTRIBUTED,
+        )
         parts[key] = part
     if prepared.settings.allocate != "none" and dims:
         allocate(parts, prepared.settings.allocate, notes)
@@ -355,7 +363,14 @@ def derive(prepared: Prepared, p: Sums) -> dict[str, Any]:
     years: Decimal = p.get("years", Decimal(0))
     frequency = Decimal(won) / active / years if active and years else None
     churn_rate, lifespan = _churn_and_lifespan(s, p)
-    yearly = avg * frequency * s.gross_margin if avg is not None and frequency is not None else None
+    customer_avg = avg  # the deal size inside CLV and payback
+    if p.get("trailing"):  # a period row: customer rates over the trailing twelve months
+        customer_avg, frequency, churn_rate, lifespan = _trailing_rates(s, p)
+    yearly = (
+        customer_avg * frequency * s.gross_margin
+        if customer_avg is not None and frequency is not None
+        else None
+    )
     clv = yearly * lifespan if yearly is not None and lifespan is not None else None
     monthly = yearly / 12 if yearly is not None else None
     to_date = int(p.get("customers_to_date", 0))
@@ -388,10 +403,25 @@ def derive(prepared: Prepared, p: Sums) -> dict[str, Any]:
     }
 
 
-def _churn_and_lifespan(s: Settings, p: Sums) -> tuple[Decimal | None, Decimal | None]:
-    """Churn per customer-year at risk, and the lifespan it gives (capped; or as set)."""
-    risk_years = Decimal(int(p.get("risk_days", 0))) / DAYS_PER_YEAR
-    churn_rate = Decimal(int(p.get("churned", 0))) / risk_years if risk_years else None
+def _trailing_rates(
+    s: Settings, p: Sums
+) -> tuple[Decimal | None, Decimal | None, Decimal | None, Decimal | None]:
+    """A period row's deal size, purchase frequency, churn and lifespan over the trailing
+    twelve months T ending on its last day: years(T) = 1 (docs/metrics.md, period rows)."""
+    won, active = int(p.get("won_trailing", 0)), int(p.get("active_trailing", 0))
+    avg = from_cents(int(p.get("revenue_trailing", 0))) / won if won else None
+    frequency = Decimal(won) / active if active else None
+    churn_rate, lifespan = _churn_and_lifespan(s, p, "_trailing")
+    return avg, frequency, churn_rate, lifespan
+
+
+def _churn_and_lifespan(
+    s: Settings, p: Sums, over: str = ""
+) -> tuple[Decimal | None, Decimal | None]:
+    """Churn per customer-year at risk, and the lifespan it gives (capped; or as set);
+    ``over="_trailing"``: the sums of the trailing twelve months."""
+    risk_years = Decimal(int(p.get("risk_days" + over, 0))) / DAYS_PER_YEAR
+    churn_rate = Decimal(int(p.get("churned" + over, 0))) / risk_years if risk_years else None
     if s.lifespan is not None:
         return churn_rate, s.lifespan
     if churn_rate is None:

@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 
-from crm_roi.engine.calendar import PERIODS, period_days, period_labels, split_by_period
+from crm_roi.engine.calendar import (
+    PERIODS,
+    period_days,
+    period_index,
+    period_labels,
+    period_name,
+    split_by_period,
+)
 from crm_roi.engine.figures import UNATTRIBUTED
 from crm_roi.engine.groups import DENSE_GROUPS, Keys
 from crm_roi.engine.money import split_cents
@@ -232,6 +239,98 @@ def customer_sums(
     has = np.nonzero(risk)
     add("risk_days", compact[has[0]] + codes[has[1]] * stride, risk[has])
     _to_date(prepared, has_acquired, where, compact, codes * stride, ends, add)
+    if period is not None and period_at is not None:
+        _trailing_customers(prepared, period, plain, stride, has_acquired, where, compact, add)
+
+
+# A period row's customer rates are measured over the twelve months up to its last day: so
+# many periods make up those twelve months.
+TRAILING_PERIODS = {"month": 12, "quarter": 4, "year": 1}
+
+
+def _trailing_customers(
+    prepared: Prepared,
+    period: str,
+    plain: np.ndarray,
+    stride: int,
+    has_acquired: np.ndarray,
+    where: np.ndarray,
+    compact: np.ndarray,
+    add: Any,
+) -> None:
+    """Per period row: customers churned in, and customer-days at risk over, the trailing
+    twelve months T ending on the period's last day (not cut by the window)."""
+    customers = prepared.customers
+    first, count, span = _period_frame(prepared, period)
+    churned = has_acquired & ~np.isnan(customers.churned)
+    q = period_index(customers.churned[churned], period) - first
+    rows, c = spread(q, q + span - 1, count)
+    add("churned_trailing", plain[churned][rows] + c * stride, mark=False)
+    labels = period_labels(prepared.start, prepared.end, period)
+    ends = np.array([period_days(label, period)[1] for label in labels])
+    starts = np.array(
+        [period_days(period_name(first + i - span + 1, period), period)[0] for i in range(count)]
+    )
+    risk = days_at_risk(customers.acquired, customers.churned, where, len(compact), starts, ends)
+    has = np.nonzero(risk)
+    add("risk_days_trailing", compact[has[0]] + has[1] * stride, risk[has], mark=False)
+
+
+def trailing_deal_sums(
+    prepared: Prepared, all_keys: list[Keys], dims: tuple[str, ...], period: str, add: Any
+) -> None:
+    """Per period row: won deals, their revenue and the distinct customers who bought, over
+    the trailing twelve months T ending on the period's last day (not cut by the window)."""
+    at = dims.index(period)
+    sizes = [len(k.labels) for k in all_keys]
+    stride = int(np.prod(sizes[at + 1 :]))
+    plain = np.zeros(len(prepared.deals.frame), dtype=np.int64)
+    for i, (keys, size) in enumerate(zip(all_keys, sizes, strict=True)):
+        plain = plain * size + (0 if i == at else keys.deals)
+    deals = prepared.deals
+    first, count, span = _period_frame(prepared, period)
+    won = deals.ever_won & ~np.isnan(deals.close)
+    q = period_index(deals.close[won], period) - first
+    rows, c = spread(q, q + span - 1, count)
+    groups = plain[won][rows] + c * stride
+    add("won_trailing", groups, mark=False)
+    add("revenue_trailing", groups, deals.cents[won][rows], mark=False)
+    # A customer counts once per row: each purchase covers the rows of the next ``span``
+    # periods, from where the customer's previous purchase (in this group) stops covering.
+    bought = deals.customer[won] >= 0
+    triples = (
+        pd.DataFrame({"g": plain[won][bought], "c": deals.customer[won][bought], "q": q[bought]})
+        .drop_duplicates()
+        .sort_values(["g", "c", "q"])
+    )
+    g, cust, at_q = (triples[k].to_numpy() for k in ("g", "c", "q"))
+    same = np.r_[False, (g[1:] == g[:-1]) & (cust[1:] == cust[:-1])]
+    previous = np.r_[0, at_q[:-1]]
+    start = np.where(same, np.maximum(at_q, previous + span), at_q)
+    rows, c = spread(start, at_q + span - 1, count)
+    add("active_trailing", g[rows] + c * stride, mark=False)
+
+
+def _period_frame(prepared: Prepared, period: str) -> tuple[int, int, int]:
+    """The window's first period (as an index), how many periods it has, and how many make
+    up twelve months."""
+    first, last = period_index(np.array([prepared.start, prepared.end]), period)
+    return int(first), int(last - first + 1), TRAILING_PERIODS[period]
+
+
+def spread(lo: np.ndarray, hi: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each element ``i`` once for every ``c`` in ``[lo[i], hi[i]]`` within ``[0, count)``:
+    (``i``, ``c``) pairs as two arrays.
+
+    >>> [a.tolist() for a in spread(np.array([0, 2]), np.array([1, 5]), 4)]
+    [[0, 0, 1, 1], [0, 1, 2, 3]]
+    """
+    lo = np.clip(np.asarray(lo, dtype=np.int64), 0, None)
+    hi = np.clip(np.asarray(hi, dtype=np.int64), None, count - 1)
+    times = np.clip(hi - lo + 1, 0, None)
+    rows = np.repeat(np.arange(len(lo)), times)
+    step = np.arange(len(rows)) - np.repeat(np.cumsum(times) - times, times)
+    return rows, np.repeat(lo, times) + step
 
 
 def _to_date(
