@@ -264,8 +264,9 @@ def _trailing_customers(
     first, count, span = _period_frame(prepared, period)
     churned = has_acquired & ~np.isnan(customers.churned)
     q = period_index(customers.churned[churned], period) - first
-    rows, c = spread(q, q + span - 1, count)
-    add("churned_trailing", plain[churned][rows] + c * stride, mark=False)
+    keep = (q > -span) & (q < count)
+    row, c, total = _rolling(where[churned][keep], q[keep], None, len(compact), count, span)
+    add("churned_trailing", compact[row] + c * stride, total, mark=False)
     labels = period_labels(prepared.start, prepared.end, period)
     ends = np.array([period_days(label, period)[1] for label in labels])
     starts = np.array(
@@ -291,24 +292,64 @@ def trailing_deal_sums(
     first, count, span = _period_frame(prepared, period)
     won = deals.ever_won & ~np.isnan(deals.close)
     q = period_index(deals.close[won], period) - first
-    rows, c = spread(q, q + span - 1, count)
-    groups = plain[won][rows] + c * stride
-    add("won_trailing", groups, mark=False)
-    add("revenue_trailing", groups, deals.cents[won][rows], mark=False)
+    keep = (q > -span) & (q < count)  # in some row's twelve months
+    values, where = np.unique(plain[won][keep], return_inverse=True)
+    q = q[keep]
+    for name, weights in (("won_trailing", None), ("revenue_trailing", deals.cents[won][keep])):
+        row, c, total = _rolling(where, q, weights, len(values), count, span)
+        add(name, values[row] + c * stride, total, mark=False)
     # A customer counts once per row: each purchase covers the rows of the next ``span``
     # periods, from where the customer's previous purchase (in this group) stops covering.
-    bought = deals.customer[won] >= 0
-    triples = (
-        pd.DataFrame({"g": plain[won][bought], "c": deals.customer[won][bought], "q": q[bought]})
-        .drop_duplicates()
-        .sort_values(["g", "c", "q"])
-    )
-    g, cust, at_q = (triples[k].to_numpy() for k in ("g", "c", "q"))
-    same = np.r_[False, (g[1:] == g[:-1]) & (cust[1:] == cust[:-1])]
-    previous = np.r_[0, at_q[:-1]]
-    start = np.where(same, np.maximum(at_q, previous + span), at_q)
-    rows, c = spread(start, at_q + span - 1, count)
-    add("active_trailing", g[rows] + c * stride, mark=False)
+    customer = deals.customer[won][keep]
+    bought = customer >= 0
+    group, cust, at_q = _distinct(where[bought], customer[bought], q[bought] + span)
+    same = np.r_[False, (group[1:] == group[:-1]) & (cust[1:] == cust[:-1])]
+    start = np.where(same, np.maximum(at_q, np.r_[0, at_q[:-1]] + span), at_q) - span
+    row, c, total = _covered(group, start, at_q - 1, len(values), count)
+    add("active_trailing", values[row] + c * stride, total, mark=False)
+
+
+def _distinct(
+    group: np.ndarray, customer: np.ndarray, period: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct (group, customer, period) triples, sorted: periods are ≥ 0."""
+    n_cust, n_period = int(customer.max(initial=0)) + 1, int(period.max(initial=0)) + 1
+    keys = np.unique((group * n_cust + customer) * n_period + period)
+    pair, at = np.divmod(keys, n_period)
+    g, c = np.divmod(pair, n_cust)
+    return g, c, at
+
+
+def _rolling(
+    row: np.ndarray, q: np.ndarray, weights: np.ndarray | None, rows: int, count: int, span: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each row and each period ``c`` of the window (0 … count − 1), the sum of ``weights``
+    (or the count) of the entries whose period ``q`` is one of the ``span`` periods up to
+    ``c``: the (row, c) pairs with a sum, and the sums."""
+    width = count + span - 1
+    cells = np.bincount(
+        row * width + (q + span - 1), weights=weights, minlength=rows * width
+    ).reshape(rows, width)
+    running = np.zeros((rows, width + 1), dtype=cells.dtype)
+    np.cumsum(cells, axis=1, out=running[:, 1:])
+    totals = running[:, span : span + count] - running[:, :count]
+    found = np.nonzero(totals)
+    return found[0], found[1], np.rint(totals[found]).astype(np.int64)
+
+
+def _covered(
+    row: np.ndarray, lo: np.ndarray, hi: np.ndarray, rows: int, count: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each row and period ``c`` (0 … count − 1), how many of the row's intervals
+    ``[lo, hi]`` cover ``c``: the (row, c) pairs covered, and how often."""
+    lo, hi = np.clip(lo, 0, None), np.clip(hi, None, count - 1)
+    on = lo <= hi
+    edges = np.zeros(rows * (count + 1), dtype=np.int64)
+    np.add.at(edges, row[on] * (count + 1) + lo[on], 1)
+    np.add.at(edges, row[on] * (count + 1) + hi[on] + 1, -1)
+    totals = np.cumsum(edges.reshape(rows, count + 1), axis=1)[:, :count]
+    found = np.nonzero(totals)
+    return found[0], found[1], totals[found]
 
 
 def _period_frame(prepared: Prepared, period: str) -> tuple[int, int, int]:
@@ -316,21 +357,6 @@ def _period_frame(prepared: Prepared, period: str) -> tuple[int, int, int]:
     up twelve months."""
     first, last = period_index(np.array([prepared.start, prepared.end]), period)
     return int(first), int(last - first + 1), TRAILING_PERIODS[period]
-
-
-def spread(lo: np.ndarray, hi: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each element ``i`` once for every ``c`` in ``[lo[i], hi[i]]`` within ``[0, count)``:
-    (``i``, ``c``) pairs as two arrays.
-
-    >>> [a.tolist() for a in spread(np.array([0, 2]), np.array([1, 5]), 4)]
-    [[0, 0, 1, 1], [0, 1, 2, 3]]
-    """
-    lo = np.clip(np.asarray(lo, dtype=np.int64), 0, None)
-    hi = np.clip(np.asarray(hi, dtype=np.int64), None, count - 1)
-    times = np.clip(hi - lo + 1, 0, None)
-    rows = np.repeat(np.arange(len(lo)), times)
-    step = np.arange(len(rows)) - np.repeat(np.cumsum(times) - times, times)
-    return rows, np.repeat(lo, times) + step
 
 
 def _to_date(
