@@ -39,6 +39,15 @@ settings.register_profile("crm-roi", deadline=None, print_blob=True)
 settings.load_profile("crm-roi")
 
 
+@pytest.fixture(autouse=True)
+def plain_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reports in the plain locale whatever the machine's (it is the environment's by
+    default): a test that wants another passes --locale or sets LANG itself."""
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_NUMERIC", raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # When a property test fails, hypothesis imports libcst to suggest a patch; libcst's import
     # warns through mypy_extensions, and with filterwarnings = error that warning would turn

@@ -22,6 +22,7 @@ def _blocks(lang: str) -> list[str]:
 
 def test_readme_quick_start_output_is_what_the_command_prints(monkeypatch) -> None:
     monkeypatch.chdir(ROOT)
+    monkeypatch.delenv("COLUMNS", raising=False)  # not a terminal: the whole table
     command = _blocks("sh")[0].strip()
     assert command.startswith("pip install . && crm-roi compute ")
     args = shlex.split(command.split("&& crm-roi ", 1)[1])

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from conftest import EXAMPLE_INPUTS
 from crm_roi.cli import app
-from crm_roi.engine.figures import FIELDS
+from crm_roi.engine.figures import FIELDS, figure
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -31,27 +31,40 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     return target, document
 
 
-def test_workbook_has_summary_breakdowns_definitions_and_rejected_rows(report) -> None:
+def test_workbook_has_summary_breakdowns_details_definitions_and_rejected_rows(report) -> None:
     book = openpyxl.load_workbook(report[0])
     assert book.sheetnames == [
-        "Summary", "By channel", "By month", "Definitions", "Rejected rows"
+        "Summary", "By channel", "By month", "By channel (details)", "By month (details)",
+        "Definitions", "Rejected rows", "Chart data",
     ]  # fmt: skip
+    assert book["Chart data"].sheet_state == "hidden"  # what the charts draw, ranked
+
+
+def headline(sheet) -> dict[str, object]:
+    """The Summary's headline figures: labels and values in columns A/B and D/E."""
+    return {
+        sheet.cell(r, c).value: sheet.cell(r, c + 1).value
+        for r in range(4, 12)
+        for c in (1, 4)
+        if sheet.cell(r, c).value
+    }
 
 
 def test_headline_values_equal_the_json_report(report) -> None:
     path, document = report
-    sheet = openpyxl.load_workbook(path)["Summary"]
-    values = {sheet.cell(r, 1).value: sheet.cell(r, 2).value for r in range(4, 15)}
+    values = headline(openpyxl.load_workbook(path)["Summary"])
     assert values["Revenue"] == document["totals"]["revenue"]
     assert values["Cost (fully loaded)"] == document["totals"]["cost"]
     assert values["ROI"] == pytest.approx(document["totals"]["roi"])
     assert values["CAC"] == document["totals"]["cac"]
     assert values["CLV"] == document["totals"]["clv"]
+    assert values["Sales cycle (days)"] == document["totals"]["sales_cycle_days"]
 
 
 def test_breakdown_cells_are_numbers_with_formats_and_match_json(report) -> None:
     path, document = report
-    sheet = openpyxl.load_workbook(path)["By channel"]
+    book = openpyxl.load_workbook(path)
+    sheet, details = book["By channel"], book["By channel (details)"]
     header = [c.value for c in sheet[1]]
     assert header[0] == "channel"
     col = {name: header.index(name) + 1 for name in header}
@@ -63,34 +76,46 @@ def test_breakdown_cells_are_numbers_with_formats_and_match_json(report) -> None
     assert sheet.cell(2, col["Revenue"]).number_format == "€ #,##0.00;€ -#,##0.00"
     assert sheet.cell(2, col["ROI"]).number_format == "0.0%"
     assert sheet.cell(2, col["Won deals"]).number_format == "#,##0"
-    assert sheet.cell(2, col["Sales cycle (days)"]).number_format == "0.0"
+    more = [c.value for c in details[1]]
+    assert details.cell(2, more.index("Sales cycle (days)") + 1).number_format == "0.0"
     total = len(rows) + 2
     assert sheet.cell(total, 1).value == "Total"
     assert sheet.cell(total, col["Cost (fully loaded)"]).value == document["totals"]["cost"]
     assert [sheet.cell(r, 1).value for r in (total - 2, total - 1)] == ["(none)", "(unattributed)"]
     assert sheet.freeze_panes == "B2"
     assert sheet.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(header))}{total - 1}"
-    assert len(header) == 1 + len(FIELDS)
+    # The figures a manager reads first, then every other one on the details sheet.
+    assert sorted([*header[1:], *more[1:]]) == sorted(figure(f).label for f in FIELDS)
+    assert more[0] == "channel"
+    assert [c.value for c in details["A"]][:total] == [c.value for c in sheet["A"]][:total]
 
 
-def test_charts_roi_and_revenue_against_cost_and_a_trend_for_periods(report) -> None:
+def test_charts_roi_ranked_revenue_against_cost_and_a_trend_for_periods(report) -> None:
     book = openpyxl.load_workbook(report[0])
+    data = book["Chart data"]
     channel = book["By channel"]._charts
     assert [c.tagname for c in channel] == ["barChart", "barChart"]
-    # The five named channels are rows 2..6; (none) and (unattributed) are left out.
-    # Columns: A channel, B revenue, C cost, D net return, E ROI.
+    # The five named channels, ranked by ROI in the hidden sheet's first block (A to D);
+    # (none) and (unattributed) are left out.
     refs = [
         [(s.val.numRef.f, s.cat.strRef.f if s.cat.strRef else s.cat.numRef.f) for s in chart.series]
         for chart in channel
     ]
-    labels = "'By channel'!$A$2:$A$6"
+    labels = "'Chart data'!$A$2:$A$6"
     assert refs == [
-        [("'By channel'!$E$2:$E$6", labels)],
-        [("'By channel'!$B$2:$B$6", labels), ("'By channel'!$C$2:$C$6", labels)],
+        [("'Chart data'!$B$2:$B$6", labels)],
+        [("'Chart data'!$C$2:$C$6", labels), ("'Chart data'!$D$2:$D$6", labels)],
     ]
+    document = report[1]
+    ranked = sorted(
+        (g for g in document["breakdowns"]["channel"] if not g["channel"].startswith("(")),
+        key=lambda g: -g["roi"],
+    )
+    assert [data.cell(r, 1).value for r in range(2, 7)] == [g["channel"] for g in ranked]
+    assert [data.cell(r, 2).value for r in range(2, 7)] == pytest.approx([g["roi"] for g in ranked])
     month = book["By month"]._charts
-    assert [c.tagname for c in month] == ["barChart", "barChart", "lineChart"]
-    trend = month[2]
+    assert [c.tagname for c in month] == ["barChart", "lineChart"]
+    trend = month[1]
     assert [s.val.numRef.f for s in trend.series] == [
         "'By month'!$B$2:$B$25",
         "'By month'!$C$2:$C$25",

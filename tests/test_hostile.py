@@ -200,7 +200,10 @@ def test_by_and_stages_are_unicode_correct(tmp_path: Path) -> None:
         result = runner.invoke(app, ["compute", str(deals), "--mapping", str(mapping),
                                      "--by", nothing, "-q"])  # fmt: skip
         assert result.exit_code == 2
-        assert error_line(result) == f"Error: --by {nothing}: no input has such a field or column"
+        assert error_line(result) == (
+            f"Error: --by {nothing}: no input has such a field or column (dimensions: deal_id, "
+            "currency, Регион, Канал, 地域, month, quarter, year, cohort)"
+        )
 
 
 # --- workbooks ---------------------------------------------------------------------------------

@@ -260,7 +260,10 @@ def test_by_any_column_of_any_type_and_numbers_sort_as_numbers(tmp_path: Path) -
     ]
     unknown = runner.invoke(app, ["compute", str(deals), "--by", "+++", "-q"])
     assert unknown.exit_code == 2
-    assert error_line(unknown) == "Error: --by +++: no input has such a field or column"
+    assert error_line(unknown) == (
+        "Error: --by +++: no input has such a field or column (dimensions: deal_id, owner, "
+        "currency, Регион, Seats, month, quarter, year, cohort)"
+    )
 
 
 def test_a_file_that_could_be_two_kinds_is_no_guess(tmp_path: Path) -> None:

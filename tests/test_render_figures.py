@@ -35,7 +35,7 @@ from crm_roi.engine.figures import (
     TIMES,
     Better,
 )
-from crm_roi.render import excel, report, table, timeaware
+from crm_roi.render import excel, report, table, timeaware, workbook
 from crm_roi.render.json import dumps
 from crm_roi.render.report import plain_figure, plain_number
 
@@ -102,9 +102,9 @@ def test_the_terminal_table_heads_columns_with_short_labels_and_the_headline_wit
 
 def test_every_figure_has_a_workbook_format_from_its_kind_and_how_it_is_shown() -> None:
     for f in FIGURES:
-        fmt = excel.number_format(f.name, "EUR")
+        fmt = workbook.number_format(f.name, "EUR")
         if f.kind is MONEY:
-            assert fmt == excel.money_format("EUR")
+            assert fmt == workbook.money_format("EUR")
         elif f.shown is PERCENT:
             assert fmt == "0.0%"
         elif f.shown is TIMES:
@@ -113,7 +113,7 @@ def test_every_figure_has_a_workbook_format_from_its_kind_and_how_it_is_shown() 
             assert fmt == "#,##0"
         else:
             assert (f.kind, f.shown) == (NUMBER, PLAIN)
-            assert fmt == excel.PLAIN_FORMATS[f.name]
+            assert fmt == workbook.PLAIN_FORMATS[f.name]
 
 
 @pytest.mark.parametrize("f", FIGURES, ids=lambda f: f.name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -81,6 +81,35 @@ def test_payback_worked_by_hand(tmp_path: Path) -> None:
     # At a gross margin of 0.5 the January cohort earns 75, 75, 150 per customer: not yet.
     halved = cohorts(inputs, Settings(end=date(2024, 3, 31), gross_margin=Decimal("0.5")))
     assert halved.cohorts[0].payback_period is None
+
+
+def test_payback_0_when_the_month_of_acquisition_pays_the_cac_back(tmp_path: Path) -> None:
+    # January: Acme buys for 900 and Beta for 100, acquisition cost 600, CAC 300. Cumulative
+    # revenue per customer at age 0 is (900 + 100) / 2 = 500 ≥ 300: paid back at age 0.
+    deals = """
+        Deal ID,Customer,Amount,Stage,Close Date
+        1,Acme,900.00,Won,2024-01-10
+        2,Beta,100.00,Won,2024-01-20
+    """
+    costs = """
+        Date,Amount,Type
+        2024-01-31,600.00,acquisition
+    """
+    (jan,) = cohorts(small(tmp_path, deals, costs), Settings(), "month").cohorts
+    assert (jan.cac, jan.cumulative_revenue_per_customer, jan.payback_period) == (
+        Decimal(300), [Decimal(500)], 0)  # fmt: skip
+
+
+def test_the_examples_paybacks_are_the_first_age_whose_profit_reaches_the_cac() -> None:
+    # The examples' deals (about 14,600 on average) are larger than their cohorts' CAC (about
+    # 5,400): most cohorts pay back in their month of acquisition, and "payback 0" is right.
+    # Not all: a cohort whose first deals are small pays back later, or not at all.
+    report = run_json("cohorts", *ALL)
+    paybacks = [c["payback_period"] for c in report["cohorts"]]
+    assert paybacks.count(0) > len(paybacks) / 2 and set(paybacks) != {0}
+    for c in report["cohorts"]:
+        reached = [v >= c["cac"] for v in c["cumulative_revenue_per_customer"]]
+        assert c["payback_period"] == (reached.index(True) if True in reached else None)
 
 
 def test_without_costs_cac_and_payback_are_null(tmp_path: Path) -> None:
@@ -176,14 +205,14 @@ def test_tables_csv_and_workbooks(tmp_path: Path) -> None:
     book_path = tmp_path / "cohorts.xlsx"
     assert runner.invoke(app, ["cohorts", *ALL, "-o", str(book_path), "-q"]).exit_code == 0
     sheet = openpyxl.load_workbook(book_path)["Cohorts"]
-    assert sheet["A3"].value == "2023-01"
+    assert sheet["A5"].value == datetime(2023, 1, 1)  # month cohorts are dates: Jan 2023
     assert len(sheet.conditional_formatting) == 1
     assert [c.tagname for c in sheet._charts] == ["lineChart"]
     compare_path = tmp_path / "compare.xlsx"
     args = ["compare", *ALL, "--go-live", "2024-01-01", "-o", str(compare_path), "-q"]
     assert runner.invoke(app, args).exit_code == 0
     sheet = openpyxl.load_workbook(compare_path)["Comparison"]
-    assert sheet["A2"].value == "Revenue" and sheet["B2"].value == 794650.82
+    assert sheet["A6"].value == "Revenue" and sheet["B6"].value == 794650.82
     assert [c.tagname for c in sheet._charts] == ["barChart"]
 
 

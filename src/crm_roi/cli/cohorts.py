@@ -8,6 +8,7 @@ from crm_roi.cli.emit import emit, resolve_format, warn
 from crm_roi.cli.load import check_paths, check_rejected, engine_inputs, load
 from crm_roi.cli.options import (
     GROSS_MARGIN,
+    LOCALE,
     PERIOD,
     CostsArg,
     CurrencyOpt,
@@ -20,6 +21,7 @@ from crm_roi.cli.options import (
     GrossMarginOpt,
     HourlyRateOpt,
     InputOptions,
+    LocaleOpt,
     MappingOpt,
     MaxRejectedOpt,
     OutputOpt,
@@ -37,6 +39,11 @@ from crm_roi.cli.options import (
 from crm_roi.cli.root import exit_codes
 
 MEANWHILE = ("crm_roi.engine.cohorts", "crm_roi.render.timeaware")  # imported while reading
+# The end of the command's --help.
+EXAMPLES = """Examples:
+
+    crm-roi cohorts deals.csv costs.csv --customers customers.csv
+    crm-roi cohorts deals.csv costs.csv --period quarter -o cohorts.xlsx"""
 
 
 def cohorts(
@@ -57,6 +64,7 @@ def cohorts(
     preset: PresetOpt = None,
     output_format: TimeFormatOpt = None,
     output: OutputOpt = None,
+    locale: LocaleOpt = LOCALE,
     quiet: QuietOpt = False,
     max_rejected: MaxRejectedOpt = None,
     debug: DebugOpt = False,
@@ -65,6 +73,7 @@ def cohorts(
     revenue per customer, and when each cohort paid back its CAC."""
     params = locals()
     with exit_codes(debug):
+        locale = values.locale(locale)
         fmt = resolve_format(output_format, output, TimeFormat)
         limit = values.max_rejected(max_rejected)
         inputs, figures = gather(InputOptions, params), gather(FigureOptions, params)
@@ -73,9 +82,12 @@ def cohorts(
         loaded = load(inputs, MEANWHILE)
         check_rejected(loaded, limit)
         from crm_roi.engine.cohorts import cohorts as cohort_report
+        from crm_roi.render.report import input_entry
         from crm_roi.render.timeaware import cohorts_dict
 
         report = cohort_report(engine_inputs(loaded, settings), settings, period.value)
         document = cohorts_dict(report)
         warn(loaded, document["warnings"], quiet)
-        emit(document, fmt, output, "cohorts")
+        rejected_rows = [issue.as_dict() for i in loaded for issue in i.all_rejections]
+        accounts = [input_entry(i) for i in loaded]  # the HTML page shows them
+        emit(document, fmt, output, "cohorts", locale, rejected_rows, inputs=accounts)

@@ -11,6 +11,7 @@ from crm_roi.cli.options import (
     ALLOCATE,
     CHURN_AFTER,
     GROSS_MARGIN,
+    LOCALE,
     MAX_LIFESPAN,
     MONTHS,
     AllocateOpt,
@@ -30,6 +31,7 @@ from crm_roi.cli.options import (
     HourlyRateOpt,
     InputOptions,
     LifespanOpt,
+    LocaleOpt,
     MappingOpt,
     MaxLifespanOpt,
     MaxRejectedOpt,
@@ -49,6 +51,12 @@ from crm_roi.errors import UsageError
 
 Span = tuple[dt.date, dt.date]
 MEANWHILE = ("crm_roi.engine.compare", "crm_roi.render.timeaware", "crm_roi.render.report")
+# The end of the command's --help.
+EXAMPLES = """Examples:
+
+    crm-roi compare deals.csv costs.csv --go-live 2024-01-01 --months 6
+    crm-roi compare deals.csv costs.csv --by channel \\
+        --baseline 2023-01-01:2023-12-31 --current 2024-01-01:2024-12-31"""
 
 
 def compare(
@@ -75,6 +83,7 @@ def compare(
     preset: PresetOpt = None,
     output_format: TimeFormatOpt = None,
     output: OutputOpt = None,
+    locale: LocaleOpt = LOCALE,
     quiet: QuietOpt = False,
     max_rejected: MaxRejectedOpt = None,
     debug: DebugOpt = False,
@@ -83,6 +92,7 @@ def compare(
     (lower cost and CAC are better; higher ROI, win rate and CLV are better)."""
     params = locals()
     with exit_codes(debug):
+        locale = values.locale(locale)
         fmt = resolve_format(output_format, output, TimeFormat)
         before, after = windows(baseline, current, go_live, months)
         limit = values.max_rejected(max_rejected)
@@ -100,7 +110,8 @@ def compare(
         baseline_doc = report_dict(result.baseline, loaded)
         document = compare_dict(baseline_doc, report_dict(result.current, loaded), result.change)
         warn(loaded, [*result.baseline.warnings, *result.current.warnings], quiet)
-        emit(document, fmt, output, "compare")
+        rejected_rows = [issue.as_dict() for i in loaded for issue in i.all_rejections]
+        emit(document, fmt, output, "compare", locale, rejected_rows)
 
 
 def windows(

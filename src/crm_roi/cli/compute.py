@@ -20,6 +20,7 @@ from crm_roi.cli.options import (
     AllocateOpt,
     ByOpt,
     ChurnAfterOpt,
+    ColumnsOpt,
     ComputeStrictOpt,
     CostsArg,
     CurrencyOpt,
@@ -58,6 +59,14 @@ if TYPE_CHECKING:
     from crm_roi.inputs.load import Loaded
 
 MEANWHILE = ("crm_roi.engine.compute", "crm_roi.render.report")  # imported while reading
+# The end of the command's --help.
+EXAMPLES = """Examples:
+
+    crm-roi compute deals.csv costs.csv --by channel
+    crm-roi compute deals.csv costs.csv --by channel,month --locale nl_NL
+    crm-roi compute deals.csv costs.csv --from 2024-01-01 -o report.xlsx
+    crm-roi compute deals.csv costs.csv --format markdown > roi.md
+    crm-roi compute deals.csv costs.csv -q --fail-under-roi 120"""
 
 
 def compute(
@@ -83,6 +92,7 @@ def compute(
     output_format: ReportFormatOpt = None,
     output: OutputOpt = None,
     locale: LocaleOpt = LOCALE,
+    columns: ColumnsOpt = None,
     strict: ComputeStrictOpt = False,
     quiet: QuietOpt = False,
     fail_under_roi: FailUnderRoiOpt = None,
@@ -99,8 +109,9 @@ def compute(
     params = locals()
     with exit_codes(debug, log_json, "compute") as run:
         values.finite("--fail-under-roi", fail_under_roi, "give a percentage, e.g. 120")
-        values.check_locale(locale)
+        locale = values.locale(locale)
         fmt = resolve_format(output_format, output, ReportFormat)
+        picked = values.figure_names("--columns", columns)
         limit = values.max_rejected(max_rejected)
         inputs, figures = gather(InputOptions, params), gather(FigureOptions, params)
         paths = check_paths(inputs, output, rates, log_json)
@@ -116,7 +127,7 @@ def compute(
         run.roi = document["totals"]["roi"]
         warn(loaded, notes, quiet)
         rejected_rows = [issue.as_dict() for i in loaded for issue in i.all_rejections]
-        emit(document, fmt, output, "report", locale, rejected_rows)
+        emit(document, fmt, output, "report", locale, rejected_rows, columns=picked)
         check_roi(report.totals["roi"], fail_under_roi)
 
 

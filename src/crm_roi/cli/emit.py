@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -34,6 +34,8 @@ SUFFIX_FORMATS = {
     ".markdown": "markdown",
     ".txt": "table",
     ".xlsx": "xlsx",
+    ".html": "html",
+    ".htm": "html",
 }
 
 
@@ -85,13 +87,17 @@ def emit(
     fmt: str,
     output: Path | None,
     kind: Document,
-    locale: str = "en_US",
+    locale: str = "plain",
     rejected_rows: list[dict[str, Any]] | None = None,
+    columns: Sequence[str] | None = None,
+    inputs: list[dict[str, Any]] | None = None,
 ) -> None:
     """The report in ``fmt``: a table on the terminal, else its bytes to stdout or --output.
-    ``locale`` is the table's; ``rejected_rows`` fill the workbook's Rejected sheet."""
+    ``locale`` is for the formats people read; ``rejected_rows`` fill the workbook's Rejected
+    sheet; ``columns`` (--columns) are the figures the table shows by group; ``inputs`` are the
+    inputs' accounts for an HTML page of cohorts (the other documents hold theirs)."""
     if fmt == "table" and output is None:
-        _print_table(console(), document, kind, locale)
+        _print_table(console(), document, kind, locale, columns)
         return
     data: bytes
     if fmt == "json":
@@ -103,29 +109,37 @@ def emit(
 
         with open(os.devnull, "w") as nowhere:
             recorder = Console(record=True, width=TABLE_WIDTH[kind], file=nowhere)
-            _print_table(recorder, document, kind, locale)
+            _print_table(recorder, document, kind, locale, columns)
         data = recorder.export_text().encode("utf-8")
     elif fmt == "xlsx":
         data = _workbook(document, kind, rejected_rows or [])
+    elif fmt == "html":
+        data = _page(document, kind, locale, rejected_rows or [], inputs or [])
     else:
-        data = _text(document, fmt, kind).encode("utf-8")
+        data = _text(document, fmt, kind, locale).encode("utf-8")
     write(data, output)
 
 
-def _print_table(out: Console, document: dict[str, Any], kind: Document, locale: str) -> None:
+def _print_table(
+    out: Console,
+    document: dict[str, Any],
+    kind: Document,
+    locale: str,
+    columns: Sequence[str] | None = None,
+) -> None:
     if kind == "report":
         from crm_roi.render.table import print_report
 
         rejected = sum(int(i["rejected"]) for i in document["inputs"])
-        print_report(out, document, locale, rejected)
+        print_report(out, document, locale, rejected, columns)
     elif kind == "cohorts":
         from crm_roi.render.timeaware import print_cohorts
 
-        print_cohorts(out, document)
+        print_cohorts(out, document, locale=locale)
     else:
         from crm_roi.render.timeaware import print_compare
 
-        print_compare(out, document)
+        print_compare(out, document, locale=locale)
 
 
 def _workbook(
@@ -142,12 +156,29 @@ def _workbook(
     return excel.compare_workbook_bytes(document)
 
 
-def _text(document: dict[str, Any], fmt: str, kind: Document) -> str:
-    """CSV, or Markdown (compute's report only)."""
+def _page(
+    document: dict[str, Any],
+    kind: Document,
+    locale: str,
+    rejected_rows: list[dict[str, Any]],
+    inputs: list[dict[str, Any]],
+) -> bytes:
+    """The self-contained HTML page."""
+    from crm_roi.render import html
+
+    if kind == "report":
+        return html.report_html(document, rejected_rows, locale)
+    if kind == "cohorts":
+        return html.cohorts_html(document, rejected_rows, inputs, locale)
+    return html.compare_html(document, rejected_rows, locale)
+
+
+def _text(document: dict[str, Any], fmt: str, kind: Document, locale: str) -> str:
+    """CSV (plain whatever the locale), or Markdown in ``locale`` (compute's report only)."""
     if kind == "report":
         from crm_roi.render.tabular import to_csv, to_markdown
 
-        return to_markdown(document) if fmt == "markdown" else to_csv(document)
+        return to_markdown(document, locale) if fmt == "markdown" else to_csv(document)
     from crm_roi.render import timeaware
 
     return timeaware.cohorts_csv(document) if kind == "cohorts" else timeaware.compare_csv(document)
@@ -161,13 +192,32 @@ def write(data: bytes, output: Path | None) -> None:
 
 
 def console(stderr: bool = False) -> Console:
-    """Rich's console on stdout (or stderr). A pipe or a file gets the whole table, never one
-    cut to 80 columns."""
+    """Rich's console on stdout (or stderr), as wide as :func:`screen` says."""
     from rich.console import Console
 
-    stream = sys.stderr if stderr else sys.stdout
-    width = None if stream.isatty() else 250
-    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width)
+    width, height = screen(sys.stderr if stderr else sys.stdout)
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width, height=height)
+
+
+PIPE_WIDTH = 250  # a pipe or a file gets the whole table, never one cut to 80 columns
+
+
+def screen(stream: Any) -> tuple[int, int]:
+    """Columns and lines to draw in: ``COLUMNS`` (and ``LINES``) when set, whatever the
+    terminal, ``TERM=dumb`` too; else the terminal's own size; else, on a pipe, 250 wide."""
+    columns, lines = PIPE_WIDTH, 25
+    if stream.isatty():
+        try:
+            columns, lines = os.get_terminal_size(stream.fileno())
+        except (OSError, ValueError):
+            columns = 80
+    width = _positive(os.environ.get("COLUMNS")) or columns or 80  # a pty may say 0 × 0
+    return width, _positive(os.environ.get("LINES")) or lines or 25
+
+
+def _positive(text: str | None) -> int:
+    """``COLUMNS=120`` → 120; unset, empty or not a number → 0."""
+    return int(text) if text and text.strip().isdigit() else 0
 
 
 # --- lines on stderr ---------------------------------------------------------------------------

@@ -99,7 +99,7 @@ def engine_inputs(loaded: list[Loaded], settings: Settings, window: bool = False
     with no rows is fine for an explicit window (``window``, or --from and --to given: nothing
     happened, the figures are zeros); one whose every row was rejected is not."""
     from crm_roi.engine.compute import Inputs
-    from crm_roi.engine.groups import dimension_exists
+    from crm_roi.engine.groups import dimension_exists, dimension_names
     from crm_roi.errors import InputError
 
     deals = loaded[0]
@@ -126,5 +126,21 @@ def engine_inputs(loaded: list[Loaded], settings: Settings, window: bool = False
     for dims in settings.by:
         for dim in dims:
             if not dimension_exists(dim, data):
-                raise UsageError(f"--by {dim}: no input has such a field or column")
+                raise UsageError(unknown_dimension(dim, dimension_names(data)))
     return data
+
+
+def unknown_dimension(dim: str, names: dict[str, str]) -> str:
+    """--by naming no column: the dimensions it is close to (as headers are compared), and
+    every one there is (``names``: spelling → dimension, from the engine)."""
+    import difflib
+
+    from crm_roi.inputs.mapping import normalise_header
+
+    close = difflib.get_close_matches(normalise_header(dim), list(names), n=6, cutoff=0.7)
+    suggested = list(dict.fromkeys(names[c] for c in close))[:3]
+    message = f"--by {dim}: no input has such a field or column"
+    if suggested:
+        first, last = suggested[:-1], suggested[-1]
+        message += f"; did you mean {', '.join(first) + ' or ' if first else ''}{last}?"
+    return f"{message} (dimensions: {', '.join(dict.fromkeys(names.values()))})"

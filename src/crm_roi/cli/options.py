@@ -43,6 +43,7 @@ class ReportFormat(StrEnum):  # compute
     csv = "csv"
     markdown = "markdown"
     xlsx = "xlsx"
+    html = "html"
 
 
 class TimeFormat(StrEnum):  # cohorts and compare
@@ -50,6 +51,7 @@ class TimeFormat(StrEnum):  # cohorts and compare
     json = "json"
     csv = "csv"
     xlsx = "xlsx"
+    html = "html"
 
 
 class Allocation(StrEnum):
@@ -76,7 +78,7 @@ GROSS_MARGIN = 1.0
 ALLOCATE = Allocation.none
 CHURN_AFTER = 365
 MAX_LIFESPAN = 10.0
-LOCALE = "en_US"
+LOCALE: str | None = None  # from the environment: see values.locale
 PERIOD = CohortPeriod.month
 MONTHS = 12  # for --go-live
 LIMIT = 20  # rejected rows validate lists per file
@@ -85,20 +87,31 @@ ROWS = 5  # records inspect shows
 # --- the options -------------------------------------------------------------------------------
 INPUTS, READING, FIGURES, OUTPUT = "Inputs", "Reading", "Figures", "Output"  # help panels
 
-DealsArg = Annotated[Path, typer.Argument(help="Deals (opportunities) export.", show_default=False)]
-CostsArg = Annotated[Path | None, typer.Argument(help="Costs from the ledger.", show_default=False)]
-FileArg = Annotated[Path, typer.Argument(help="Any one export.", show_default=False)]
+DealsArg = Annotated[
+    Path, typer.Argument(help="Deals (opportunities) export.", show_default=False, metavar="DEALS")
+]
+CostsArg = Annotated[
+    Path | None,
+    typer.Argument(help="Costs from the ledger.", show_default=False, metavar="COSTS"),
+]
+FileArg = Annotated[
+    Path, typer.Argument(help="Any one export.", show_default=False, metavar="FILE")
+]
 CustomersOpt = Annotated[
-    Path | None, typer.Option("--customers", help="Customers export.", rich_help_panel=INPUTS)
+    Path | None,
+    typer.Option("--customers", metavar="FILE", help="Customers export.", rich_help_panel=INPUTS),
 ]
 TimeLogsOpt = Annotated[
     Path | None,
-    typer.Option("--time-logs", help="Time logs: hours people spent.", rich_help_panel=INPUTS),
+    typer.Option(
+        "--time-logs", metavar="FILE", help="Time logs: hours people spent.", rich_help_panel=INPUTS
+    ),
 ]
 MappingOpt = Annotated[
     Path | None,
     typer.Option(
         "--mapping",
+        metavar="FILE",
         help="TOML file mapping your headers and stage names to crm-roi's fields "
         "(default: ./crm-roi.toml when it exists).",
         rich_help_panel=READING,
@@ -108,6 +121,7 @@ SheetOpt = Annotated[
     str | None,
     typer.Option(
         "--sheet",
+        metavar="NAME",
         help="Sheet to read in spreadsheets (default: the first with data).",
         rich_help_panel=READING,
     ),
@@ -126,6 +140,7 @@ HourlyRateOpt = Annotated[
     str | None,
     typer.Option(
         "--hourly-rate",
+        metavar="RATE",
         help="Hourly rate for time logs that have none, e.g. 75.00.",
         rich_help_panel=READING,
     ),
@@ -134,6 +149,7 @@ PresetOpt = Annotated[
     str | None,
     typer.Option(
         "--preset",
+        metavar="CRM",
         help="Read the files as this CRM exports them: hubspot, salesforce, pipedrive, "
         "dynamics, zoho, or none (default: recognised from the headers).",
         rich_help_panel=READING,
@@ -143,11 +159,14 @@ KindOpt = Annotated[
     KindChoice | None,
     typer.Option("--kind", help="What the file holds (default: guessed from its headers)."),
 ]
-RowsOpt = Annotated[int, typer.Option("--rows", min=0, help="Records to show as parsed.")]
+RowsOpt = Annotated[
+    int, typer.Option("--rows", min=0, metavar="N", help="Records to show as parsed.")
+]
 ByOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--by",
+        metavar="DIM",
         help="Break down by a dimension: channel, campaign, owner, product, segment, any "
         "column, month, quarter, year, cohort; 'a,b' crosses two. Repeatable.",
         rich_help_panel=FIGURES,
@@ -157,6 +176,7 @@ FromOpt = Annotated[
     str | None,
     typer.Option(
         "--from",
+        metavar="DATE",
         help="First day of the window (YYYY-MM-DD; default: earliest date in the inputs).",
         rich_help_panel=FIGURES,
     ),
@@ -165,6 +185,7 @@ ToOpt = Annotated[
     str | None,
     typer.Option(
         "--to",
+        metavar="DATE",
         help="Last day of the window, inclusive (default: latest date in the inputs).",
         rich_help_panel=FIGURES,
     ),
@@ -173,6 +194,7 @@ GrossMarginOpt = Annotated[
     float,
     typer.Option(
         "--gross-margin",
+        metavar="SHARE",
         min=0.0,
         max=1.0,
         help="Share of revenue that is gross profit.",
@@ -192,6 +214,7 @@ ChurnAfterOpt = Annotated[
     int,
     typer.Option(
         "--churn-after",
+        metavar="DAYS",
         min=1,
         max=36500,
         help="Days after its last won deal a customer counts as churned (when the "
@@ -203,6 +226,7 @@ LifespanOpt = Annotated[
     float | None,
     typer.Option(
         "--lifespan",
+        metavar="YEARS",
         min=0.0,
         max=1000.0,
         help="Customer lifespan in years for CLV (default: 1 / churn rate).",
@@ -213,6 +237,7 @@ MaxLifespanOpt = Annotated[
     float,
     typer.Option(
         "--max-lifespan",
+        metavar="YEARS",
         min=0.0,
         max=1000.0,
         help="Cap on the lifespan in years.",
@@ -223,6 +248,7 @@ CurrencyOpt = Annotated[
     str | None,
     typer.Option(
         "--currency",
+        metavar="CODE",
         help="Report currency, a three-letter code such as EUR (default: the one currency in "
         "the data).",
         rich_help_panel=FIGURES,
@@ -232,6 +258,7 @@ RatesOpt = Annotated[
     Path | None,
     typer.Option(
         "--rates",
+        metavar="FILE",
         help="CSV of currency,rate: units of the report currency per unit.",
         rich_help_panel=FIGURES,
     ),
@@ -246,18 +273,22 @@ BaselineOpt = Annotated[
     str | None,
     typer.Option(
         "--baseline",
+        metavar="FROM:TO",
         help="The window before: FROM:TO (YYYY-MM-DD:YYYY-MM-DD).",
         rich_help_panel=FIGURES,
     ),
 ]
 CurrentOpt = Annotated[
     str | None,
-    typer.Option("--current", help="The window after: FROM:TO.", rich_help_panel=FIGURES),
+    typer.Option(
+        "--current", metavar="FROM:TO", help="The window after: FROM:TO.", rich_help_panel=FIGURES
+    ),
 ]
 GoLiveOpt = Annotated[
     str | None,
     typer.Option(
         "--go-live",
+        metavar="DATE",
         help="Instead of the windows: the N months before this date against the N months from it.",
         rich_help_panel=FIGURES,
     ),
@@ -266,6 +297,7 @@ MonthsOpt = Annotated[
     int,
     typer.Option(
         "--months",
+        metavar="N",
         min=1,
         max=600,
         help="N for --go-live (at most 50 years).",
@@ -279,8 +311,8 @@ ReportFormatOpt = Annotated[
     ReportFormat | None,
     typer.Option(
         "--format",
-        help="table, json, csv, markdown or xlsx (default: from --output's extension, else "
-        "table on a terminal and json otherwise).",
+        help="table, json, csv, markdown, xlsx or html (default: from --output's extension, "
+        "else table on a terminal and json otherwise).",
         rich_help_panel=OUTPUT,
     ),
 ]
@@ -288,8 +320,8 @@ TimeFormatOpt = Annotated[
     TimeFormat | None,
     typer.Option(
         "--format",
-        help="table, json, csv or xlsx (default: from --output's extension, else table on a "
-        "terminal and json otherwise).",
+        help="table, json, csv, xlsx or html (default: from --output's extension, else table "
+        "on a terminal and json otherwise).",
         rich_help_panel=OUTPUT,
     ),
 ]
@@ -298,20 +330,39 @@ OutputOpt = Annotated[
     typer.Option(
         "--output",
         "-o",
+        metavar="FILE",
         help="Write the report to this file (atomically) instead of stdout.",
         rich_help_panel=OUTPUT,
     ),
 ]
 LocaleOpt = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--locale",
-        help="Locale for money and numbers in the table, e.g. nl_NL.",
+        metavar="LOCALE",
+        help="How people's reports write numbers, money and dates: nl_NL (€ 1.234,56, "
+        "31-12-2024), de_DE, en_GB, en_US, … or plain (€1,234.56, 2024-12-31); JSON and CSV "
+        "stay plain (default: the environment's LC_ALL, LC_NUMERIC or LANG, else plain).",
+        show_default=False,
+        rich_help_panel=OUTPUT,
+    ),
+]
+ColumnsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--columns",
+        metavar="FIGURES",
+        help="The figures the table shows for each group, by name, e.g. roi,cac,clv (default: "
+        "as many as fit the terminal, in this order: revenue, cost, roi, cac, clv, ltv_cac, "
+        "won_deals, win_rate, net_return, avg_deal_size, new_customers).",
         rich_help_panel=OUTPUT,
     ),
 ]
 LimitOpt = Annotated[
-    int, typer.Option("--limit", min=1, help="Rejected rows to list per file in the table.")
+    int,
+    typer.Option(
+        "--limit", min=1, metavar="N", help="Rejected rows to list per file in the table."
+    ),
 ]
 ValidateStrictOpt = Annotated[
     bool, typer.Option("--strict", help="Fail on warnings too, not only on rejected rows.")
@@ -328,6 +379,7 @@ FailUnderRoiOpt = Annotated[
     float | None,
     typer.Option(
         "--fail-under-roi",
+        metavar="PERCENT",
         help="Exit 3 when the total ROI is below this percentage (for cron alerts).",
         rich_help_panel=OUTPUT,
     ),
@@ -346,6 +398,7 @@ LogJsonOpt = Annotated[
     Path | None,
     typer.Option(
         "--log-json",
+        metavar="FILE",
         help="Append one JSON line about the run (inputs, rows, rejected, ROI, duration, "
         "error) to this file: for monitoring cron jobs.",
         rich_help_panel=OUTPUT,

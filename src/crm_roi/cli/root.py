@@ -1,5 +1,7 @@
 """The ``crm-roi`` app: its root (``--version``), :func:`main`, and the one place where errors
-become an exit code and one ``Error: …`` line, and where the ``--log-json`` line is written.
+become an exit code and one ``Error: …`` line — ours, and the CLI framework's own (an unknown
+option, a missing argument, a bad choice or number) — and where the ``--log-json`` line is
+written. ``-h`` is ``--help``; each command's help ends with examples.
 
 Exit codes: 0 ok, 1 data (or output) error, 2 usage error, 3 ROI below --fail-under-roi,
 143 stopped by SIGTERM.
@@ -10,13 +12,23 @@ from __future__ import annotations
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from typer._click.core import Context
+from typer._click.exceptions import (
+    BadParameter,
+    ClickException,
+    MissingParameter,
+    NoArgsIsHelpError,
+    UsageError,
+)
+from typer._click.formatting import HelpFormatter
+from typer.core import TyperCommand, TyperGroup
 
 from crm_roi import __version__
 from crm_roi.cli import process
@@ -33,6 +45,8 @@ def build_app() -> typer.Typer:
 
     app = typer.Typer(
         name="crm-roi",
+        cls=OneLineErrors,
+        context_settings={"help_option_names": ["-h", "--help"]},
         help="What did our sales and marketing effort return? ROI, CAC, CLV and more from CRM "
         "and ledger exports, with the fully loaded cost.",
         no_args_is_help=True,
@@ -42,15 +56,69 @@ def build_app() -> typer.Typer:
         rich_markup_mode="rich" if sys.stderr is not None and sys.stderr.isatty() else None,
     )
     app.callback()(root)
-    for command in (
-        validate.validate,
-        inspect.inspect,
-        compute.compute,
-        cohorts.cohorts,
-        compare.compare,
-    ):
-        app.command()(command)
+    for module in (validate, inspect, compute, cohorts, compare):
+        name = module.__name__.rsplit(".", 1)[1]
+        app.command(cls=WithExamples, epilog=module.EXAMPLES)(getattr(module, name))
     return app
+
+
+class OneLineErrors(TyperGroup):
+    """The app's command group: the framework's own usage errors — an unknown option or
+    command, a missing argument, a bad choice or number — become one ``Error: …`` line and
+    exit 2, like ours (typer would print the usage and a hint on lines of their own, or a
+    Rich box). ``crm-roi`` alone still prints the help."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        given = (args, prog_name, complete_var)
+        if not standalone_mode:
+            return super().main(*given, False, windows_expand_args, **extra)
+        try:
+            code = super().main(*given, False, windows_expand_args, **extra)
+        except NoArgsIsHelpError as exc:  # the help: already printed when Rich drew it
+            if exc.format_message():
+                exc.show()
+            sys.exit(exc.exit_code)
+        except ClickException as exc:
+            say(usage_message(exc), "Error: ")
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            say("Aborted!")
+            sys.exit(EXIT_DATA)
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def usage_message(exc: ClickException) -> str:
+    """The framework's message, with what to do next: the usage line for a missing argument,
+    where help is for an unknown option or command (a bad value's message names the values
+    that work)."""
+    message = exc.format_message().replace("Value error, ", "")  # pydantic's, via typer
+    context = exc.ctx if isinstance(exc, UsageError) else None
+    if context is None:
+        return message
+    if isinstance(exc, MissingParameter):
+        return f"{message} {context.get_usage()}"
+    if isinstance(exc, BadParameter) or "Did you mean" in message or "Possible options" in message:
+        return message
+    return f"{message.rstrip('.')}; try '{context.command_path} --help'"
+
+
+class WithExamples(TyperCommand):
+    """A command whose help ends with its examples as written (click would rewrap them)."""
+
+    def format_epilog(self, ctx: Context, formatter: HelpFormatter) -> None:
+        if self.epilog:
+            formatter.write_paragraph()
+            formatter.write(
+                "".join(f"  {line}\n" if line else "\n" for line in self.epilog.split("\n"))
+            )
 
 
 def root(

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import typer
 
+from crm_roi.cli import values
 from crm_roi.cli.emit import console, write
 from crm_roi.cli.load import load
 from crm_roi.cli.options import (
     LIMIT,
+    LOCALE,
     CostsArg,
     CustomersOpt,
     DayFirstOpt,
@@ -17,6 +19,7 @@ from crm_roi.cli.options import (
     HourlyRateOpt,
     InputOptions,
     LimitOpt,
+    LocaleOpt,
     MappingOpt,
     OutputFormat,
     PresetOpt,
@@ -29,6 +32,12 @@ from crm_roi.cli.options import (
 from crm_roi.cli.root import EXIT_DATA, EXIT_OK, exit_codes
 
 MEANWHILE = ("crm_roi.inputs.validate",)  # imported while the files are read
+# The end of the command's --help.
+EXAMPLES = """Examples:
+
+    crm-roi validate deals.csv costs.csv --customers customers.csv
+    crm-roi validate deals.csv --format json > validation.json
+    crm-roi validate deals.csv --strict --limit 100"""
 
 
 def validate(
@@ -44,6 +53,7 @@ def validate(
     strict: ValidateStrictOpt = False,
     output_format: ValidateFormatOpt = OutputFormat.table,
     limit: LimitOpt = LIMIT,
+    locale: LocaleOpt = LOCALE,
     debug: DebugOpt = False,
 ) -> None:
     """Check the inputs: what was detected, how columns map, and every row that can't be used.
@@ -53,6 +63,7 @@ def validate(
     """
     params = locals()
     with exit_codes(debug):
+        locale = values.locale(locale)
         loaded = load(gather(InputOptions, params), MEANWHILE, unusable_ok=True)
         if output_format is OutputFormat.json:
             from crm_roi.render.json import dumps
@@ -62,7 +73,7 @@ def validate(
         else:
             from crm_roi.render.validation import print_validation
 
-            print_validation(console(), loaded, limit=limit)
+            print_validation(console(), loaded, limit=limit, locale=locale)
         failed = any(i.rejected_total for i in loaded) or (
             strict and any(i.warnings for i in loaded)
         )

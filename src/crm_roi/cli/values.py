@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
 from crm_roi.errors import UsageError
@@ -56,16 +58,47 @@ def finite(name: str, value: float | None, hint: str) -> None:
         raise UsageError(f"{name} {value}: not a finite number; {hint}")
 
 
-def check_locale(value: str) -> None:
-    """--locale must be one babel knows: checked before anything is read."""
+LOCALE_VARIABLES = ("LC_ALL", "LC_NUMERIC", "LANG")  # the first one set names the locale
+PLAIN_NAMES = {"plain", "c", "posix"}  # C.UTF-8, POSIX: no locale, so the plain report
+
+
+def locale(value: str | None, environ: Mapping[str, str] | None = None) -> str:
+    """--locale as babel names it (``nl-nl`` → ``nl_NL``), or ``plain``; when it is left out,
+    the environment's (LC_ALL, else LC_NUMERIC, else LANG: ``nl_NL.UTF-8`` → ``nl_NL``), else
+    ``plain``. An unknown --locale is a usage error, checked before anything is read; an
+    environment naming one babel doesn't know gets the plain report.
+
+    >>> locale("de-de"), locale(None, {"LANG": "nl_NL.UTF-8"}), locale(None, {"LANG": "C.UTF-8"})
+    ('de_DE', 'nl_NL', 'plain')
+    """
+    from crm_roi.render.locale import PLAIN
+
+    if value is not None:
+        known = _known_locale(value)
+        if known is None:
+            raise UsageError(
+                f"--locale {value}: unknown locale (give language_COUNTRY, e.g. en_US, nl_NL, "
+                "de_DE, or plain)"
+            )
+        return known
+    env = os.environ if environ is None else environ
+    named = next((env[v] for v in LOCALE_VARIABLES if env.get(v)), "")
+    return _known_locale(named) or PLAIN
+
+
+def _known_locale(name: str) -> str | None:
+    """``nl_NL.UTF-8@euro`` → ``nl_NL``; ``C`` and ``POSIX`` → ``plain``; None if unknown."""
     from babel import Locale, UnknownLocaleError
 
+    from crm_roi.render.locale import PLAIN
+
+    bare = name.strip().split(".")[0].split("@")[0].replace("-", "_")
+    if bare.lower() in PLAIN_NAMES:
+        return PLAIN
     try:
-        Locale.parse(value)
+        return str(Locale.parse(bare))
     except (UnknownLocaleError, ValueError, TypeError):
-        raise UsageError(
-            f"--locale {value}: unknown locale (give language_COUNTRY, e.g. en_US, nl_NL, de_DE)"
-        ) from None
+        return None
 
 
 def hourly_rate(value: str | None) -> Decimal | None:
@@ -114,3 +147,17 @@ def max_rejected(value: str | None) -> tuple[float, bool] | None:
             f"--max-rejected {value!r}: give a count (100) or a share of each input's rows (5%)"
         )
     return number, share
+
+
+def figure_names(name: str, value: str | None) -> tuple[str, ...] | None:
+    """``--columns roi,CAC`` → ``("roi", "cac")``: figures by their names in the JSON report."""
+    if value is None:
+        return None
+    from crm_roi.engine.figures import FIELDS
+
+    names = tuple(dict.fromkeys(part.strip().lower() for part in value.split(",") if part.strip()))
+    unknown = [n for n in names if n not in FIELDS]
+    if unknown or not names:
+        what = f"no figure {', '.join(map(repr, unknown))}" if unknown else "no figure named"
+        raise UsageError(f"{name} {value!r}: {what}; choose from {', '.join(FIELDS)}")
+    return names

@@ -218,7 +218,7 @@ FIGURES: tuple[Figure, ...] = (
         "New cust.",
         HIGHER,
         PLAIN,
-        "Customers acquired in the window (see *Customers* below).",
+        "Customers acquired in the window: those whose acquired date (in the customers file), else the close date of their first won deal ever, falls in it.",
         "never (0)",
     ),
     Figure(

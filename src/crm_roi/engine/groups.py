@@ -21,7 +21,9 @@ from crm_roi.engine.calendar import PERIODS, period_index, period_labels, period
 from crm_roi.engine.figures import NONE, UNATTRIBUTED
 from crm_roi.inputs.dimensions import find_column
 from crm_roi.inputs.ids import encode_text
+from crm_roi.inputs.mapping import normalise_header
 from crm_roi.inputs.schema import InputKind, Kind, field_specs
+from crm_roi.inputs.validate import ROW
 
 
 def arrow_text(values: pd.Series) -> pa.Array:
@@ -166,20 +168,47 @@ def take(codes: np.ndarray, index: np.ndarray) -> np.ndarray:
     return np.where(index >= 0, codes[np.clip(index, 0, None)], -1)
 
 
-def dimension_exists(dim: str, inputs: Inputs) -> bool:
-    """Whether any input can give ``dim`` a value."""
-    if dim in PERIODS or dim == COHORT:
-        return True
+def _frames(inputs: Inputs) -> list[tuple[pd.DataFrame, InputKind]]:
+    """The inputs given, deals first."""
     frames = [
         (inputs.deals, InputKind.DEALS),
         (inputs.customers, InputKind.CUSTOMERS),
         (inputs.costs, InputKind.COSTS),
         (inputs.time_logs, InputKind.TIME_LOGS),
     ]
+    return [(f, k) for f, k in frames if f is not None]
+
+
+def dimension_exists(dim: str, inputs: Inputs) -> bool:
+    """Whether any input can give ``dim`` a value."""
+    if dim in PERIODS or dim == COHORT:
+        return True
     return any(
-        f is not None and find_column(f, dim, k, inputs.aliases.get(k, {})) is not None
-        for f, k in frames
+        find_column(f, dim, k, inputs.aliases.get(k, {})) is not None for f, k in _frames(inputs)
     )
+
+
+def dimension_names(inputs: Inputs) -> dict[str, str]:
+    """The dimensions the inputs have, for suggesting one: each way of naming one (normalised
+    as headers are compared: the field, its synonyms, the file's own header) → the name to
+    show. Text fields and kept attributes, in the files' order, then the periods and cohort.
+
+    A name not listed may still be a dimension (a date or money column): see
+    :func:`dimension_exists`."""
+    names: dict[str, str] = {}
+    for frame, kind in _frames(inputs):
+        specs = {spec.name: spec for spec in field_specs(kind)}
+        headers = inputs.aliases.get(kind, {})
+        for column in map(str, frame.columns):
+            spec = specs.get(column)
+            if column == ROW or (spec is not None and spec.kind is not Kind.TEXT):
+                continue
+            own = [header for header, field in headers.items() if field == column]
+            for name in (column, *(spec.synonyms if spec else ()), *own):
+                names.setdefault(normalise_header(name), column)
+    for dim in (*PERIODS, COHORT):
+        names.setdefault(dim, dim)
+    return names
 
 
 def column_of(prepared: Prepared, frame: pd.DataFrame, dim: str, kind: InputKind) -> str | None:

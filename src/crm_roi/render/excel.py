@@ -1,35 +1,36 @@
-"""The report as an Excel workbook for management.
+"""The Excel workbooks for management: the report's, and the cohorts' and comparison's (their
+sheets are built in :mod:`crm_roi.render.timebooks`).
 
-Sheets: Summary (headline figures, window, settings, inputs), one sheet per breakdown (a
-formatted table with a totals row and native charts), Definitions (every figure in the words
-of ``docs/metrics.md``) and Rejected rows (every input row that was not used).
+The report's sheets: a **Summary** (title, window, when it was made and in which time zone, the
+headline figures, the best and worst groups of each breakdown by ROI, what no group carries and
+why, the rejected rows with a link to them, the settings and inputs); per breakdown a sheet of the
+figures a manager reads first, with a totals row and charts below on pages of their own, and a
+*details* sheet of the other figures; the **Definitions** of every figure; the **Rejected rows**.
+The charts draw on a hidden *Chart data* sheet, where ROI is ranked.
 
-Cells stay numbers with number formats, so a manager can sum them. Text that came from the
-inputs and would start a formula (``=``, ``+``, ``-``, ``@``, tab, CR) is written as text, and
-loses the control characters XML can't hold (one ``\x0b`` would make the workbook unwritable):
-every such value goes through :func:`~crm_roi.render.safe.xml_text`.
+Cells stay numbers with number formats (months and dates are dates), so a manager can sum and
+sort them. Text that came from the inputs and would start a formula (``=``, ``+``, ``-``, ``@``,
+tab, CR) is written as text, and loses the control characters XML can't hold (one ``\x0b`` would
+make the workbook unwritable): every such value goes through :func:`~crm_roi.render.safe.xml_text`.
+Every sheet prints one landscape page wide (:mod:`crm_roi.render.workbook`).
 """
 
 from __future__ import annotations
 
-import io
-import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
 from openpyxl.chart import BarChart, LineChart, Reference
-from openpyxl.chart.series import SeriesLabel
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from crm_roi.engine.figures import (
-    COUNT,
     DEFINITIONS,
-    FIELDS,
     MONEY,
     NONE,
     PERCENT,
@@ -38,257 +39,515 @@ from crm_roi.engine.figures import (
     UNATTRIBUTED,
     figure,
 )
+from crm_roi.render import timebooks
 from crm_roi.render.report import breakdown_dims
 from crm_roi.render.safe import xml_text
+from crm_roi.render.workbook import (
+    BOLD,
+    DETAILS,
+    LEADING,
+    LINK,
+    LINK_BOLD,
+    MONTH_FORMAT,
+    MONTH_KEYS,
+    NOTE,
+    PAGE_HEIGHT,
+    PROSE,
+    TITLE,
+    WRAP,
+    Pages,
+    day,
+    fit_row_height,
+    label,
+    money_format,
+    month_start,
+    number_format,
+    print_setup,
+    put_date,
+    saved,
+    set_properties,
+    sheet_title,
+    style_header,
+    unsmoothed,
+    wrapped_lines,
+)
 
-SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥"}
-# The decimals of the figures that are neither money, counts, percentages nor multiples.
-PLAIN_FORMATS = {
-    "sales_cycle_days": "0.0",
-    "hours": "#,##0.00",
-    "payback_months": "0.0",
-    "purchase_frequency": "0.00",
-    "lifespan_years": "0.0",
-}
-# A breakdown sheet leads with what a manager reads first; every other figure follows.
-LEADING = (
-    "revenue", "cost", "net_return", "roi", "new_customers", "cac", "clv", "ltv_cac",
-    "payback_months", "win_rate", "won_deals", "avg_deal_size",
-)  # fmt: skip
-COLUMN_ORDER = (*LEADING, *(f for f in FIELDS if f not in LEADING))
 HEADLINE = (
     "revenue", "cost", "net_return", "roi", "cac", "clv", "ltv_cac", "payback_months",
     "win_rate", "avg_deal_size", "sales_cycle_days",
 )  # fmt: skip
-BOLD = Font(bold=True)
-TITLE = Font(bold=True, size=14)
-HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
-
-
-def money_format(currency: str | None) -> str:
-    """``€ #,##0.00`` for EUR, ``$#,##0.00`` for USD, ``#,##0.00 "CHF"`` for the rest."""
-    if currency in ("USD", "GBP", "JPY"):
-        return f"{SYMBOLS[currency]}#,##0.00;-{SYMBOLS[currency]}#,##0.00"
-    if currency == "EUR":
-        return "€ #,##0.00;€ -#,##0.00"
-    if currency:
-        return f'#,##0.00 "{currency}"'
-    return "#,##0.00"
-
-
-def number_format(field: str, currency: str | None) -> str:
-    """A figure's cell format, by its kind and how it is shown: ``0.0%`` for ROI."""
-    declared = figure(field)
-    if declared.kind is MONEY:
-        return money_format(currency)
-    if declared.shown is PERCENT:
-        return "0.0%"
-    if declared.shown is TIMES:
-        return '0.00"×"'
-    if declared.kind is COUNT:
-        return "#,##0"
-    return PLAIN_FORMATS[field]
-
-
-def label(name: str) -> str:
-    return figure(name).label
+SUMMARY_WIDTHS = (30, 16, 16, 20, 16, 16)
+RANKED = 3  # best and worst groups on the Summary
+CHART_DATA = "Chart data"
+BAR_CM = 0.5  # a bar and its label, printed
 
 
 def workbook_bytes(
     report: dict[str, Any], rejected: list[dict[str, Any]], generated: datetime
 ) -> bytes:
-    """The workbook as bytes, for an atomic write."""
+    """The workbook as bytes, for an atomic write. ``generated`` without a time zone is taken
+    as local time."""
     book = Workbook()
     summary = book.active
     assert summary is not None
     summary.title = "Summary"
-    _summary(summary, report, generated)
-    used: set[str] = {"Summary", "Definitions", "Rejected rows"}
+    used: set[str] = {"Summary", "Definitions", "Rejected rows", CHART_DATA}
+    data = book.create_sheet(CHART_DATA)
+    data.sheet_state = "hidden"
+    titles = {}
     for name, rows in report["breakdowns"].items():
-        title = _sheet_title(f"By {name}", used)
-        _breakdown(book.create_sheet(title), name, rows, report)
+        titles[name] = sheet_title(f"By {name}", used)
+        sheet = book.create_sheet(titles[name])
+        _breakdown(sheet, breakdown_dims(name), rows, report, LEADING)
+        _charts(sheet, data, breakdown_dims(name), rows)
+    for name, rows in report["breakdowns"].items():
+        sheet = book.create_sheet(sheet_title(f"{titles[name]} (details)", used))
+        _breakdown(sheet, breakdown_dims(name), rows, report, DETAILS)
     _definitions(book.create_sheet("Definitions"))
     _rejected(book.create_sheet("Rejected rows"), rejected)
-    for sheet in book.worksheets:
-        _fit_to_page_width(
-            sheet,
-            landscape=sheet.title != "Summary",
-            fit=sheet.title in ("Summary", "Definitions", "Rejected rows"),
-        )
-    return _saved(book)
-
-
-def _saved(book: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def _style_header(cells: tuple[Cell, ...], wrap: bool = False) -> None:
-    for cell in cells:
-        cell.font = BOLD
-        cell.fill = HEADER_FILL
-        if wrap:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-
-
-def _fit_to_page_width(sheet: Worksheet, landscape: bool, fit: bool) -> None:
-    """Printed or exported to PDF: A4, and the narrow sheets one page wide."""
-    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    if fit:
-        sheet.sheet_properties.pageSetUpPr.fitToPage = True
-        sheet.page_setup.fitToWidth = 1
-        sheet.page_setup.fitToHeight = 0
-
-
-def _sheet_title(wanted: str, used: set[str]) -> str:
-    """A valid, unique sheet name: no ``[]:*?/\\`` or control characters, at most 31 characters."""
-    base = re.sub(r"[\[\]:*?/\\\x00-\x1f\x7f]", " ", wanted)[:31]
-    title, n = base, 2
-    while title in used:
-        suffix = f" ({n})"
-        title, n = base[: 31 - len(suffix)] + suffix, n + 1
-    used.add(title)
-    return title
-
-
-def _summary(sheet: Worksheet, report: dict[str, Any], generated: datetime) -> None:
-    currency = report["currency"]
+    book.move_sheet(data, offset=len(book.sheetnames))
+    _summary(summary, report, generated, titles, len(rejected))
     window = report["window"]
+    set_properties(book, f"crm-roi report {window['from']} to {window['to']}")
+    return saved(book)
+
+
+def cohorts_workbook_bytes(document: dict[str, Any]) -> bytes:
+    """The cohort triangle (see :func:`crm_roi.render.timebooks.cohorts_sheet`)."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    timebooks.cohorts_sheet(sheet, document)
+    window = document["window"]
+    set_properties(book, f"crm-roi cohorts {window['from']} to {window['to']}")
+    return saved(book)
+
+
+def compare_workbook_bytes(document: dict[str, Any]) -> bytes:
+    """Baseline against current: the totals, then a sheet per breakdown."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    timebooks.comparison_sheet(sheet, document)
+    used = {sheet.title}
+    for name in document["change"]["breakdowns"]:
+        timebooks.change_sheet(book.create_sheet(sheet_title(f"By {name}", used)), document, name)
+    base, cur = document["baseline"]["window"], document["current"]["window"]
+    set_properties(
+        book,
+        f"crm-roi comparison {base['from']} to {base['to']} against {cur['from']} to {cur['to']}",
+    )
+    return saved(book)
+
+
+# ---------------------------------------------------------------------------------------------
+# The Summary
+
+
+def _summary(
+    sheet: Worksheet,
+    report: dict[str, Any],
+    generated: datetime,
+    titles: dict[str, str],
+    rejected: int,
+) -> None:
+    """The Summary's sections one under the other, none split across two pages."""
+    for letter, width in zip("ABCDEF", SUMMARY_WIDTHS, strict=True):
+        sheet.column_dimensions[letter].width = width
     sheet["A1"] = "Sales & marketing ROI"
     sheet["A1"].font = TITLE
-    sheet["A2"] = xml_text(
-        f"{window['from']} to {window['to']}" + (f", in {currency}" if currency else "")
-    )
-    row = 4
-    for field in HEADLINE:
-        sheet.cell(row, 1, label(field)).font = BOLD
-        cell = sheet.cell(row, 2, report["totals"][field])
-        cell.number_format = number_format(field, currency)
-        if report["totals"][field] is None:
-            cell.value = "–"
-            cell.alignment = Alignment(horizontal="right")
+    row = _about(sheet, 2, report, generated)
+    sections: list[Callable[[int], int]] = [partial(_headline, sheet, report=report)]
+    for n, (name, rows) in enumerate(report["breakdowns"].items()):
+        sections.append(partial(_ranked, sheet, name, rows, report, titles[name], first=n == 0))
+    sections += [
+        partial(_unattributed, sheet, report=report),
+        partial(_rejected_link, sheet, rejected=rejected),
+        partial(_settings, sheet, settings=report["settings"]),
+        partial(_inputs, sheet, inputs=report["inputs"]),
+    ]
+    blocks = []
+    for section in sections:
+        start = row + 1
+        row = section(start)
+        blocks.append((start, row - 1))
+    print_setup(sheet, None, None)
+    Pages(sheet, len(SUMMARY_WIDTHS)).keep_together(blocks)
+
+
+def _about(sheet: Worksheet, row: int, report: dict[str, Any], generated: datetime) -> int:
+    """The window as dates and its currency; when the report was made, with its time zone."""
+    window = report["window"]
+    sheet.cell(row, 1, "Window").font = BOLD
+    put_date(sheet.cell(row, 2), day(window["from"]))
+    sheet.cell(row, 3, "to").alignment = Alignment(horizontal="center")
+    put_date(sheet.cell(row, 4), day(window["to"]))
+    currency = report["currency"]
+    sheet.cell(row, 5, xml_text(f"in {currency}" if currency else "(no currency)"))
+    sheet.cell(row + 1, 1, "Generated").font = BOLD
+    local = generated.astimezone()
+    offset = local.strftime("%z")
+    zone = f"UTC{offset[:3]}:{offset[3:]}"
+    name = (local.tzname() or "").replace('"', "")
+    shown = f"{name} ({zone})" if name and not name.startswith(("+", "-", "UTC")) else zone
+    put_date(sheet.cell(row + 1, 2), local.replace(tzinfo=None), f'yyyy-mm-dd hh:mm "{shown}"')
+    sheet.merge_cells(start_row=row + 1, start_column=2, end_row=row + 1, end_column=4)
+    return row + 2
+
+
+def _headline(sheet: Worksheet, row: int, report: dict[str, Any]) -> int:
+    """The headline figures in two columns of label and value."""
+    sheet.cell(row, 1, "Headline figures").font = TITLE
+    half = (len(HEADLINE) + 1) // 2
+    for n, field in enumerate(HEADLINE):
+        r, col = (row + 1 + n, 1) if n < half else (row + 1 + n - half, 4)
+        sheet.cell(r, col, label(field)).font = BOLD
+        value = report["totals"][field]
+        cell = sheet.cell(r, col + 1, "–" if value is None else value)
+        cell.number_format = number_format(field, report["currency"])
+        cell.alignment = Alignment(horizontal="right")
+    return row + 1 + half
+
+
+def _ranked(
+    sheet: Worksheet,
+    name: str,
+    rows: list[dict[str, Any]],
+    report: dict[str, Any],
+    title: str,
+    row: int,
+    first: bool,
+) -> int:
+    """A breakdown's groups with the highest and the lowest ROI (all of them when few), under
+    the section's title when it is the first."""
+    if first:
+        sheet.cell(row, 1, "Best and worst ROI").font = TITLE
         row += 1
+    dims = breakdown_dims(name)
+    fields = ("roi", "revenue", "cost", "net_return")
+    head = [f"By {name}", *map(label, fields)]
+    for col, text in enumerate(head, start=1):
+        sheet.cell(row, col, xml_text(text))
+    style_header(sheet[row][: len(head)], numbers_from=2)
+    _link(sheet.cell(row, 1), title)
+    ranked = _by_roi(dims, rows)
+    if not ranked:
+        sheet.cell(row + 1, 1, "No group has an ROI (no cost in any).").font = NOTE
+        return row + 2
+    shown = ranked if len(ranked) <= 2 * RANKED else [*ranked[:RANKED], None, *ranked[-RANKED:]]
+    for group in shown:
+        row += 1
+        if group is None:
+            sheet.cell(row, 1, f"… {len(ranked) - 2 * RANKED} more").font = NOTE
+            continue
+        if len(dims) == 1:
+            _key_cell(sheet, row, 1, dims, group)
+        else:
+            sheet.cell(row, 1, xml_text(_chart_label(dims, group)))
+        for col, field in enumerate(fields, start=2):
+            cell = sheet.cell(row, col, group[field])
+            cell.number_format = number_format(field, report["currency"])
+    return row + 1
+
+
+def _by_roi(dims: Sequence[str], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The groups that have an ROI, highest first; ``(none)`` and ``(unattributed)`` left out."""
+    named = [r for r in rows if r["roi"] is not None and not _catch_all(dims, r)]
+    return sorted(named, key=lambda r: r["roi"], reverse=True)
+
+
+def _catch_all(dims: Sequence[str], row: dict[str, Any]) -> bool:
+    return any(str(row[d]) in (NONE, UNATTRIBUTED) for d in dims)
+
+
+def _unattributed(sheet: Worksheet, row: int, report: dict[str, Any]) -> int:
+    """What no group of a breakdown carries, how much, and why."""
+    if not report["breakdowns"]:
+        return row
+    sheet.cell(row, 1, "Not in any group").font = TITLE
     row += 1
-    sheet.cell(row, 1, "Settings").font = BOLD
-    row += 1
-    for key, value in report["settings"].items():
+    currency = report["currency"]
+    total_cost = report["totals"]["cost"] or 0
+    said = False
+    for name, rows in report["breakdowns"].items():
+        dims = breakdown_dims(name)
+        what = " and ".join(dims)
+        for group in rows:
+            keys = {str(group[d]) for d in dims}
+            if UNATTRIBUTED in keys and group["cost"]:
+                share = f" ({group['cost'] / total_cost:.1%} of all cost)" if total_cost else ""
+                text = (
+                    f"By {name}: {_money(group['cost'], currency)} of cost{share} is "
+                    f"{UNATTRIBUTED}: cost rows and time logs that carry no {what} and no link "
+                    f"to one (a deal, a customer, or a campaign of one {dims[0]}). It counts in "
+                    f"the totals but in no {what}'s ROI"
+                    + (
+                        "; --allocate spreads it over the groups."
+                        if report["settings"]["allocate"] == "none"
+                        else "."
+                    )
+                )
+            elif NONE in keys and group["revenue"]:
+                text = (
+                    f"By {name}: {_money(group['revenue'], currency)} of revenue "
+                    f"({group['won_deals']:,} won deals) is {NONE}: deals with no {what}, "
+                    f"neither their own nor their customer's."
+                )
+            else:
+                continue
+            _note(sheet, row, text)
+            said, row = True, row + 1
+    if not said:
+        _note(sheet, row, "Every cost and every won deal is in a group of every breakdown.")
+        row += 1
+    return row
+
+
+def _money(value: float, currency: str | None) -> str:
+    """An amount in a sentence, as the cells show it: ``€ 1,234.50``, ``$1,234.50``."""
+    sign = "-" if value < 0 else ""
+    amount = f"{abs(value):,.2f}"
+    if currency == "EUR":
+        return f"€ {sign}{amount}"
+    if currency in ("USD", "GBP", "JPY"):
+        return f"{sign}{money_format(currency)[0]}{amount}"
+    return f"{sign}{amount} {currency}" if currency else f"{sign}{amount}"
+
+
+def _note(sheet: Worksheet, row: int, text: str) -> None:
+    """A sentence across the Summary's width, wrapped, its row tall enough."""
+    cell = sheet.cell(row, 1, xml_text(text))
+    cell.alignment = WRAP
+    sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(SUMMARY_WIDTHS))
+    lines = wrapped_lines(text, sum(SUMMARY_WIDTHS) * PROSE)
+    sheet.row_dimensions[row].height = 15 * lines + 2
+
+
+def _link(cell: Any, sheet: str) -> None:
+    """The cell opens ``sheet`` when clicked."""
+    cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{sheet}'!A1", display=sheet)
+    cell.font = LINK_BOLD
+
+
+def _rejected_link(sheet: Worksheet, row: int, rejected: int) -> int:
+    sheet.cell(row, 1, "Rejected rows").font = TITLE
+    sheet.cell(row + 1, 1, "Input rows not used").font = BOLD
+    sheet.cell(row + 1, 2, rejected).number_format = "#,##0"
+    link = sheet.cell(row + 1, 3, "See the sheet Rejected rows")
+    _link(link, "Rejected rows")
+    link.font = LINK
+    link.alignment = Alignment(indent=1)
+    return row + 2
+
+
+def _settings(sheet: Worksheet, row: int, settings: dict[str, Any]) -> int:
+    sheet.cell(row, 1, "Settings").font = TITLE
+    for key, value in settings.items():
+        row += 1
         shown = (
             ", ".join(f"{k} {v}" for k, v in value.items())
             if isinstance(value, dict)
             else (", ".join(value) if isinstance(value, list) else value)
         )
-        sheet.cell(row, 1, key.replace("_", " "))
-        sheet.cell(row, 2, xml_text("–" if shown in (None, "") else str(shown)))
-        row += 1
+        sheet.cell(row, 1, key.replace("_", " ")).font = BOLD
+        cell = sheet.cell(row, 2, xml_text("–" if shown in (None, "") else str(shown)))
+        cell.alignment = Alignment(horizontal="left")
+    return row + 1
+
+
+def _inputs(sheet: Worksheet, row: int, inputs: list[dict[str, Any]]) -> int:
+    """One row per input; its path whole, wrapped across the last columns."""
+    sheet.cell(row, 1, "Inputs").font = TITLE
     row += 1
-    sheet.cell(row, 1, "Inputs").font = BOLD
-    row += 1
-    for col, head in enumerate(("input", "file", "rows", "used", "rejected"), start=1):
-        sheet.cell(row, col, head).font = BOLD
-    for entry in report["inputs"]:
+    for col, head in enumerate(("Input", "Rows", "Used", "Rejected", "File"), start=1):
+        sheet.cell(row, col, head)
+    style_header(sheet[row][:6], numbers_from=2)
+    sheet.cell(row, 5).alignment = Alignment(horizontal="left", vertical="bottom", indent=1)
+    sheet.merge_cells(start_row=row, start_column=5, end_row=row, end_column=6)
+    for entry in inputs:
         row += 1
-        values = (entry["kind"], entry["path"], entry["rows"], entry["used"], entry["rejected"])
-        for col, value in enumerate(values, start=1):
-            sheet.cell(row, col, xml_text(value))
-    row += 2
-    sheet.cell(row, 1, "Generated").font = BOLD
-    sheet.cell(row, 2, generated.strftime("%Y-%m-%d %H:%M"))
-    sheet.column_dimensions["A"].width = 24
-    sheet.column_dimensions["B"].width = 22
-    for letter in "CDE":
-        sheet.column_dimensions[letter].width = 12
+        sheet.cell(row, 1, xml_text(entry["kind"]))
+        for col, key in ((2, "rows"), (3, "used"), (4, "rejected")):
+            sheet.cell(row, col, entry[key]).number_format = "#,##0"
+        path = sheet.cell(row, 5, xml_text(entry["path"]))
+        path.alignment = Alignment(wrap_text=True, vertical="bottom", indent=1)
+        sheet.merge_cells(start_row=row, start_column=5, end_row=row, end_column=6)
+        lines = -(-len(str(entry["path"])) // int(sum(SUMMARY_WIDTHS[4:]) * PROSE))
+        sheet.row_dimensions[row].height = 15 * lines + 2
+    return row + 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Breakdowns
+
+
+def _key_cell(
+    sheet: Worksheet, row: int, col: int, dims: Sequence[str], group: dict[str, Any]
+) -> None:
+    """A group's keys from column ``col`` on: months as dates, the rest as text."""
+    for offset, dim in enumerate(dims):
+        value = group[dim]
+        month = month_start(value) if dim in MONTH_KEYS else None
+        cell = sheet.cell(row, col + offset)
+        if month:
+            put_date(cell, month, MONTH_FORMAT)
+        else:
+            cell.value = xml_text(str(value))
 
 
 def _breakdown(
-    sheet: Worksheet, name: str, rows: list[dict[str, Any]], report: dict[str, Any]
+    sheet: Worksheet,
+    dims: Sequence[str],
+    rows: list[dict[str, Any]],
+    report: dict[str, Any],
+    fields: Sequence[str],
 ) -> None:
+    """The groups' figures, headed by their labels, a totals row under them."""
     currency = report["currency"]
-    dims = breakdown_dims(name)
-    header = [*map(xml_text, dims), *map(label, COLUMN_ORDER)]
+    header = [*map(xml_text, dims), *map(label, fields)]
     sheet.append(header)
-    _style_header(sheet[1], wrap=True)
-    for group in rows:
-        keys = [xml_text(str(group[d])) for d in dims]
-        sheet.append([*keys, *(group[f] for f in COLUMN_ORDER)])
-    last = len(rows) + 1
-    total_row = last + 1
-    sheet.cell(total_row, 1, "Total").font = BOLD
-    for offset, field in enumerate(COLUMN_ORDER):
-        col = len(dims) + 1 + offset
-        value = report["totals"][field]
-        cell = sheet.cell(total_row, col, value)
+    style_header(sheet[1], numbers_from=len(dims) + 1)
+    for r, group in enumerate(rows, start=2):
+        _key_cell(sheet, r, 1, dims, group)
+        for c, field in enumerate(fields, start=len(dims) + 1):
+            sheet.cell(r, c, group[field]).number_format = number_format(field, currency)
+    total = len(rows) + 2
+    sheet.cell(total, 1, "Total").font = BOLD
+    for c, field in enumerate(fields, start=len(dims) + 1):
+        cell = sheet.cell(total, c, report["totals"][field])
         cell.font = BOLD
-        for r in range(2, total_row + 1):
-            sheet.cell(r, col).number_format = number_format(field, currency)
+        cell.number_format = number_format(field, currency)
     sheet.freeze_panes = sheet.cell(2, len(dims) + 1)
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{last}"
-    for col in range(1, len(header) + 1):
-        letter = get_column_letter(col)
-        if col <= len(dims):
-            longest = max(
-                [len(str(sheet.cell(r, col).value or "")) for r in range(1, total_row + 1)]
-            )
-            sheet.column_dimensions[letter].width = min(max(12, longest + 2), 40)
-        else:
-            sheet.column_dimensions[letter].width = 15
-    sheet.row_dimensions[1].height = 30
-    _charts(sheet, dims, rows, last)
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{total - 1}"
+    _widths(sheet, dims, [*rows, report["totals"]], fields)
+    fit_row_height(sheet, 1, least=30)
+    last_key = get_column_letter(len(dims))
+    print_setup(sheet, "1:1", f"A:{last_key}")
 
 
-def _charts(sheet: Worksheet, dims: Sequence[str], rows: list[dict[str, Any]], last: int) -> None:
-    """ROI by group, revenue against cost; for a period, both over time with ROI beside."""
-    if not rows:
+def _widths(
+    sheet: Worksheet, dims: Sequence[str], rows: list[dict[str, Any]], fields: Sequence[str]
+) -> None:
+    """Wide enough for every value as shown, and for the longest word of each heading."""
+    for col, dim in enumerate(dims, start=1):
+        months = dim in MONTH_KEYS
+        longest = max([len(str(r.get(dim, ""))) for r in rows] + [len(dim)])
+        width = 10 if months and longest <= 14 else min(max(10, longest + 2), 40)
+        sheet.column_dimensions[get_column_letter(col)].width = width
+    for col, field in enumerate(fields, start=len(dims) + 1):
+        words = max(len(w) for w in label(field).split())
+        shown = max((_shown_width(field, r[field]) for r in rows), default=4)
+        sheet.column_dimensions[get_column_letter(col)].width = max(words + 2, shown + 3, 9)
+
+
+def _shown_width(field: str, value: Any) -> int:
+    """About how many characters a figure's formatted value takes."""
+    if value is None:
+        return 1
+    declared = figure(field)
+    if declared.kind is MONEY:
+        return len(f"{value:,.2f}") + 2
+    if declared.shown is PERCENT:
+        return len(f"{value * 100:,.1f}") + 1
+    if declared.shown is TIMES:
+        return len(f"{value:,.2f}") + 1
+    return len(f"{value:,.2f}")
+
+
+def _charts(
+    sheet: Worksheet, data: Worksheet, dims: Sequence[str], rows: list[dict[str, Any]]
+) -> None:
+    """Below the table: ROI by group, ranked, with revenue and cost in the same order beside
+    it; for a period, ROI ranked, then revenue and cost over time with ROI (in time order)."""
+    ranked = _by_roi(dims, rows)
+    if not ranked:
         return
-    groups = [i for i, r in enumerate(rows, start=2) if str(r[dims[0]]) not in (NONE, UNATTRIBUTED)]
-    end = max(groups) if groups else last
-
-    def plot(chart: BarChart | LineChart, *fields: str) -> None:
-        """Each figure's column, headed by its label, as a series of the chart."""
-        for field in fields:
-            column = len(dims) + 1 + COLUMN_ORDER.index(field)
-            chart.add_data(
-                Reference(sheet, min_col=column, min_row=1, max_row=end), titles_from_data=True
-            )
-
-    labels = Reference(sheet, min_col=1, min_row=2, max_row=end)
-    below = last + 3  # under the table and its totals row, side by side
-    width = 18 if len(rows) > 6 else 14
-
-    roi = BarChart()
-    roi.type = "bar"
-    roi.title = str(xml_text(f"{label('roi')} by " + ", ".join(dims)))
+    what = ", ".join(dims)
+    title = f"{label('roi')} by {what}, highest first"
+    most = int((PAGE_HEIGHT - 4.5) / BAR_CM)  # the bars a page holds, every label readable
+    if len(ranked) > most:
+        ranked = [*ranked[: most // 2], *ranked[-(most // 2) :]]
+        title = f"{label('roi')} by {what}: the {most // 2} highest and the {most // 2} lowest"
+    block = _chart_data(data, dims, ranked, what)
+    roi = _ranked_bars(block, ["roi"], title)
     roi.y_axis.numFmt = "0%"
-    roi.y_axis.title = label("roi")
-    plot(roi, "roi")
-    roi.set_categories(labels)
     roi.legend = None
-    roi.width, roi.height = width, 9
-    sheet.add_chart(roi, f"A{below}")
-
-    money = BarChart()
-    money.type = "col"
-    money.grouping = "clustered"
-    money.title = "Revenue and cost"
-    money.y_axis.numFmt = "#,##0"
-    plot(money, "revenue", "cost")
-    money.set_categories(labels)
-    money.width, money.height = width, 9
-    sheet.add_chart(money, f"{get_column_letter(len(dims) + 6)}{below}")
-
-    if dims[0] in PERIODS and len(dims) == 1:
-        sheet.add_chart(_trend_chart(plot, labels, width + 6), f"A{below + 20}")
+    height = max(3.5 + BAR_CM * len(ranked), 8.0)
+    if len(dims) == 1 and dims[0] in PERIODS:
+        bands, heights = [[roi], [_trend_chart(sheet, len(rows))]], [height, 12.0]
+    else:
+        money = _ranked_bars(block, ["revenue", "cost"], "Revenue and cost, in the same order")
+        money.y_axis.numFmt = "#,##0"
+        bands, heights = [[roi, money]], [height]
+    Pages(sheet, sheet.max_column).place(len(rows) + 3, bands, heights)
 
 
-def _trend_chart(plot: Callable[..., None], labels: Reference, width: int) -> LineChart:
-    """Revenue and cost over the periods, ROI on an axis of its own at the right."""
+def _chart_data(
+    data: Worksheet, dims: Sequence[str], ranked: list[dict[str, Any]], what: str
+) -> tuple[Worksheet, int, int]:
+    """The ranked groups, their ROI, revenue and cost in four columns of the hidden sheet, beside
+    the blocks before; the block's first column and last row."""
+    first = (data.max_column + 2) if data.max_column > 1 else 1
+    heads = [what, label("roi"), label("revenue"), label("cost")]
+    for col, head in enumerate(heads, start=first):
+        data.cell(1, col, xml_text(head))
+    for r, group in enumerate(ranked, start=2):
+        data.cell(r, first, xml_text(_chart_label(dims, group)))
+        for col, field in enumerate(("roi", "revenue", "cost"), start=first + 1):
+            data.cell(r, col, group[field])
+    return data, first, len(ranked) + 1
+
+
+def _chart_label(dims: Sequence[str], group: dict[str, Any]) -> str:
+    """A group's keys as a chart shows them: ``Events / Mar 2024``."""
+    parts = []
+    for dim in dims:
+        month = month_start(group[dim]) if dim in MONTH_KEYS else None
+        parts.append(month.strftime("%b %Y") if month else str(group[dim]))
+    return " / ".join(parts)
+
+
+def _ranked_bars(block: tuple[Worksheet, int, int], fields: Sequence[str], title: str) -> BarChart:
+    """Horizontal bars of the ranked block, the first group at the top, every label shown."""
+    data, first, last = block
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = str(xml_text(title))
+    for field in fields:
+        col = first + 1 + ("roi", "revenue", "cost").index(field)
+        chart.add_data(Reference(data, min_col=col, min_row=1, max_row=last), titles_from_data=True)
+    chart.set_categories(Reference(data, min_col=first, min_row=2, max_row=last))
+    chart.x_axis.scaling.orientation = "maxMin"  # the first group at the top
+    chart.x_axis.tickLblSkip = 1
+    chart.x_axis.tickLblPos = "low"  # labels at the left edge, also beside negative bars
+    chart.y_axis.crosses = "max"  # the value axis at the bottom
+    chart.x_axis.delete = chart.y_axis.delete = False
+    chart.visible_cells_only = False  # the data is on a hidden sheet
+    chart.gapWidth = 60
+    return chart
+
+
+def _trend_chart(sheet: Worksheet, groups: int) -> LineChart:
+    """Revenue and cost over the periods, ROI on an axis of its own at the right; straight
+    lines, in the table's (chronological) order."""
+    rows = groups + 1
+
+    def plot(chart: LineChart, field: str) -> None:
+        col = 2 + LEADING.index(field)
+        chart.add_data(
+            Reference(sheet, min_col=col, min_row=1, max_row=rows), titles_from_data=True
+        )
+
     trend = LineChart()
     trend.title = "Revenue and cost over time, ROI"
     trend.y_axis.title = "Amount"
     trend.y_axis.numFmt = "#,##0"
-    plot(trend, "revenue", "cost")
+    plot(trend, "revenue")
+    plot(trend, "cost")
+    labels = Reference(sheet, min_col=1, min_row=2, max_row=rows)
     trend.set_categories(labels)
+    trend.x_axis.number_format = MONTH_FORMAT
+    trend.x_axis.tickLblSkip = 1
     ratio = LineChart()
     plot(ratio, "roi")
     ratio.y_axis.axId = 200
@@ -296,13 +555,18 @@ def _trend_chart(plot: Callable[..., None], labels: Reference, width: int) -> Li
     ratio.y_axis.numFmt = "0%"
     ratio.y_axis.crosses = "max"
     trend += ratio
-    trend.width, trend.height = width, 10
-    return trend
+    for axis in (trend.x_axis, trend.y_axis, ratio.y_axis):
+        axis.delete = False
+    return unsmoothed(trend)
+
+
+# ---------------------------------------------------------------------------------------------
+# Definitions and rejected rows
 
 
 def _definitions(sheet: Worksheet) -> None:
     sheet.append(["Figure", "Unit", "What it is", "Not defined (empty) when"])
-    _style_header(sheet[1])
+    style_header(sheet[1])
     for d in DEFINITIONS:
         names = ", ".join(map(label, d.fields))
         sheet.append([names, d.unit, d.meaning.replace("`", ""), d.null_when.replace("`", "")])
@@ -310,13 +574,18 @@ def _definitions(sheet: Worksheet) -> None:
         sheet.column_dimensions[letter].width = width
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.freeze_panes = "A2"
+            cell.alignment = WRAP
+        fit_row_height(sheet, row[0].row)
+    sheet.freeze_panes = "B2"
+    print_setup(sheet, "1:1", "A:A")
 
 
 def _rejected(sheet: Worksheet, rejected: list[dict[str, Any]]) -> None:
     sheet.append(["File", "Row", "Column", "Value", "Reason"])
-    _style_header(sheet[1])
+    style_header(sheet[1])
+    sheet["B1"].alignment = Alignment(horizontal="right", vertical="bottom")
+    for letter, width in zip("ABCDE", (30, 8, 20, 24, 60), strict=True):
+        sheet.column_dimensions[letter].width = width
     for issue in rejected:
         sheet.append(
             [
@@ -327,135 +596,12 @@ def _rejected(sheet: Worksheet, rejected: list[dict[str, Any]]) -> None:
                 xml_text(issue["reason"]),
             ]
         )
+        for cell in sheet[sheet.max_row]:
+            cell.alignment = WRAP
+        fit_row_height(sheet, sheet.max_row)
     if not rejected:
         sheet.append(["Every input row was used."])
-    for letter, width in zip("ABCDE", (28, 8, 20, 24, 70), strict=True):
-        sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"
     if rejected:
         sheet.auto_filter.ref = f"A1:E{len(rejected) + 1}"
-
-
-# ---------------------------------------------------------------------------------------------
-# Cohorts and comparisons
-
-
-def cohorts_workbook_bytes(document: dict[str, Any]) -> bytes:
-    """A cohort triangle with a colour scale, and a line chart of the latest cohorts."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Cohorts"
-    currency = document["currency"]
-    rows = document["cohorts"]
-    width = max((len(c["revenue_by_age"]) for c in rows), default=0)
-    sheet.append([f"Cumulative revenue per customer, by {document['period']} of acquisition"])
-    sheet["A1"].font = TITLE
-    header = [
-        "Cohort",
-        "Customers",
-        label("acquisition_cost"),
-        label("cac"),
-        "Payback (periods)",
-        *(f"Age {a}" for a in range(width)),
-    ]
-    sheet.append(header)
-    _style_header(sheet[2])
-    for c in rows:
-        sheet.append(
-            [
-                xml_text(c["cohort"]),
-                c["customers"],
-                c["acquisition_cost"],
-                c["cac"],
-                c["payback_period"],
-                *c["cumulative_revenue_per_customer"],
-            ]
-        )
-    last = len(rows) + 2
-    money = money_format(currency)
-    for r in range(3, last + 1):
-        for col in (3, 4, *range(6, 6 + width)):
-            sheet.cell(r, col).number_format = money
-    if rows and width:
-        _cohort_chart(sheet, rows, width, document["period"])
-    sheet.freeze_panes = "B3"
-    sheet.column_dimensions["A"].width = 12
-    for col in range(2, 6 + width):
-        sheet.column_dimensions[get_column_letter(col)].width = 14
-    return _saved(book)
-
-
-def _cohort_chart(sheet: Worksheet, rows: list[dict[str, Any]], width: int, period: str) -> None:
-    """The triangle shaded from light to dark, and the latest six cohorts as lines below it."""
-    from openpyxl.formatting.rule import ColorScaleRule
-
-    last = len(rows) + 2
-    sheet.conditional_formatting.add(
-        f"F3:{get_column_letter(5 + width)}{last}",
-        ColorScaleRule(start_type="min", start_color="F8FBFF", end_type="max", end_color="2E75B6"),
-    )
-    chart = LineChart()
-    chart.title = "Cumulative revenue per customer, latest cohorts"
-    chart.x_axis.title = f"{period.capitalize()}s since acquisition"
-    chart.y_axis.numFmt = "#,##0"
-    for r in range(max(3, last - 5), last + 1):
-        length = len(rows[r - 3]["revenue_by_age"])
-        series = Reference(sheet, min_col=6, max_col=5 + length, min_row=r, max_row=r)
-        chart.add_data(series, from_rows=True, titles_from_data=False)
-        chart.series[-1].title = SeriesLabel(v=str(xml_text(str(rows[r - 3]["cohort"]))))
-    chart.set_categories(Reference(sheet, min_col=6, max_col=5 + width, min_row=2, max_row=2))
-    chart.width, chart.height = 22, 10
-    sheet.add_chart(chart, f"A{last + 3}")
-
-
-def compare_workbook_bytes(document: dict[str, Any]) -> bytes:
-    """Every figure for both windows with the change, and a chart of the money figures."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Comparison"
-    base, cur = document["baseline"], document["current"]
-    currency = cur["currency"]
-    sheet.append(
-        [
-            "Figure",
-            f"Baseline {base['window']['from']} to {base['window']['to']}",
-            f"Current {cur['window']['from']} to {cur['window']['to']}",
-            "Change",
-            "Change %",
-        ]
-    )
-    _style_header(sheet[1], wrap=True)
-    for r, name in enumerate(FIELDS, start=2):
-        delta = document["change"]["totals"][name]
-        sheet.append(
-            [label(name), base["totals"][name], cur["totals"][name], delta["abs"], delta["rel"]]
-        )
-        for col in (2, 3, 4):
-            sheet.cell(r, col).number_format = number_format(name, currency)
-        sheet.cell(r, 5).number_format = "+0.0%;-0.0%;0.0%"
-    chart = BarChart()
-    chart.type = "col"
-    chart.title = "Baseline against current"
-    chart.y_axis.numFmt = "#,##0"
-    # The chart's data: the money figures side by side, below the chart.
-    top = 22
-    sheet.cell(top, 7, "Chart data").font = BOLD
-    for i, name in enumerate(("revenue", "cost", "net_return", "gross_profit"), start=1):
-        sheet.cell(top + i, 7, label(name))
-        for col, report in ((8, base), (9, cur)):
-            sheet.cell(top + i, col, report["totals"][name]).number_format = money_format(currency)
-    for col in (8, 9):
-        chart.add_data(
-            Reference(sheet, min_col=col, min_row=top + 1, max_row=top + 4), titles_from_data=False
-        )
-    chart.series[0].title = SeriesLabel(v="Baseline")
-    chart.series[1].title = SeriesLabel(v="Current")
-    chart.set_categories(Reference(sheet, min_col=7, min_row=top + 1, max_row=top + 4))
-    sheet.add_chart(chart, "G2")
-    for letter, width in zip("ABCDE", (24, 22, 22, 16, 12), strict=True):
-        sheet.column_dimensions[letter].width = width
-    sheet.row_dimensions[1].height = 30
-    sheet.freeze_panes = "B2"
-    return _saved(book)
+    print_setup(sheet, "1:1", "A:A")

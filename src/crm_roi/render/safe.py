@@ -8,7 +8,8 @@ output gets them so that they are shown, never acted on:
 - a CSV row never breaks on a CR or LF in a value (:func:`csv_text` quotes it);
 - Markdown never renders them as HTML, a link or a table cell boundary (:func:`markdown_text`);
 - a terminal never receives an escape sequence or control character (:func:`printable`);
-- a workbook never receives a character XML forbids (:func:`xml_text`).
+- a workbook never receives a character XML forbids (:func:`xml_text`);
+- an HTML page never reads them as markup (:func:`html_text`).
 """
 
 from __future__ import annotations
@@ -85,6 +86,16 @@ def markdown_text(value: object) -> str:
         return "" if value is None else str(value)  # a figure: -5.0 stays a number
     text = str(neutralise(printable(value)))
     return _MARKDOWN.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def html_text(value: object) -> str:
+    """Text as an HTML page shows it, in an element or a quoted attribute: printable (no
+    controls, no bidirectional overrides) and escaped, ``&<>"'`` as entities.
+
+    >>> html_text("<script>alert('x')</script>")
+    '&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;'
+    """
+    return html.escape(printable(str(value)), quote=True)
 
 
 def xml_text(value: object) -> object:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from babel import Locale
-from babel.numbers import format_currency, format_decimal, format_percent
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from crm_roi.engine.figures import MONEY, PERCENT, PERIODS, TIMES, UNATTRIBUTED, figure
+from crm_roi.engine.figures import MONEY, PERIODS, UNATTRIBUTED, figure
+from crm_roi.render.fit import fitting, label_width, left_out, needed
+from crm_roi.render.locale import MISSING, WITH_UNIT, figure_text, money_text, span_text
 from crm_roi.render.report import breakdown_dims
 from crm_roi.render.safe import printable
 
@@ -21,12 +22,18 @@ COLUMNS = (
     "revenue", "cost", "net_return", "roi", "won_deals", "win_rate", "avg_deal_size",
     "new_customers", "cac", "clv", "ltv_cac",
 )  # fmt: skip
+# When the terminal is too narrow for all of COLUMNS, the group's label and as many of these as
+# fit, in this order (a narrower one may take the room a wider one couldn't use); the rest are
+# named under the table. --columns picks others.
+PRIORITY = (
+    "revenue", "cost", "roi", "cac", "clv", "ltv_cac", "won_deals", "win_rate", "net_return",
+    "avg_deal_size", "new_customers",
+)  # fmt: skip
 HEADLINE = (
     "revenue", "cost", "net_return", "roi", "cac", "clv", "ltv_cac", "payback_months",
     "win_rate", "avg_deal_size", "sales_cycle_days",
 )  # fmt: skip
-# Shown with their unit ("7.2 months"), so headed by their short label ("Payback").
-WITH_UNIT = {"payback_months": "0.0", "sales_cycle_days": "0.#"}
+# Figures in WITH_UNIT are shown with their unit ("7.2 months"), so headed by their short label.
 
 
 def heading(name: str) -> str:
@@ -51,49 +58,48 @@ def in_sentence(name: str) -> str:
 
 
 class Formatter:
-    """Figures in the user's locale: ``--locale nl_NL`` gives ``€ 25.000,00``."""
+    """Figures in the user's locale: ``--locale nl_NL`` gives ``€ 25.000,00`` (the text is
+    :func:`crm_roi.render.locale.figure_text`'s; the colours are the table's)."""
 
     def __init__(self, currency: str | None, locale: str, cents: bool = True) -> None:
         self.currency = currency
         self.locale = locale
-        standard = Locale.parse(locale).currency_formats["standard"].pattern
-        self.pattern = standard if cents else standard.replace(".00", "")
+        self.cents = cents
 
     def __call__(self, name: str, value: Any) -> Text:
         if value is None:
-            return Text("–", style="dim")
-        declared = figure(name)
-        if declared.kind is MONEY:
+            return Text(MISSING, style="dim")
+        if figure(name).kind is MONEY:
             return self.money(value)
-        if declared.shown is PERCENT:
-            style = "" if name != "roi" else "bold red" if value < 0 else "bold green"
-            return Text(format_percent(value, format="#,##0.0%", locale=self.locale), style=style)
-        if declared.shown is TIMES:
-            return Text(format_decimal(value, format="0.0", locale=self.locale) + "×")
-        if name in WITH_UNIT:
-            shown = format_decimal(value, format=WITH_UNIT[name], locale=self.locale)
-            return Text(f"{shown} {declared.unit}")
-        return Text(format_decimal(value, locale=self.locale))
+        style = "" if name != "roi" else "bold red" if value < 0 else "bold green"
+        return Text(figure_text(name, value, self.currency, self.locale), style=style)
 
     def money(self, value: Any) -> Text:
         """An amount in the currency (red below zero), or as a plain number with no currency."""
         amount = Decimal(str(value))
-        if self.currency:
-            text = format_currency(
-                amount, self.currency, self.pattern, locale=self.locale, currency_digits=False
-            )
-        else:
-            text = format_decimal(amount, format="#,##0.00", locale=self.locale)
+        text = money_text(amount, self.currency, self.locale, self.cents)
         return Text(text, style="red" if amount < 0 else "")
 
 
-def print_report(console: Console, report: dict[str, Any], locale: str, rejected: int) -> None:
-    """The headline panel, a table per breakdown (with a trend line for a period) and notes."""
+def print_report(
+    console: Console,
+    report: dict[str, Any],
+    locale: str,
+    rejected: int,
+    columns: Sequence[str] | None = None,
+) -> None:
+    """The headline panel, a table per breakdown (with a trend line for a period) and notes.
+    Each table shows ``columns`` (--columns), else as many of :data:`PRIORITY` as fit."""
     fmt = Formatter(report["currency"], locale)
     console.print(headline(report, fmt))
     whole = Formatter(report["currency"], locale, cents=False)
     for name, rows in report["breakdowns"].items():
-        console.print(breakdown_table(name, rows, whole))
+        table, wrapped, hidden = breakdown_table(name, rows, whole, console, columns)
+        console.print(table)
+        if wrapped:
+            console.print(f"Labels longer than {wrapped} characters are wrapped.", style="dim")
+        if hidden:
+            console.print(left_out(hidden, "--columns or --format json"))
         if name in PERIODS:
             console.print(trend_line(rows))
     notes = unattributed_notes(report, fmt)
@@ -118,34 +124,54 @@ def headline(report: dict[str, Any], fmt: Formatter) -> Panel:
     window = report["window"]
     return Panel(
         grid,
-        title=f"ROI {window['from']} → {window['to']}",
+        title=f"ROI {span_text(window['from'], window['to'], fmt.locale)}",
         expand=False,
         subtitle=Text(printable(report["currency"] or "")),
     )
 
 
-def breakdown_table(name: str, rows: list[dict[str, Any]], fmt: Formatter) -> Table:
-    """One row per group: its keys, then the :data:`COLUMNS` under their short labels."""
+def breakdown_table(
+    name: str,
+    rows: list[dict[str, Any]],
+    fmt: Formatter,
+    console: Console,
+    columns: Sequence[str] | None = None,
+) -> tuple[Table, int, list[str]]:
+    """One row per group: its keys, then the figures that fit the console's width whole, under
+    their short labels: ``columns`` in that order, else the :data:`COLUMNS` that fit by
+    :data:`PRIORITY`. Also: the width labels wrap at (0: none wraps; see
+    :func:`crm_roi.render.fit.label_width`) and the figures left out."""
     dims = breakdown_dims(name)
     # Group keys and dimension names come from the files: Text, never markup, and printable.
-    table = Table(title=Text(f"By {printable(name)}"), title_justify="left", header_style="bold")
-    for d in dims:
-        table.add_column(
-            Text(printable(d)),
-            overflow="fold",
-            min_width=min(14, max(len(str(r[d])) for r in rows) if rows else 8),
-        )
-    for f in COLUMNS:
-        table.add_column(figure(f).short, justify="right", no_wrap=True, overflow="fold")
-    for row in rows:
-        table.add_row(
-            *(
-                Text(printable(str(row[d])), style="dim" if str(row[d]).startswith("(") else "")
-                for d in dims
-            ),
-            *(fmt(f, row[f]) for f in COLUMNS),
-        )
-    return table
+    keys = {
+        d: [
+            Text(printable(str(r[d])), style="dim" if str(r[d]).startswith("(") else "")
+            for r in rows
+        ]
+        for d in dims
+    }
+    natural = [needed([printable(d), *keys[d]]) for d in dims]
+    key_widths = [label_width(n, console.width, len(dims)) for n in natural]
+    wanted = list(columns or PRIORITY)
+    cells = {f: [fmt(f, r[f]) for r in rows] for f in wanted}
+    widths = [(f, needed([figure(f).short, *cells[f]])) for f in wanted]
+    shown = fitting(console, _frame, key_widths, widths)
+    if columns is None:
+        shown = [f for f in COLUMNS if f in shown]
+    table = _frame(Text(f"By {printable(name)}"))
+    for d, width in zip(dims, key_widths, strict=True):
+        table.add_column(Text(printable(d)), overflow="fold", min_width=width, max_width=width)
+    for f in shown:
+        table.add_column(figure(f).short, justify="right", no_wrap=True)
+    for i in range(len(rows)):
+        table.add_row(*(keys[d][i] for d in dims), *(cells[f][i] for f in shown))
+    wrapped = min((w for w, n in zip(key_widths, natural, strict=True) if n > w), default=0)
+    return table, wrapped, [f for f in wanted if f not in shown]
+
+
+def _frame(title: Text | None = None) -> Table:
+    """The style of a breakdown's table."""
+    return Table(title=title, title_justify="left", header_style="bold")
 
 
 def unattributed_notes(report: dict[str, Any], fmt: Formatter) -> list[Text]:

@@ -1,10 +1,12 @@
-"""CSV and Markdown: one row per group, ``dimension,key,<every field>``; totals first."""
+"""CSV and Markdown: one row per group, ``dimension,key,<every field>``; totals first. CSV is
+machine-plain; Markdown is for people, in their locale."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from crm_roi.engine.figures import FIELDS
+from crm_roi.render.locale import PLAIN, day_text, figure_text
 from crm_roi.render.report import breakdown_dims
 from crm_roi.render.safe import csv_text, markdown_text
 
@@ -28,13 +30,15 @@ def to_csv(report: dict[str, Any]) -> str:
     return csv_text([HEADER, *rows(report)])
 
 
-def to_markdown(report: dict[str, Any]) -> str:
-    """Text from the inputs (group keys, the currency) is shown, never rendered: see
+def to_markdown(report: dict[str, Any], locale: str = PLAIN) -> str:
+    """A table per breakdown, figures as people read them in ``locale`` (``€ 1.234,56``,
+    ``215,8 %``: :func:`~crm_roi.render.locale.figure_text`) and right-aligned. Text from the
+    inputs (group keys, the currency) is shown, never rendered: see
     :func:`~crm_roi.render.safe.markdown_text`."""
-    cell = markdown_text
+    cell, currency, window = markdown_text, report["currency"], report["window"]
     lines = [
-        f"# crm-roi report ({report['window']['from']} to {report['window']['to']}, "
-        f"{cell(report['currency'] or 'no currency')})",
+        f"# crm-roi report ({day_text(window['from'], locale)} to "
+        f"{day_text(window['to'], locale)}, {cell(currency or 'no currency')})",
         "",
     ]
     sections = [("Totals", [rows(report)[0]])]
@@ -45,8 +49,12 @@ def to_markdown(report: dict[str, Any]) -> str:
             f"## {title}",
             "",
             "| " + " | ".join(HEADER[1:]) + " |",
-            "|" + "---|" * (len(HEADER) - 1),
+            "|---|" + "---:|" * len(FIELDS),
         ]
-        lines += ["| " + " | ".join(cell(v) for v in r[1:]) + " |" for r in section]
+        for row in section:
+            shown = [
+                figure_text(f, v, currency, locale) for f, v in zip(FIELDS, row[2:], strict=True)
+            ]
+            lines.append("| " + " | ".join([cell(row[1]), *shown]) + " |")
         lines.append("")
     return "\n".join(lines)

@@ -10,6 +10,8 @@ from rich.table import Table
 from rich.text import Text
 
 from crm_roi.engine.figures import FIELDS, HIGHER, MONEY, NEUTRAL, PERCENT, figure
+from crm_roi.render.fit import fits, fitting, label_width, left_out, needed
+from crm_roi.render.locale import PLAIN, figure_text, number_text, percent_text, span_text
 from crm_roi.render.report import breakdown_dims, breakdown_name, plain_figure, plain_number
 from crm_roi.render.safe import csv_text, printable
 
@@ -84,53 +86,85 @@ def _blank(value: Any) -> Any:
     return "" if value is None else value
 
 
-def print_cohorts(console: Console, document: dict[str, Any]) -> None:
-    """The triangle of cumulative revenue per customer, shaded by value; payback marked."""
+def print_cohorts(console: Console, document: dict[str, Any], locale: str = PLAIN) -> None:
+    """The triangle of cumulative revenue per customer, shaded by value; payback marked;
+    numbers and the window in ``locale``."""
     rows = document["cohorts"]
     width = max((len(c["revenue_by_age"]) for c in rows), default=0)
-    table = Table(
-        title=Text(
-            f"Cumulative revenue per customer by {document['period']} of acquisition"
+    table = _triangle(
+        Text(
+            f"Cumulative revenue per customer by {document['period']} of acquisition,"
+            f" {span_text(document['window']['from'], document['window']['to'], locale)}"
             f" ({printable(document['currency'] or 'no currency')}; k = thousands)"
-        ),
+        )
+    )
+    fixed = _cohort_columns(rows, locale)
+    for name, cells in fixed.items():
+        table.add_column(
+            name,
+            justify="right" if name != "cohort" else "left",
+            no_wrap=True,
+            min_width=needed([name, *cells]),
+        )
+    longest = max(
+        (len(_compact(v, locale)) + 1 for c in rows for v in c["cumulative_revenue_per_customer"]),
+        default=3,
+    )
+    # The cohort and its figures always show; then as many ages, from 0, as the screen holds.
+    fixed_widths = [needed([name, *cells]) for name, cells in fixed.items()]
+    every_age = [(age, max(longest, len(str(age)))) for age in range(width)]
+    ages = len(fitting(console, _triangle, fixed_widths, every_age, contiguous=True))
+    for age in range(ages):
+        table.add_column(str(age), justify="right", no_wrap=True, min_width=longest)
+    top = max((v for c in rows for v in c["cumulative_revenue_per_customer"]), default=0) or 1
+    for i, c in enumerate(rows):
+        cells = []
+        for age, value in enumerate(c["cumulative_revenue_per_customer"][:ages]):
+            shade = int(40 + 180 * value / top)
+            style = f"on rgb(0,{shade // 2},{shade})"
+            mark = "*" if c["payback_period"] == age else ""
+            cells.append(Text(f"{_compact(value, locale)}{mark}", style=style))
+        table.add_row(*(column[i] for column in fixed.values()), *cells)
+    console.print(table)
+    console.print("* the age at which gross profit per customer reached the CAC", style="dim")
+    if ages < width:
+        console.print(
+            f"… {width - ages} more age{'s' * (width - ages > 1)} ({ages} to {width - 1}) left "
+            "out: a wider terminal, or --format csv or json",
+            style="dim",
+        )
+
+
+def _triangle(title: Text | None = None) -> Table:
+    """The style of the cohorts' table."""
+    return Table(
+        title=title,
         title_justify="left",
         header_style="bold",
         box=box.SIMPLE_HEAD,
         padding=(0, 1),
         collapse_padding=True,
     )
-    for name, least in (("cohort", 7), ("customers", 9), (figure("cac").short, 6), ("payback", 7)):
-        table.add_column(
-            name, justify="right" if name != "cohort" else "left", no_wrap=True, min_width=least
-        )
-    longest = max(
-        (len(_compact(v)) + 1 for c in rows for v in c["cumulative_revenue_per_customer"]),
-        default=3,
-    )
-    for age in range(width):
-        table.add_column(str(age), justify="right", no_wrap=True, min_width=longest)
-    top = max((v for c in rows for v in c["cumulative_revenue_per_customer"]), default=0) or 1
-    for c in rows:
-        cells = []
-        for age, value in enumerate(c["cumulative_revenue_per_customer"]):
-            shade = int(40 + 180 * value / top)
-            style = f"on rgb(0,{shade // 2},{shade})"
-            mark = "*" if c["payback_period"] == age else ""
-            cells.append(Text(f"{_compact(value)}{mark}", style=style))
-        table.add_row(
-            Text(printable(str(c["cohort"]))),
-            str(c["customers"]),
-            "–" if c["cac"] is None else _compact(c["cac"]),
-            "–" if c["payback_period"] is None else str(c["payback_period"]),
-            *cells,
-        )
-    console.print(table)
-    console.print("* the age at which gross profit per customer reached the CAC", style="dim")
 
 
-def _compact(value: float) -> str:
-    """``8245.9`` → ``8.2k``; below a thousand as it is, rounded."""
-    return f"{value / 1000:,.1f}k" if abs(value) >= 1000 else f"{value:,.0f}"
+def _cohort_columns(rows: list[dict[str, Any]], locale: str) -> dict[str, list[Any]]:
+    """The columns every cohort shows whole, by their headings: the cohort, its customers,
+    CAC and payback age."""
+    return {
+        "cohort": [Text(printable(str(c["cohort"]))) for c in rows],
+        "customers": [str(c["customers"]) for c in rows],
+        figure("cac").short: [
+            "–" if c["cac"] is None else _compact(c["cac"], locale) for c in rows
+        ],
+        "payback": ["–" if c["payback_period"] is None else str(c["payback_period"]) for c in rows],
+    }
+
+
+def _compact(value: float, locale: str = PLAIN) -> str:
+    """``8245.9`` → ``8.2k`` (``8,2k`` in Dutch); below a thousand as it is, rounded."""
+    if abs(value) >= 1000:
+        return number_text(value / 1000, locale, "#,##0.0") + "k"
+    return number_text(value, locale, "#,##0")
 
 
 def compare_dict(
@@ -168,60 +202,126 @@ def better(name: str, delta: float | None) -> bool | None:
     return (delta > 0) if direction is HIGHER else (delta < 0)
 
 
-def print_compare(console: Console, document: dict[str, Any]) -> None:
-    base, cur = document["baseline"], document["current"]
-    table = Table(title="Baseline against current", title_justify="left", header_style="bold")
-    table.add_column("figure")
-    table.add_column(f"{base['window']['from']} → {base['window']['to']}", justify="right")
-    table.add_column(f"{cur['window']['from']} → {cur['window']['to']}", justify="right")
-    table.add_column("change", justify="right")
-    for name in FIELDS:
-        delta = document["change"]["totals"][name]
-        table.add_row(
-            name,
-            _shown(name, base["totals"][name]),
-            _shown(name, cur["totals"][name]),
-            _arrow(name, delta["abs"], delta["rel"]),
-        )
+def print_compare(console: Console, document: dict[str, Any], locale: str = PLAIN) -> None:
+    """Each figure before and after, and how it changed; numbers and windows in ``locale``.
+    Where colour doesn't show (NO_COLOR, a pipe, a dumb terminal) a change says ``better`` or
+    ``worse`` in words: a cost going up is not good news."""
+    words = console.no_color or console.color_system is None
+    table, hidden = _totals_change(console, document, locale, words)
     console.print(table)
-    for bname, rows in document["change"]["breakdowns"].items():
-        dims = breakdown_dims(bname)
-        sub = Table(
-            title=Text(f"By {printable(bname)}: change"), title_justify="left", header_style="bold"
+    if hidden:
+        console.print(
+            f"… the {' and '.join(hidden)} column{'s' * (len(hidden) > 1)} left out: "
+            "a wider terminal, or --format json",
+            style="dim",
         )
-        for d in dims:
-            sub.add_column(Text(printable(d)))
-        for name in CHANGE_COLUMNS:
-            sub.add_column(name, justify="right")
-        for row in rows:
-            sub.add_row(
-                *(Text(printable(str(row[d]))) for d in dims),
-                *(_arrow(n, row[n]["abs"], row[n]["rel"]) for n in CHANGE_COLUMNS),
-            )
+    for bname, rows in document["change"]["breakdowns"].items():
+        sub, left = _breakdown_change(console, bname, rows, locale, words)
         console.print(sub)
+        if left:
+            console.print(left_out(left, "a wider terminal, or --format json or csv"))
 
 
-def _shown(name: str, value: Any) -> str:
-    if value is None:
-        return "–"
-    declared = figure(name)
-    if declared.kind is MONEY:
-        return f"{value:,.2f}"
-    if declared.shown is PERCENT:
-        return f"{value:.1%}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
+def _totals_change(
+    console: Console, document: dict[str, Any], locale: str, words: bool
+) -> tuple[Table, list[str]]:
+    """Every figure, baseline, current and change, in the first layout that fits the screen:
+    a line each; else the change and the windows' headings on two lines; else baseline and
+    current stacked in one column; else without the columns that don't fit. Also: the
+    columns left out."""
+    base, cur, change = document["baseline"], document["current"], document["change"]["totals"]
+    spans = [span_text(d["window"]["from"], d["window"]["to"], locale) for d in (base, cur)]
+    before = [_shown(n, base["totals"][n], locale) for n in FIELDS]
+    after = [_shown(n, cur["totals"][n], locale) for n in FIELDS]
+    arrows = [
+        [_arrow(n, change[n]["abs"], change[n]["rel"], locale, words, split) for n in FIELDS]
+        for split in (False, True)
+    ]
+    two_lines = [s.replace(" → ", " →\n") for s in spans]
+    stacked = [f"{b}\n{a}" for b, a in zip(before, after, strict=True)]
+    layouts: list[tuple[list[str], list[str], list[list[Any]]]] = [
+        (["baseline", "current"], spans, [before, after, arrows[0]]),
+        (["baseline", "current"], two_lines, [before, after, arrows[1]]),
+        (["baseline and current"], ["baseline\ncurrent"], [stacked, arrows[1]]),
+    ]
+    for layout in layouts:
+        names, heads, columns = layout[0], ["figure", *layout[1], "change"], layout[2]
+        columns = [list(FIELDS), *columns]
+        widths = [needed([head, *cells]) for head, cells in zip(heads, columns, strict=True)]
+        if fits(console, _boxed, widths):
+            break
+    optional = [(i, widths[i]) for i in reversed(range(1, len(widths)))]  # the change first
+    shown = [0, *sorted(fitting(console, _boxed, widths[:1], optional))]
+    title = (
+        "Baseline against current"
+        if len(heads) == 4
+        else (f"Baseline {spans[0]} against current {spans[1]}")
+    )
+    table = _boxed(Text(title))
+    for i in shown:
+        table.add_column(
+            heads[i], justify="left" if i == 0 else "right", no_wrap=True, min_width=widths[i]
+        )
+    for row in range(len(FIELDS)):
+        table.add_row(*(columns[i][row] for i in shown))
+    return table, [name for i, name in enumerate(names, start=1) if i not in shown]
 
 
-def _arrow(name: str, delta: Any, rel: Any) -> Text:
+def _breakdown_change(
+    console: Console, name: str, rows: list[dict[str, Any]], locale: str, words: bool
+) -> tuple[Table, list[str]]:
+    """A breakdown's change in the :data:`CHANGE_COLUMNS` that fit beside its groups' labels
+    (each change on one line, else on two); also the figures left out."""
+    dims = breakdown_dims(name)
+    keys = {d: [Text(printable(str(r[d]))) for r in rows] for d in dims}
+    natural = [needed([printable(d), *keys[d]]) for d in dims]
+    key_widths = [label_width(n, console.width, len(dims)) for n in natural]
+    for split in (False, True):
+        cells = {
+            n: [_arrow(n, r[n]["abs"], r[n]["rel"], locale, words, split) for r in rows]
+            for n in CHANGE_COLUMNS
+        }
+        widths = [(n, needed([n, *cells[n]])) for n in CHANGE_COLUMNS]
+        if fits(console, _boxed, [*key_widths, *(w for _, w in widths)]):
+            break
+    shown = fitting(console, _boxed, key_widths, widths)
+    sub = _boxed(Text(f"By {printable(name)}: change"))
+    for d, width in zip(dims, key_widths, strict=True):
+        sub.add_column(Text(printable(d)), overflow="fold", min_width=width, max_width=width)
+    for n in shown:
+        sub.add_column(n, justify="right", no_wrap=True)
+    for i in range(len(rows)):
+        sub.add_row(*(keys[d][i] for d in dims), *(cells[n][i] for n in shown))
+    return sub, [n for n in CHANGE_COLUMNS if n not in shown]
+
+
+def _boxed(title: Text | None = None) -> Table:
+    """The style of the comparison's tables."""
+    return Table(title=title, title_justify="left", header_style="bold")
+
+
+def _shown(name: str, value: Any, locale: str = PLAIN) -> str:
+    """A figure in ``locale``, money without its currency (the table's title names it)."""
+    return figure_text(name, value, None, locale)
+
+
+def _arrow(
+    name: str, delta: Any, rel: Any, locale: str = PLAIN, words: bool = False, split: bool = False
+) -> Text:
+    """``▲ 1,278.51 (+27%)``, green when better and red when worse; with ``words``,
+    ``▲ 1,278.51 (+27%) worse``; with ``split``, the part after the amount on a second line."""
     if delta is None:
         return Text("–", style="dim")
     good = better(name, delta)
     arrow = "▲" if delta > 0 else "▼" if delta < 0 else "="
     points = figure(name).shown is PERCENT  # a percentage changes by percentage points
-    size = f"{abs(delta) * 100:.1f} pt" if points else _shown(name, abs(delta))
-    shown = f"{arrow} {size}"
-    if rel is not None:
-        shown += f" ({rel:+.0%})"
+    size = number_text(abs(delta) * 100, locale, "0.0") + " pt" if points else None
+    shown = f"{arrow} {size or _shown(name, abs(delta), locale)}"
+    tail = [] if rel is None else [f"({percent_text(rel, locale, 0, sign=True)})"]
+    if words and good is not None:
+        tail.append("better" if good else "worse")
+    if tail:
+        shown += ("\n" if split else " ") + " ".join(tail)
     return Text(shown, style="green" if good else "red" if good is False else "")
 
 
