@@ -4,9 +4,9 @@ sheets are built in :mod:`crm_roi.render.timebooks`).
 The report's sheets: a **Summary** (title, window, when it was made and in which time zone, the
 headline figures, the best and worst groups of each breakdown by ROI, what no group carries and
 why, the rejected rows with a link to them, the settings and inputs); per breakdown a sheet of the
-figures a manager reads first, with a totals row and charts below on pages of their own, and a
-*details* sheet of the other figures; the **Definitions** of every figure; the **Rejected rows**.
-The charts draw on a hidden *Chart data* sheet, where ROI is ranked.
+figures a manager reads first, with a totals row and charts below it (none cut across two
+pages), and a *details* sheet of the other figures; the **Definitions** of every figure; the
+**Rejected rows**. The charts draw on a hidden *Chart data* sheet, where ROI is ranked.
 
 Cells stay numbers with number formats (months and dates are dates), so a manager can sum and
 sort them. Text that came from the inputs and would start a formula (``=``, ``+``, ``-``, ``@``,
@@ -31,13 +31,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from crm_roi.engine.figures import (
     DEFINITIONS,
-    MONEY,
     NONE,
-    PERCENT,
     PERIODS,
-    TIMES,
     UNATTRIBUTED,
-    figure,
 )
 from crm_roi.render import timebooks
 from crm_roi.render.report import breakdown_dims
@@ -53,13 +49,14 @@ from crm_roi.render.workbook import (
     NOTE,
     PAGE_HEIGHT,
     PROSE,
+    SYMBOLS,
     TITLE,
     WRAP,
     Pages,
     day,
     fit_row_height,
+    fit_widths,
     label,
-    money_format,
     month_start,
     number_format,
     print_setup,
@@ -261,46 +258,54 @@ def _catch_all(dims: Sequence[str], row: dict[str, Any]) -> bool:
 
 
 def _unattributed(sheet: Worksheet, row: int, report: dict[str, Any]) -> int:
-    """What no group of a breakdown carries, how much, and why."""
+    """Per breakdown, the cost no group carries and the revenue of no group: how much, and why."""
     if not report["breakdowns"]:
         return row
     sheet.cell(row, 1, "Not in any group").font = TITLE
-    row += 1
-    currency = report["currency"]
-    total_cost = report["totals"]["cost"] or 0
     said = False
     for name, rows in report["breakdowns"].items():
-        dims = breakdown_dims(name)
-        what = " and ".join(dims)
-        for group in rows:
-            keys = {str(group[d]) for d in dims}
-            if UNATTRIBUTED in keys and group["cost"]:
-                share = f" ({group['cost'] / total_cost:.1%} of all cost)" if total_cost else ""
-                text = (
-                    f"By {name}: {_money(group['cost'], currency)} of cost{share} is "
-                    f"{UNATTRIBUTED}: cost rows and time logs that carry no {what} and no link "
-                    f"to one (a deal, a customer, or a campaign of one {dims[0]}). It counts in "
-                    f"the totals but in no {what}'s ROI"
-                    + (
-                        "; --allocate spreads it over the groups."
-                        if report["settings"]["allocate"] == "none"
-                        else "."
-                    )
-                )
-            elif NONE in keys and group["revenue"]:
-                text = (
-                    f"By {name}: {_money(group['revenue'], currency)} of revenue "
-                    f"({group['won_deals']:,} won deals) is {NONE}: deals with no {what}, "
-                    f"neither their own nor their customer's."
-                )
-            else:
-                continue
+        for text in _left_out(name, rows, report):
+            row += 1
             _note(sheet, row, text)
-            said, row = True, row + 1
+            said = True
     if not said:
-        _note(sheet, row, "Every cost and every won deal is in a group of every breakdown.")
         row += 1
-    return row
+        _note(sheet, row, "Every cost and every won deal is in a group of every breakdown.")
+    return row + 1
+
+
+def _left_out(name: str, rows: list[dict[str, Any]], report: dict[str, Any]) -> list[str]:
+    """The sentences on one breakdown's ``(unattributed)`` cost and ``(none)`` revenue."""
+    dims = breakdown_dims(name)
+    currency, total = report["currency"], report["totals"]["cost"] or 0
+    out = []
+    unattributed = [r for r in rows if _lacking(dims, r, UNATTRIBUTED) and r["cost"]]
+    if unattributed:
+        cost = sum(r["cost"] for r in unattributed)
+        what = _lacking(dims, unattributed, UNATTRIBUTED)
+        share = f" ({cost / total:.1%} of all cost)" if total else ""
+        spread = report["settings"]["allocate"] == "none"
+        out.append(
+            f"By {name}: {_money(cost, currency)} of cost{share} is {UNATTRIBUTED}: cost rows "
+            f"and time logs with no {what} of their own and no link (a deal, a customer, a "
+            f"campaign) that gives one. It counts in the totals but in no {what}'s ROI"
+            + ("; --allocate spreads it over the groups." if spread else ".")
+        )
+    none = [r for r in rows if _lacking(dims, r, NONE) and r["revenue"]]
+    if none:
+        revenue, won = sum(r["revenue"] for r in none), sum(r["won_deals"] for r in none)
+        what = _lacking(dims, none, NONE)
+        out.append(
+            f"By {name}: {_money(revenue, currency)} of revenue ({won:,} won deals) is {NONE}: "
+            f"deals with no {what}, neither their own nor their customer's."
+        )
+    return out
+
+
+def _lacking(dims: Sequence[str], rows: dict[str, Any] | list[dict[str, Any]], key: str) -> str:
+    """The dimensions the rows have no value of (``key``): ``channel``, ``channel or month``."""
+    rows = [rows] if isinstance(rows, dict) else rows
+    return " or ".join(d for d in dims if any(str(r[d]) == key for r in rows))
 
 
 def _money(value: float, currency: str | None) -> str:
@@ -309,8 +314,8 @@ def _money(value: float, currency: str | None) -> str:
     amount = f"{abs(value):,.2f}"
     if currency == "EUR":
         return f"€ {sign}{amount}"
-    if currency in ("USD", "GBP", "JPY"):
-        return f"{sign}{money_format(currency)[0]}{amount}"
+    if currency in SYMBOLS:
+        return f"{sign}{SYMBOLS[currency]}{amount}"
     return f"{sign}{amount} {currency}" if currency else f"{sign}{amount}"
 
 
@@ -419,39 +424,21 @@ def _breakdown(
         cell.number_format = number_format(field, currency)
     sheet.freeze_panes = sheet.cell(2, len(dims) + 1)
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{total - 1}"
-    _widths(sheet, dims, [*rows, report["totals"]], fields)
+    _widths(sheet, dims, rows)
     fit_row_height(sheet, 1, least=30)
     last_key = get_column_letter(len(dims))
     print_setup(sheet, "1:1", f"A:{last_key}")
 
 
-def _widths(
-    sheet: Worksheet, dims: Sequence[str], rows: list[dict[str, Any]], fields: Sequence[str]
-) -> None:
-    """Wide enough for every value as shown, and for the longest word of each heading."""
+def _widths(sheet: Worksheet, dims: Sequence[str], rows: list[dict[str, Any]]) -> None:
+    """Key columns wide enough for their keys; figures for their values as shown and for the
+    longest word of each heading."""
     for col, dim in enumerate(dims, start=1):
-        months = dim in MONTH_KEYS
-        longest = max([len(str(r.get(dim, ""))) for r in rows] + [len(dim)])
-        width = 10 if months and longest <= 14 else min(max(10, longest + 2), 40)
+        keys = [str(r[dim]) for r in rows]
+        shown = [9 if dim in MONTH_KEYS and month_start(k) else len(k) for k in keys]  # Sept 2024
+        width = min(max(10, len(dim), *shown) + 2, 40)
         sheet.column_dimensions[get_column_letter(col)].width = width
-    for col, field in enumerate(fields, start=len(dims) + 1):
-        words = max(len(w) for w in label(field).split())
-        shown = max((_shown_width(field, r[field]) for r in rows), default=4)
-        sheet.column_dimensions[get_column_letter(col)].width = max(words + 2, shown + 3, 9)
-
-
-def _shown_width(field: str, value: Any) -> int:
-    """About how many characters a figure's formatted value takes."""
-    if value is None:
-        return 1
-    declared = figure(field)
-    if declared.kind is MONEY:
-        return len(f"{value:,.2f}") + 2
-    if declared.shown is PERCENT:
-        return len(f"{value * 100:,.1f}") + 1
-    if declared.shown is TIMES:
-        return len(f"{value:,.2f}") + 1
-    return len(f"{value:,.2f}")
+    fit_widths(sheet, range(len(dims) + 1, sheet.max_column + 1), header=1)
 
 
 def _charts(
@@ -492,6 +479,7 @@ def _chart_data(
     for col, head in enumerate(heads, start=first):
         data.cell(1, col, xml_text(head))
     for r, group in enumerate(ranked, start=2):
+        # Text, not dates: Excel would draw date labels on a time axis, in time order.
         data.cell(r, first, xml_text(_chart_label(dims, group)))
         for col, field in enumerate(("roi", "revenue", "cost"), start=first + 1):
             data.cell(r, col, group[field])

@@ -29,6 +29,7 @@ from crm_roi.render.workbook import (
     DAY_FORMAT,
     HEADER_FILL,
     MONTH_FORMAT,
+    MONTH_KEYS,
     NOTE,
     PLAIN_FORMATS,
     SYMBOLS,
@@ -36,6 +37,7 @@ from crm_roi.render.workbook import (
     Pages,
     day,
     fit_row_height,
+    fit_widths,
     label,
     mark,
     money_format,
@@ -73,19 +75,13 @@ def cohorts_sheet(sheet: Worksheet, document: dict[str, Any]) -> None:
             sheet.cell(r, 6 + age, value).number_format = "#,##0"  # whole amounts: a heat map
     last = COHORT_HEAD + len(rows)
     _cohort_notes(sheet, last + 2, period)
+    sheet.column_dimensions["A"].width = 10
+    fit_widths(sheet, range(2, 6), header=COHORT_HEAD, least=10)
     longest = max(
         (len(f"{v:,.0f}") for c in rows for v in c["cumulative_revenue_per_customer"]), default=4
     )
-    widths = {
-        1: 10,
-        2: 11,
-        3: 13,
-        4: 12,
-        5: 10,
-        **{6 + a: max(longest + 2, 5) for a in range(ages)},
-    }
-    for col, width in widths.items():
-        sheet.column_dimensions[get_column_letter(col)].width = width
+    for age in range(ages):  # narrow, and the same for every age: the triangle is a heat map
+        sheet.column_dimensions[get_column_letter(6 + age)].width = max(longest + 2, 5)
     fit_row_height(sheet, COHORT_HEAD, least=30)
     sheet.freeze_panes = sheet.cell(COHORT_HEAD + 1, 2)
     print_setup(sheet, f"{COHORT_HEAD - 1}:{COHORT_HEAD}", "A:A")
@@ -178,7 +174,6 @@ def _cohort_name(cohort: dict[str, Any], period: str) -> str:
 # Comparisons
 
 HEAD = 5  # the comparison table's header row, under the title and the two windows
-VERDICT_WIDTH = 10
 
 
 def comparison_sheet(sheet: Worksheet, document: dict[str, Any]) -> None:
@@ -205,8 +200,9 @@ def comparison_sheet(sheet: Worksheet, document: dict[str, Any]) -> None:
         for col, value in enumerate(values, start=2):
             sheet.cell(r, col, value).number_format = number_format(name, currency)
         _change(sheet, r, 4, name, delta, currency)
-    for letter, width in zip("ABCDEF", (24, 18, 18, 20, 12, 14), strict=True):
-        sheet.column_dimensions[letter].width = width
+    sheet.column_dimensions["A"].width = 24
+    fit_widths(sheet, range(2, 6), header=HEAD, least=12)
+    sheet.column_dimensions["F"].width = 14
     sheet.freeze_panes = sheet.cell(HEAD + 1, 2)
     print_setup(sheet, f"{HEAD}:{HEAD}", "A:A")
     _money_chart(sheet, currency, HEAD + len(COLUMN_ORDER) + 2)
@@ -304,9 +300,12 @@ def change_sheet(sheet: Worksheet, document: dict[str, Any], name: str) -> None:
                 value = source.get(key, {}).get(field)
                 sheet.cell(row, col, value).number_format = number_format(field, currency)
             _change(sheet, row, width + 4, field, group[field], currency)
-    widths = [*(max(12, min(40, _longest(document, name, d) + 2)) for d in dims)]
-    for col, w in enumerate([*widths, 20, 18, 18, 20, 12, 14], start=1):
-        sheet.column_dimensions[get_column_letter(col)].width = w
+    for col in range(1, width + 2):  # the keys and the figure's label
+        letter = get_column_letter(col)
+        longest = max((len(str(c.value or "")) for c in sheet[letter][1:]), default=8)
+        sheet.column_dimensions[letter].width = min(max(12, longest + 2), 40)
+    fit_widths(sheet, range(width + 2, width + 6), header=1, least=12)
+    sheet.column_dimensions[get_column_letter(width + 6)].width = 14
     sheet.freeze_panes = sheet.cell(2, width + 2)
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(heads))}{row}"
     fit_row_height(sheet, 1)
@@ -318,21 +317,14 @@ def _group_key(
 ) -> None:
     """The group's keys on each of its rows (so a filter keeps them), bold on its first."""
     for col, dim in enumerate(dims, start=1):
-        month = month_start(group[dim]) if dim in ("month", "cohort") else None
+        month = month_start(group[dim]) if dim in MONTH_KEYS else None
         cell = sheet.cell(row, col)
         if month:
             put_date(cell, month, MONTH_FORMAT)
         else:
             cell.value = xml_text(str(group[dim]))
-        if first:
-            cell.font = BOLD
-        else:
-            cell.font = NOTE
+        cell.font = BOLD if first else NOTE
 
 
 def _by_key(dims: tuple[str, ...], rows: list[dict[str, Any]]) -> dict[tuple[str, ...], Any]:
     return {tuple(str(r[d]) for d in dims): r for r in rows}
-
-
-def _longest(document: dict[str, Any], name: str, dim: str) -> int:
-    return max((len(str(r[dim])) for r in document["change"]["breakdowns"][name]), default=8)

@@ -1,12 +1,12 @@
 """What every workbook shares: number and date formats, header and better/worse styles, the
 printed page (landscape A4, one page wide, header row and key column repeated, a footer), charts
-laid out on whole pages below the data, and the document's properties.
+laid out below the data and never cut across two pages, and the document's properties.
 
 Printing: every sheet is scaled to the width of a landscape page (``fitToWidth=1``, any number
-of pages tall), so a page never holds numbers without their row's key. The scale is worked out
-here the way a spreadsheet does it (from the column widths), so that charts can be sized and
-placed on pages of their own: a manual page break before each band of charts, and no chart
-taller than a page.
+of pages tall), so a page never holds numbers without their row's key. :class:`Pages` works out
+the scale as a spreadsheet does (from the column widths, in Calibri's measures) and so where the
+pages fall: a band of charts, or a block of the Summary, that would straddle two pages starts
+the next one with a manual page break, and no chart is taller than a page.
 """
 
 from __future__ import annotations
@@ -145,6 +145,38 @@ def mark(cell: Cell, good: bool | None) -> None:
     cell.font, cell.fill = GOOD if good else BAD
 
 
+def shown_width(value: float, fmt: str) -> int:
+    """About how many characters a number takes as its format shows it: its digits, grouping
+    and decimals, a sign, and the format's own text (``€ ``, ``▲ ``, `` pt``).
+
+    >>> shown_width(-1234.5, "€ #,##0.00;€ -#,##0.00"), shown_width(0.25, "0.0%")
+    (11, 5)
+    """
+    section = fmt.split(";")[0]
+    literal = "".join(re.findall(r'"([^"]*)"', section))
+    codes = re.sub(r'"[^"]*"', "", section)
+    decimals = len(codes.split(".")[1].rstrip('%"')) if "." in codes else 0
+    number = value * 100 if "%" in codes else value
+    grouped = f"{abs(number):,.{decimals}f}" if "," in codes else f"{abs(number):.{decimals}f}"
+    others = sum(1 for c in codes if c not in "#0,.")
+    return len(grouped) + len(literal) + others + (1 if value < 0 else 0)
+
+
+def fit_widths(sheet: Worksheet, columns: Sequence[int], header: int, least: float = 9) -> None:
+    """Each column wide enough for its numbers as shown and the longest word of its heading
+    (the heading wraps), so that no cell shows ``###``."""
+    for col in columns:
+        heading = str(sheet.cell(header, col).value or "")
+        words = max((len(w) for w in heading.split()), default=0)
+        numbers = [
+            shown_width(c.value, c.number_format)
+            for (c,) in sheet.iter_rows(min_row=header + 1, min_col=col, max_col=col)
+            if isinstance(c.value, int | float) and not isinstance(c.value, bool)
+        ]
+        width = max(least, words + 2, max(numbers, default=0) + 3)
+        sheet.column_dimensions[get_column_letter(col)].width = width
+
+
 def wrapped_lines(text: object, width: float) -> int:
     """How many lines a cell ``width`` characters wide takes for ``text``, wrapped at spaces
     (a word longer than a line broken where it reaches the edge).
@@ -209,7 +241,6 @@ class Pages:
 
     def __init__(self, sheet: Worksheet, columns: int) -> None:
         self.sheet = sheet
-        self.columns = columns
         self.table_cm = sum(column_cm(sheet, c) for c in range(1, columns + 1))
         self.scale = min(1.0, PAGE_WIDTH / self.table_cm)
         # The sheet's width and height that a page shows, in the sheet's own centimetres.
