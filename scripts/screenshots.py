@@ -2,6 +2,7 @@
 
     python3 scripts/screenshots.py            # every picture
     python3 scripts/screenshots.py workbook   # only the workbook's pages
+    python3 scripts/screenshots.py terminal html
 
 ``workbook``: ``docs/report-summary.png`` and ``docs/report-by-channel.png``, the first page
 of the Summary and of the "By channel" sheet of the README's workbook (``compute --by channel
@@ -9,16 +10,30 @@ of the Summary and of the "By channel" sheet of the README's workbook (``compute
 poppler (``pdftotext``, ``pdftoppm``); with the Carlito font installed (Debian:
 ``fonts-crosextra-carlito``) the pages are set as Excel sets them in Calibri.
 
+``terminal``: ``docs/report-terminal.png``, the README's ``compute --by channel`` table as an
+80-column terminal shows it: the command runs in a pseudo-terminal with ``COLUMNS=80`` and the
+text it prints is set in a monospace font (DejaVu Sans Mono) on a page Chromium photographs.
+
+``html``: ``docs/report-html.png``, the top of the README's HTML report (``compute --by channel
+--by month --output report.html``) as headless Chromium renders it.
+
 Each picture is a function in :data:`PICTURES`, by name.
 """
 
 from __future__ import annotations
 
 import argparse
+import fcntl
+import html as markup
+import os
 import re
+import select
+import shutil
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,6 +48,14 @@ INPUTS = [
     "examples/time_logs.csv",
 ]
 WIDTH = 900  # pixels across a landscape page
+COLUMNS = 80  # the terminal's width, in characters
+# The terminal's picture: characters of DejaVu Sans Mono at 14 px are 8.43 px wide.
+CHAR_PX, LINE_PX, PAD_PX = 8.43, 17, 12
+ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07")
+HEADLESS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
+]  # fmt: skip
 
 
 def workbook(folder: Path) -> list[Path]:
@@ -50,6 +73,83 @@ def workbook(folder: Path) -> list[Path]:
         )
         pictures.append(target)
     return pictures
+
+
+def terminal(folder: Path) -> list[Path]:
+    """The README's ``compute --by channel`` table on an 80-column terminal."""
+    text = in_a_terminal("compute", *INPUTS, "--by", "channel")
+    lines = text.rstrip("\n").split("\n")
+    page = folder / "terminal.html"
+    page.write_text(
+        "<!DOCTYPE html><meta charset='utf-8'><style>"
+        "html,body{margin:0;background:#1e1e1e}"
+        f"pre{{margin:0;padding:{PAD_PX}px;color:#e6e6e6;font:14px/{LINE_PX}px "
+        "'DejaVu Sans Mono',monospace}</style>"
+        f"<pre>{markup.escape(chr(10).join(lines))}</pre>",
+        encoding="utf-8",
+    )
+    size = (round(COLUMNS * CHAR_PX) + 2 * PAD_PX + 1, len(lines) * LINE_PX + 2 * PAD_PX)
+    target = DOCS / "report-terminal.png"
+    photographed(page, target, size, folder)
+    return [target]
+
+
+def html(folder: Path) -> list[Path]:
+    """The top of the README's HTML report, as a browser shows it."""
+    page = folder / "report.html"
+    crm_roi("compute", *INPUTS, "--by", "channel", "--by", "month", "--output", str(page))
+    target = DOCS / "report-html.png"
+    photographed(page, target, (1280, 2000), folder)
+    return [target]
+
+
+def in_a_terminal(*args: str) -> str:
+    """What ``crm-roi ARGS`` prints on a terminal of :data:`COLUMNS` columns (a pseudo-terminal
+    of that size, ``COLUMNS`` set, no colour, the plain locale), escapes removed."""
+    unset = ("LINES", "NO_COLOR", "FORCE_COLOR", "LANG", "LC_ALL", "LC_NUMERIC", "LC_MONETARY")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    env.update(COLUMNS=str(COLUMNS), TERM="xterm-256color", NO_COLOR="1", PYTHONIOENCODING="utf-8")
+    main, child = os.openpty()
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 50, COLUMNS, 0, 0))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crm_roi", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=child,
+        stderr=subprocess.DEVNULL,  # the warnings on the examples' credits: not the table
+        env=env,
+        cwd=ROOT,
+    )
+    os.close(child)
+    out = []
+    try:
+        while select.select([main], [], [], 120)[0]:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # Linux: EIO once the command has closed its end
+                break
+            if not chunk:
+                break
+            out.append(chunk)
+    finally:
+        os.close(main)
+    if proc.wait(timeout=120) != 0:
+        raise SystemExit(f"crm-roi {' '.join(args)} failed")
+    return ESCAPES.sub("", b"".join(out).decode("utf-8")).replace("\r\n", "\n")
+
+
+def photographed(page: Path, target: Path, size: tuple[int, int], folder: Path) -> None:
+    """``page`` as headless Chromium shows it in a window of ``size`` pixels, as a PNG."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        raise SystemExit("Chromium is needed (Debian: apt-get install chromium)")
+    profile = folder / f"chromium-{target.stem}"
+    subprocess.run(
+        [browser, *HEADLESS, f"--user-data-dir={profile}", f"--screenshot={target}",
+         f"--window-size={size[0]},{size[1]}", page.as_uri()],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )  # fmt: skip
 
 
 def crm_roi(*args: str) -> None:
@@ -80,7 +180,11 @@ def first_page(pdf: Path, sheet: str) -> int:
     raise SystemExit(f"no page of the sheet {sheet!r} in {pdf}")
 
 
-PICTURES: dict[str, Callable[[Path], list[Path]]] = {"workbook": workbook}
+PICTURES: dict[str, Callable[[Path], list[Path]]] = {
+    "terminal": terminal,
+    "workbook": workbook,
+    "html": html,
+}
 
 
 def main() -> None:

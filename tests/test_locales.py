@@ -237,3 +237,58 @@ def test_every_workbook_format_survives_a_workbook(locale: str) -> None:
 def test_dates_keep_four_digit_years_and_two_digit_days_and_months() -> None:
     assert day_text("2024-03-09", "de_DE") == "09.03.2024"  # CLDR's short date says 09.03.24
     assert day_text("2024-03-09", "en_US") == "03/09/2024"  # and 3/9/24
+
+
+# --- the workbooks themselves follow --locale -----------------------------------------------------
+
+
+def workbook(tmp_path, locale: str) -> openpyxl.Workbook:
+    path = tmp_path / f"report-{locale}.xlsx"
+    compute("--by", "channel", "--by", "month", "--locale", locale, "--output", str(path))
+    return openpyxl.load_workbook(path)
+
+
+def formats(book: openpyxl.Workbook, sheet: str) -> set[str]:
+    return {c.number_format for row in book[sheet].iter_rows() for c in row if c.value is not None}
+
+
+@pytest.mark.parametrize(
+    ("locale", "money", "date"),
+    [
+        ("nl_NL", '"€ "#,##0.00;"€ "-#,##0.00', "dd-mm-yyyy"),
+        ("de_DE", '#,##0.00" €"', "dd.mm.yyyy"),
+        ("plain", "€ #,##0.00;€ -#,##0.00", "yyyy-mm-dd"),
+    ],
+)
+def test_the_compute_workbook_places_the_symbol_and_orders_dates_as_the_locale_does(
+    tmp_path, locale: str, money: str, date: str
+) -> None:
+    book = workbook(tmp_path, locale)
+    summary = book["Summary"]
+    assert summary["B2"].number_format == summary["D2"].number_format == date  # the window
+    assert summary["B3"].number_format.startswith(f"{date} hh:mm")  # generated
+    for sheet in ("Summary", "By channel", "By month (details)"):
+        assert money in formats(book, sheet), sheet
+        others = {f for f in formats(book, sheet) if "€" in f}
+        assert others == {money}, sheet
+    assert book["By month"]["A2"].number_format == "mmm yyyy"  # a real date, as before
+
+
+def test_the_plain_workbook_is_the_one_without_a_locale(tmp_path) -> None:
+    """``--locale plain`` writes what crm-roi wrote before the workbook had locales."""
+    plain = workbook(tmp_path, "plain")
+    result = runner.invoke(
+        app,
+        ["compute", *EXAMPLE_INPUTS, "-q", "--by", "channel", "--by", "month",
+         "--output", str(tmp_path / "default.xlsx")],
+        env={"LC_ALL": "C", "LC_NUMERIC": "", "LANG": "C"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    default = openpyxl.load_workbook(tmp_path / "default.xlsx")
+    for sheet in plain.sheetnames:
+        if sheet == "Summary":
+            continue  # the time it was generated differs
+        cells = [(c.value, c.number_format) for r in plain[sheet].iter_rows() for c in r]
+        assert cells == [(c.value, c.number_format) for r in default[sheet].iter_rows() for c in r]
+    assert "€ #,##0.00;€ -#,##0.00" in formats(plain, "Summary")
+    assert plain["Summary"]["B2"].number_format == "yyyy-mm-dd"

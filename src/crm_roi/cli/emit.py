@@ -112,7 +112,7 @@ def emit(
             _print_table(recorder, document, kind, locale, columns)
         data = recorder.export_text().encode("utf-8")
     elif fmt == "xlsx":
-        data = _workbook(document, kind, rejected_rows or [])
+        data = _workbook(document, kind, locale, rejected_rows or [])
     elif fmt == "html":
         data = _page(document, kind, locale, rejected_rows or [], inputs or [])
     else:
@@ -143,17 +143,17 @@ def _print_table(
 
 
 def _workbook(
-    document: dict[str, Any], kind: Document, rejected_rows: list[dict[str, Any]]
+    document: dict[str, Any], kind: Document, locale: str, rejected_rows: list[dict[str, Any]]
 ) -> bytes:
     import datetime as dt
 
     from crm_roi.render import excel
 
     if kind == "report":
-        return excel.workbook_bytes(document, rejected_rows, dt.datetime.now())
+        return excel.workbook_bytes(document, rejected_rows, dt.datetime.now(), locale)
     if kind == "cohorts":
-        return excel.cohorts_workbook_bytes(document)
-    return excel.compare_workbook_bytes(document)
+        return excel.cohorts_workbook_bytes(document, locale)
+    return excel.compare_workbook_bytes(document, locale)
 
 
 def _page(

@@ -36,6 +36,7 @@ from crm_roi.engine.figures import (
     UNATTRIBUTED,
 )
 from crm_roi.render import timebooks
+from crm_roi.render.locale import PLAIN, money_text
 from crm_roi.render.report import breakdown_dims
 from crm_roi.render.safe import xml_text
 from crm_roi.render.workbook import (
@@ -44,7 +45,6 @@ from crm_roi.render.workbook import (
     LEADING,
     LINK,
     LINK_BOLD,
-    MONTH_FORMAT,
     MONTH_KEYS,
     NOTE,
     PAGE_HEIGHT,
@@ -54,9 +54,11 @@ from crm_roi.render.workbook import (
     WRAP,
     Pages,
     day,
+    day_format,
     fit_row_height,
     fit_widths,
     label,
+    month_format,
     month_start,
     number_format,
     print_setup,
@@ -80,10 +82,13 @@ BAR_CM = 0.5  # a bar and its label, printed
 
 
 def workbook_bytes(
-    report: dict[str, Any], rejected: list[dict[str, Any]], generated: datetime
+    report: dict[str, Any],
+    rejected: list[dict[str, Any]],
+    generated: datetime,
+    locale: str = PLAIN,
 ) -> bytes:
     """The workbook as bytes, for an atomic write. ``generated`` without a time zone is taken
-    as local time."""
+    as local time; ``locale`` places the currency symbol and orders the dates."""
     book = Workbook()
     summary = book.active
     assert summary is not None
@@ -95,40 +100,41 @@ def workbook_bytes(
     for name, rows in report["breakdowns"].items():
         titles[name] = sheet_title(f"By {name}", used)
         sheet = book.create_sheet(titles[name])
-        _breakdown(sheet, breakdown_dims(name), rows, report, LEADING)
-        _charts(sheet, data, breakdown_dims(name), rows)
+        _breakdown(sheet, breakdown_dims(name), rows, report, LEADING, locale)
+        _charts(sheet, data, breakdown_dims(name), rows, locale)
     for name, rows in report["breakdowns"].items():
         sheet = book.create_sheet(sheet_title(f"{titles[name]} (details)", used))
-        _breakdown(sheet, breakdown_dims(name), rows, report, DETAILS)
+        _breakdown(sheet, breakdown_dims(name), rows, report, DETAILS, locale)
     _definitions(book.create_sheet("Definitions"))
     _rejected(book.create_sheet("Rejected rows"), rejected)
     book.move_sheet(data, offset=len(book.sheetnames))
-    _summary(summary, report, generated, titles, len(rejected))
+    _summary(summary, report, generated, titles, len(rejected), locale)
     window = report["window"]
     set_properties(book, f"crm-roi report {window['from']} to {window['to']}")
     return saved(book)
 
 
-def cohorts_workbook_bytes(document: dict[str, Any]) -> bytes:
+def cohorts_workbook_bytes(document: dict[str, Any], locale: str = PLAIN) -> bytes:
     """The cohort triangle (see :func:`crm_roi.render.timebooks.cohorts_sheet`)."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    timebooks.cohorts_sheet(sheet, document)
+    timebooks.cohorts_sheet(sheet, document, locale)
     window = document["window"]
     set_properties(book, f"crm-roi cohorts {window['from']} to {window['to']}")
     return saved(book)
 
 
-def compare_workbook_bytes(document: dict[str, Any]) -> bytes:
+def compare_workbook_bytes(document: dict[str, Any], locale: str = PLAIN) -> bytes:
     """Baseline against current: the totals, then a sheet per breakdown."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    timebooks.comparison_sheet(sheet, document)
+    timebooks.comparison_sheet(sheet, document, locale)
     used = {sheet.title}
     for name in document["change"]["breakdowns"]:
-        timebooks.change_sheet(book.create_sheet(sheet_title(f"By {name}", used)), document, name)
+        title = sheet_title(f"By {name}", used)
+        timebooks.change_sheet(book.create_sheet(title), document, name, locale)
     base, cur = document["baseline"]["window"], document["current"]["window"]
     set_properties(
         book,
@@ -147,18 +153,21 @@ def _summary(
     generated: datetime,
     titles: dict[str, str],
     rejected: int,
+    locale: str,
 ) -> None:
     """The Summary's sections one under the other, none split across two pages."""
     for letter, width in zip("ABCDEF", SUMMARY_WIDTHS, strict=True):
         sheet.column_dimensions[letter].width = width
     sheet["A1"] = "Sales & marketing ROI"
     sheet["A1"].font = TITLE
-    row = _about(sheet, 2, report, generated)
-    sections: list[Callable[[int], int]] = [partial(_headline, sheet, report=report)]
+    row = _about(sheet, 2, report, generated, locale)
+    sections: list[Callable[[int], int]] = [partial(_headline, sheet, report=report, locale=locale)]
     for n, (name, rows) in enumerate(report["breakdowns"].items()):
-        sections.append(partial(_ranked, sheet, name, rows, report, titles[name], first=n == 0))
+        sections.append(
+            partial(_ranked, sheet, name, rows, report, titles[name], first=n == 0, locale=locale)
+        )
     sections += [
-        partial(_unattributed, sheet, report=report),
+        partial(_unattributed, sheet, report=report, locale=locale),
         partial(_rejected_link, sheet, rejected=rejected),
         partial(_settings, sheet, settings=report["settings"]),
         partial(_inputs, sheet, inputs=report["inputs"]),
@@ -172,13 +181,15 @@ def _summary(
     Pages(sheet, len(SUMMARY_WIDTHS)).keep_together(blocks)
 
 
-def _about(sheet: Worksheet, row: int, report: dict[str, Any], generated: datetime) -> int:
+def _about(
+    sheet: Worksheet, row: int, report: dict[str, Any], generated: datetime, locale: str
+) -> int:
     """The window as dates and its currency; when the report was made, with its time zone."""
     window = report["window"]
     sheet.cell(row, 1, "Window").font = BOLD
-    put_date(sheet.cell(row, 2), day(window["from"]))
+    put_date(sheet.cell(row, 2), day(window["from"]), day_format(locale))
     sheet.cell(row, 3, "to").alignment = Alignment(horizontal="center")
-    put_date(sheet.cell(row, 4), day(window["to"]))
+    put_date(sheet.cell(row, 4), day(window["to"]), day_format(locale))
     currency = report["currency"]
     sheet.cell(row, 5, xml_text(f"in {currency}" if currency else "(no currency)"))
     sheet.cell(row + 1, 1, "Generated").font = BOLD
@@ -187,12 +198,13 @@ def _about(sheet: Worksheet, row: int, report: dict[str, Any], generated: dateti
     zone = f"UTC{offset[:3]}:{offset[3:]}"
     name = (local.tzname() or "").replace('"', "")
     shown = f"{name} ({zone})" if name and not name.startswith(("+", "-", "UTC")) else zone
-    put_date(sheet.cell(row + 1, 2), local.replace(tzinfo=None), f'yyyy-mm-dd hh:mm "{shown}"')
+    when = f'{day_format(locale)} hh:mm "{shown}"'
+    put_date(sheet.cell(row + 1, 2), local.replace(tzinfo=None), when)
     sheet.merge_cells(start_row=row + 1, start_column=2, end_row=row + 1, end_column=4)
     return row + 2
 
 
-def _headline(sheet: Worksheet, row: int, report: dict[str, Any]) -> int:
+def _headline(sheet: Worksheet, row: int, report: dict[str, Any], locale: str) -> int:
     """The headline figures in two columns of label and value."""
     sheet.cell(row, 1, "Headline figures").font = TITLE
     half = (len(HEADLINE) + 1) // 2
@@ -201,7 +213,7 @@ def _headline(sheet: Worksheet, row: int, report: dict[str, Any]) -> int:
         sheet.cell(r, col, label(field)).font = BOLD
         value = report["totals"][field]
         cell = sheet.cell(r, col + 1, "–" if value is None else value)
-        cell.number_format = number_format(field, report["currency"])
+        cell.number_format = number_format(field, report["currency"], locale)
         cell.alignment = Alignment(horizontal="right")
     return row + 1 + half
 
@@ -214,6 +226,7 @@ def _ranked(
     title: str,
     row: int,
     first: bool,
+    locale: str,
 ) -> int:
     """A breakdown's groups with the highest and the lowest ROI (all of them when few), under
     the section's title when it is the first."""
@@ -238,12 +251,12 @@ def _ranked(
             sheet.cell(row, 1, f"… {len(ranked) - 2 * RANKED} more").font = NOTE
             continue
         if len(dims) == 1:
-            _key_cell(sheet, row, 1, dims, group)
+            _key_cell(sheet, row, 1, dims, group, locale)
         else:
             sheet.cell(row, 1, xml_text(_chart_label(dims, group)))
         for col, field in enumerate(fields, start=2):
             cell = sheet.cell(row, col, group[field])
-            cell.number_format = number_format(field, report["currency"])
+            cell.number_format = number_format(field, report["currency"], locale)
     return row + 1
 
 
@@ -257,14 +270,14 @@ def _catch_all(dims: Sequence[str], row: dict[str, Any]) -> bool:
     return any(str(row[d]) in (NONE, UNATTRIBUTED) for d in dims)
 
 
-def _unattributed(sheet: Worksheet, row: int, report: dict[str, Any]) -> int:
+def _unattributed(sheet: Worksheet, row: int, report: dict[str, Any], locale: str) -> int:
     """Per breakdown, the cost no group carries and the revenue of no group: how much, and why."""
     if not report["breakdowns"]:
         return row
     sheet.cell(row, 1, "Not in any group").font = TITLE
     said = False
     for name, rows in report["breakdowns"].items():
-        for text in _left_out(name, rows, report):
+        for text in _left_out(name, rows, report, locale):
             row += 1
             _note(sheet, row, text)
             said = True
@@ -274,11 +287,14 @@ def _unattributed(sheet: Worksheet, row: int, report: dict[str, Any]) -> int:
     return row + 1
 
 
-def _left_out(name: str, rows: list[dict[str, Any]], report: dict[str, Any]) -> list[str]:
+def _left_out(
+    name: str, rows: list[dict[str, Any]], report: dict[str, Any], locale: str
+) -> list[str]:
     """The sentences on one breakdown's ``(unattributed)`` cost and ``(none)`` revenue."""
     dims = breakdown_dims(name)
     currency, total = report["currency"], report["totals"]["cost"] or 0
     out = []
+    money = partial(_money, currency=currency, locale=locale)
     unattributed = [r for r in rows if _lacking(dims, r, UNATTRIBUTED) and r["cost"]]
     if unattributed:
         cost = sum(r["cost"] for r in unattributed)
@@ -286,7 +302,7 @@ def _left_out(name: str, rows: list[dict[str, Any]], report: dict[str, Any]) -> 
         share = f" ({cost / total:.1%} of all cost)" if total else ""
         spread = report["settings"]["allocate"] == "none"
         out.append(
-            f"By {name}: {_money(cost, currency)} of cost{share} is {UNATTRIBUTED}: cost rows "
+            f"By {name}: {money(cost)} of cost{share} is {UNATTRIBUTED}: cost rows "
             f"and time logs with no {what} of their own and no link (a deal, a customer, a "
             f"campaign) that gives one. It counts in the totals but in no {what}'s ROI"
             + ("; --allocate spreads it over the groups." if spread else ".")
@@ -296,7 +312,7 @@ def _left_out(name: str, rows: list[dict[str, Any]], report: dict[str, Any]) -> 
         revenue, won = sum(r["revenue"] for r in none), sum(r["won_deals"] for r in none)
         what = _lacking(dims, none, NONE)
         out.append(
-            f"By {name}: {_money(revenue, currency)} of revenue ({won:,} won deals) is {NONE}: "
+            f"By {name}: {money(revenue)} of revenue ({won:,} won deals) is {NONE}: "
             f"deals with no {what}, neither their own nor their customer's."
         )
     return out
@@ -308,8 +324,11 @@ def _lacking(dims: Sequence[str], rows: dict[str, Any] | list[dict[str, Any]], k
     return " or ".join(d for d in dims if any(str(r[d]) == key for r in rows))
 
 
-def _money(value: float, currency: str | None) -> str:
-    """An amount in a sentence, as the cells show it: ``€ 1,234.50``, ``$1,234.50``."""
+def _money(value: float, currency: str | None, locale: str = PLAIN) -> str:
+    """An amount in a sentence, as the cells show it: ``€ 1,234.50``, ``$1,234.50``; in a
+    locale as it writes money (``1.234,50 €``)."""
+    if locale != PLAIN:
+        return money_text(value, currency, locale)
     sign = "-" if value < 0 else ""
     amount = f"{abs(value):,.2f}"
     if currency == "EUR":
@@ -387,7 +406,12 @@ def _inputs(sheet: Worksheet, row: int, inputs: list[dict[str, Any]]) -> int:
 
 
 def _key_cell(
-    sheet: Worksheet, row: int, col: int, dims: Sequence[str], group: dict[str, Any]
+    sheet: Worksheet,
+    row: int,
+    col: int,
+    dims: Sequence[str],
+    group: dict[str, Any],
+    locale: str,
 ) -> None:
     """A group's keys from column ``col`` on: months as dates, the rest as text."""
     for offset, dim in enumerate(dims):
@@ -395,7 +419,7 @@ def _key_cell(
         month = month_start(value) if dim in MONTH_KEYS else None
         cell = sheet.cell(row, col + offset)
         if month:
-            put_date(cell, month, MONTH_FORMAT)
+            put_date(cell, month, month_format(locale))
         else:
             cell.value = xml_text(str(value))
 
@@ -406,6 +430,7 @@ def _breakdown(
     rows: list[dict[str, Any]],
     report: dict[str, Any],
     fields: Sequence[str],
+    locale: str,
 ) -> None:
     """The groups' figures, headed by their labels, a totals row under them."""
     currency = report["currency"]
@@ -413,15 +438,15 @@ def _breakdown(
     sheet.append(header)
     style_header(sheet[1], numbers_from=len(dims) + 1)
     for r, group in enumerate(rows, start=2):
-        _key_cell(sheet, r, 1, dims, group)
+        _key_cell(sheet, r, 1, dims, group, locale)
         for c, field in enumerate(fields, start=len(dims) + 1):
-            sheet.cell(r, c, group[field]).number_format = number_format(field, currency)
+            sheet.cell(r, c, group[field]).number_format = number_format(field, currency, locale)
     total = len(rows) + 2
     sheet.cell(total, 1, "Total").font = BOLD
     for c, field in enumerate(fields, start=len(dims) + 1):
         cell = sheet.cell(total, c, report["totals"][field])
         cell.font = BOLD
-        cell.number_format = number_format(field, currency)
+        cell.number_format = number_format(field, currency, locale)
     sheet.freeze_panes = sheet.cell(2, len(dims) + 1)
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{total - 1}"
     _widths(sheet, dims, rows)
@@ -442,7 +467,11 @@ def _widths(sheet: Worksheet, dims: Sequence[str], rows: list[dict[str, Any]]) -
 
 
 def _charts(
-    sheet: Worksheet, data: Worksheet, dims: Sequence[str], rows: list[dict[str, Any]]
+    sheet: Worksheet,
+    data: Worksheet,
+    dims: Sequence[str],
+    rows: list[dict[str, Any]],
+    locale: str,
 ) -> None:
     """Below the table: ROI by group, ranked, with revenue and cost in the same order beside
     it; for a period, ROI ranked, then revenue and cost over time with ROI (in time order)."""
@@ -461,7 +490,7 @@ def _charts(
     roi.legend = None
     height = max(3.5 + BAR_CM * len(ranked), 8.0)
     if len(dims) == 1 and dims[0] in PERIODS:
-        bands, heights = [[roi], [_trend_chart(sheet, len(rows))]], [height, 12.0]
+        bands, heights = [[roi], [_trend_chart(sheet, len(rows), locale)]], [height, 12.0]
     else:
         money = _ranked_bars(block, ["revenue", "cost"], "Revenue and cost, in the same order")
         money.y_axis.numFmt = "#,##0"
@@ -515,7 +544,7 @@ def _ranked_bars(block: tuple[Worksheet, int, int], fields: Sequence[str], title
     return chart
 
 
-def _trend_chart(sheet: Worksheet, groups: int) -> LineChart:
+def _trend_chart(sheet: Worksheet, groups: int, locale: str) -> LineChart:
     """Revenue and cost over the periods, ROI on an axis of its own at the right; straight
     lines, in the table's (chronological) order."""
     rows = groups + 1
@@ -534,7 +563,7 @@ def _trend_chart(sheet: Worksheet, groups: int) -> LineChart:
     plot(trend, "cost")
     labels = Reference(sheet, min_col=1, min_row=2, max_row=rows)
     trend.set_categories(labels)
-    trend.x_axis.number_format = MONTH_FORMAT
+    trend.x_axis.number_format = month_format(locale)
     trend.x_axis.tickLblSkip = 1
     ratio = LineChart()
     plot(ratio, "roi")

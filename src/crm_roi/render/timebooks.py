@@ -20,15 +20,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from crm_roi.engine.figures import COUNT, MONEY, PERCENT, PLAIN, TIMES, figure
+from crm_roi.render.locale import PLAIN as PLAIN_LOCALE
 from crm_roi.render.report import breakdown_dims
 from crm_roi.render.safe import xml_text
 from crm_roi.render.timeaware import CHANGE_COLUMNS, better
 from crm_roi.render.workbook import (
     BOLD,
     COLUMN_ORDER,
-    DAY_FORMAT,
     HEADER_FILL,
-    MONTH_FORMAT,
     MONTH_KEYS,
     NOTE,
     PLAIN_FORMATS,
@@ -36,11 +35,13 @@ from crm_roi.render.workbook import (
     TITLE,
     Pages,
     day,
+    day_format,
     fit_row_height,
     fit_widths,
     label,
     mark,
     money_format,
+    month_format,
     month_start,
     number_format,
     print_setup,
@@ -53,18 +54,18 @@ COHORT_HEAD = 4  # the cohort table's header row: a title, the window, and "Age"
 DRAWN = 6  # cohorts drawn as lines, spread over the window
 
 
-def cohorts_sheet(sheet: Worksheet, document: dict[str, Any]) -> None:
+def cohorts_sheet(sheet: Worksheet, document: dict[str, Any], locale: str = PLAIN_LOCALE) -> None:
     """A cohort triangle with a colour scale, what its columns mean, and a line chart of the
     latest cohorts on a page of its own."""
     sheet.title = "Cohorts"
     period, currency, rows = document["period"], document["currency"], document["cohorts"]
     ages = max((len(c["revenue_by_age"]) for c in rows), default=0)
     _cohort_header(sheet, document, ages)
-    money = money_format(currency)
+    money = money_format(currency, locale)
     for r, c in enumerate(rows, start=COHORT_HEAD + 1):
         month = month_start(c["cohort"]) if period == "month" else None
         if month:
-            put_date(sheet.cell(r, 1), month, MONTH_FORMAT)
+            put_date(sheet.cell(r, 1), month, month_format(locale))
         else:
             sheet.cell(r, 1, xml_text(c["cohort"]))
         values = (c["customers"], c["acquisition_cost"], c["cac"], c["payback_period"])
@@ -176,7 +177,9 @@ def _cohort_name(cohort: dict[str, Any], period: str) -> str:
 HEAD = 5  # the comparison table's header row, under the title and the two windows
 
 
-def comparison_sheet(sheet: Worksheet, document: dict[str, Any]) -> None:
+def comparison_sheet(
+    sheet: Worksheet, document: dict[str, Any], locale: str = PLAIN_LOCALE
+) -> None:
     """Every figure for both windows, the change, and whether it is for the better; a chart of
     revenue, cost and net return for both windows below."""
     sheet.title = "Comparison"
@@ -186,9 +189,9 @@ def comparison_sheet(sheet: Worksheet, document: dict[str, Any]) -> None:
     sheet["A1"].font = TITLE
     for row, (name, report) in enumerate((("Baseline", base), ("Current", cur)), start=2):
         sheet.cell(row, 1, name).font = BOLD
-        put_date(sheet.cell(row, 2), day(report["window"]["from"]), DAY_FORMAT)
+        put_date(sheet.cell(row, 2), day(report["window"]["from"]), day_format(locale))
         sheet.cell(row, 3, "to").alignment = Alignment(horizontal="center")
-        put_date(sheet.cell(row, 4), day(report["window"]["to"]), DAY_FORMAT)
+        put_date(sheet.cell(row, 4), day(report["window"]["to"]), day_format(locale))
     heads = ["Figure", "Baseline", "Current", "Change", "Change %", "Better or worse"]
     for col, text in enumerate(heads, start=1):
         sheet.cell(HEAD, col, text)
@@ -198,8 +201,8 @@ def comparison_sheet(sheet: Worksheet, document: dict[str, Any]) -> None:
         sheet.cell(r, 1, label(name))
         values = (base["totals"][name], cur["totals"][name])
         for col, value in enumerate(values, start=2):
-            sheet.cell(r, col, value).number_format = number_format(name, currency)
-        _change(sheet, r, 4, name, delta, currency)
+            sheet.cell(r, col, value).number_format = number_format(name, currency, locale)
+        _change(sheet, r, 4, name, delta, currency, locale)
     sheet.column_dimensions["A"].width = 24
     fit_widths(sheet, range(2, 6), header=HEAD, least=12)
     sheet.column_dimensions["F"].width = 14
@@ -209,7 +212,13 @@ def comparison_sheet(sheet: Worksheet, document: dict[str, Any]) -> None:
 
 
 def _change(
-    sheet: Worksheet, row: int, col: int, name: str, delta: dict[str, Any], currency: str | None
+    sheet: Worksheet,
+    row: int,
+    col: int,
+    name: str,
+    delta: dict[str, Any],
+    currency: str | None,
+    locale: str,
 ) -> None:
     """The change (an arrow for its direction), the relative change, and better or worse in
     words, the three green or red."""
@@ -217,7 +226,7 @@ def _change(
     points = figure(name).shown is PERCENT  # a percentage changes by percentage points
     amount = delta["abs"] * 100 if points and delta["abs"] is not None else delta["abs"]
     change = sheet.cell(row, col, amount)
-    change.number_format = arrow_format(name, currency)
+    change.number_format = arrow_format(name, currency, locale)
     rel = sheet.cell(row, col + 1, delta["rel"])
     rel.number_format = "+0.0%;-0.0%;0.0%"
     words = "" if good is None else ("better" if good else "worse")
@@ -230,9 +239,9 @@ def _change(
         change.alignment = Alignment(horizontal="right")
 
 
-def arrow_format(name: str, currency: str | None) -> str:
+def arrow_format(name: str, currency: str | None, locale: str = PLAIN_LOCALE) -> str:
     """A change's cell format: ``▲`` up, ``▼`` down (shown without a minus), ``=`` none;
-    percentages change by points (``▲ 12.5 pt``).
+    percentages change by points (``▲ 12.5 pt``); money's symbol where ``locale`` puts it.
 
     >>> arrow_format("revenue", "EUR")
     '"▲ "€ #,##0.00;"▼ "€ #,##0.00;"= "€ #,##0.00'
@@ -240,7 +249,9 @@ def arrow_format(name: str, currency: str | None) -> str:
     '"▲ "0.0" pt";"▼ "0.0" pt";"= "0.0" pt"'
     """
     declared = figure(name)
-    if declared.kind is MONEY:
+    if declared.kind is MONEY and locale != PLAIN_LOCALE:
+        body = money_format(currency, locale).split(";")[0]
+    elif declared.kind is MONEY:
         if currency == "EUR":
             body = "€ #,##0.00"
         elif currency in SYMBOLS:
@@ -278,7 +289,9 @@ def _money_chart(sheet: Worksheet, currency: str | None, at: int) -> None:
     Pages(sheet, 6).place(at, [[chart]], [11.0])
 
 
-def change_sheet(sheet: Worksheet, document: dict[str, Any], name: str) -> None:
+def change_sheet(
+    sheet: Worksheet, document: dict[str, Any], name: str, locale: str = PLAIN_LOCALE
+) -> None:
     """One breakdown: per group, the key figures for both windows and how each changed."""
     dims = breakdown_dims(name)
     currency = document["current"]["currency"]
@@ -294,12 +307,12 @@ def change_sheet(sheet: Worksheet, document: dict[str, Any], name: str) -> None:
         key = tuple(str(group[d]) for d in dims)
         for n, field in enumerate(CHANGE_COLUMNS):
             row += 1
-            _group_key(sheet, row, dims, group, first=n == 0)
+            _group_key(sheet, row, dims, group, locale, first=n == 0)
             sheet.cell(row, width + 1, label(field))
             for col, source in ((width + 2, base), (width + 3, cur)):
                 value = source.get(key, {}).get(field)
-                sheet.cell(row, col, value).number_format = number_format(field, currency)
-            _change(sheet, row, width + 4, field, group[field], currency)
+                sheet.cell(row, col, value).number_format = number_format(field, currency, locale)
+            _change(sheet, row, width + 4, field, group[field], currency, locale)
     for col in range(1, width + 2):  # the keys and the figure's label
         letter = get_column_letter(col)
         longest = max((len(str(c.value or "")) for c in sheet[letter][1:]), default=8)
@@ -313,14 +326,19 @@ def change_sheet(sheet: Worksheet, document: dict[str, Any], name: str) -> None:
 
 
 def _group_key(
-    sheet: Worksheet, row: int, dims: tuple[str, ...], group: dict[str, Any], first: bool
+    sheet: Worksheet,
+    row: int,
+    dims: tuple[str, ...],
+    group: dict[str, Any],
+    locale: str,
+    first: bool,
 ) -> None:
     """The group's keys on each of its rows (so a filter keeps them), bold on its first."""
     for col, dim in enumerate(dims, start=1):
         month = month_start(group[dim]) if dim in MONTH_KEYS else None
         cell = sheet.cell(row, col)
         if month:
-            put_date(cell, month, MONTH_FORMAT)
+            put_date(cell, month, month_format(locale))
         else:
             cell.value = xml_text(str(group[dim]))
         cell.font = BOLD if first else NOTE

@@ -29,6 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 import crm_roi
 from crm_roi.engine.figures import COUNT, FIELDS, MONEY, PERCENT, TIMES, figure
+from crm_roi.render.locale import PLAIN, locale_number_format
 
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥"}
 # The decimals of the figures that are neither money, counts, percentages nor multiples.
@@ -73,8 +74,15 @@ GAP_CM = 0.6  # between charts side by side, and under a band of charts
 PROSE = 1.2
 
 
-def money_format(currency: str | None) -> str:
-    """``€ #,##0.00`` for EUR, ``$#,##0.00`` for USD, ``#,##0.00 "CHF"`` for the rest."""
+def money_format(currency: str | None, locale: str = PLAIN) -> str:
+    """``€ #,##0.00`` for EUR, ``$#,##0.00`` for USD, ``#,##0.00 "CHF"`` for the rest; in a
+    locale other than ``plain``, the symbol where the locale puts it (``#,##0.00" €"``).
+
+    >>> money_format("EUR"), money_format("EUR", "nl_NL")
+    ('€ #,##0.00;€ -#,##0.00', '"€ "#,##0.00;"€ "-#,##0.00')
+    """
+    if locale != PLAIN:
+        return locale_number_format(locale, "money", currency)
     if currency in ("USD", "GBP", "JPY"):
         return f"{SYMBOLS[currency]}#,##0.00;-{SYMBOLS[currency]}#,##0.00"
     if currency == "EUR":
@@ -84,18 +92,29 @@ def money_format(currency: str | None) -> str:
     return "#,##0.00"
 
 
-def number_format(field: str, currency: str | None) -> str:
-    """A figure's cell format, by its kind and how it is shown: ``0.0%`` for ROI."""
+def number_format(field: str, currency: str | None, locale: str = PLAIN) -> str:
+    """A figure's cell format, by its kind and how it is shown: ``0.0%`` for ROI. A locale
+    places the currency symbol and the percent sign (``0.0" "%`` in German)."""
     declared = figure(field)
     if declared.kind is MONEY:
-        return money_format(currency)
+        return money_format(currency, locale)
     if declared.shown is PERCENT:
-        return "0.0%"
+        return "0.0%" if locale == PLAIN else locale_number_format(locale, "percent")
     if declared.shown is TIMES:
         return '0.00"×"'
     if declared.kind is COUNT:
         return "#,##0"
     return PLAIN_FORMATS[field]
+
+
+def day_format(locale: str = PLAIN) -> str:
+    """A day's cell format: :data:`DAY_FORMAT`, or the locale's order (``dd-mm-yyyy``)."""
+    return DAY_FORMAT if locale == PLAIN else locale_number_format(locale, "date")
+
+
+def month_format(locale: str = PLAIN) -> str:
+    """A month's cell format: :data:`MONTH_FORMAT`, or the locale's (``MMM yyyy``)."""
+    return MONTH_FORMAT if locale == PLAIN else locale_number_format(locale, "month")
 
 
 def label(name: str) -> str:
