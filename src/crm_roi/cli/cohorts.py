@@ -4,7 +4,7 @@ each age, and when each cohort paid back."""
 from __future__ import annotations
 
 from crm_roi.cli import values
-from crm_roi.cli.emit import emit, resolve_format, warn
+from crm_roi.cli.emit import emit, rejected_rows, resolve_format, warn
 from crm_roi.cli.load import check_paths, check_rejected, engine_inputs, load
 from crm_roi.cli.options import (
     GROSS_MARGIN,
@@ -88,6 +88,5 @@ def cohorts(
         report = cohort_report(engine_inputs(loaded, settings), settings, period.value)
         document = cohorts_dict(report)
         warn(loaded, document["warnings"], quiet)
-        rejected_rows = [issue.as_dict() for i in loaded for issue in i.all_rejections]
         accounts = [input_entry(i) for i in loaded]  # the HTML page shows them
-        emit(document, fmt, output, "cohorts", locale, rejected_rows, inputs=accounts)
+        emit(document, fmt, output, "cohorts", locale, rejected_rows(loaded), inputs=accounts)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from crm_roi.cli import values
-from crm_roi.cli.emit import emit, resolve_format, warn
+from crm_roi.cli.emit import emit, rejected_rows, resolve_format, warn
 from crm_roi.cli.load import check_paths, check_rejected, engine_inputs, load
 from crm_roi.cli.options import (
     ALLOCATE,
@@ -110,8 +110,7 @@ def compare(
         baseline_doc = report_dict(result.baseline, loaded)
         document = compare_dict(baseline_doc, report_dict(result.current, loaded), result.change)
         warn(loaded, [*result.baseline.warnings, *result.current.warnings], quiet)
-        rejected_rows = [issue.as_dict() for i in loaded for issue in i.all_rejections]
-        emit(document, fmt, output, "compare", locale, rejected_rows)
+        emit(document, fmt, output, "compare", locale, rejected_rows(loaded))
 
 
 def windows(

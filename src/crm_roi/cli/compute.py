@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from crm_roi.cli import values
-from crm_roi.cli.emit import emit, progress, resolve_format, say, warn
+from crm_roi.cli.emit import emit, progress, rejected_rows, resolve_format, say, warn
 from crm_roi.cli.load import check_paths, check_rejected, check_strict, engine_inputs, load
 from crm_roi.cli.options import (
     ALLOCATE,
@@ -126,8 +126,7 @@ def compute(
             report, document, notes = _report(loaded, settings)
         run.roi = document["totals"]["roi"]
         warn(loaded, notes, quiet)
-        rejected_rows = [issue.as_dict() for i in loaded for issue in i.all_rejections]
-        emit(document, fmt, output, "report", locale, rejected_rows, columns=picked)
+        emit(document, fmt, output, "report", locale, rejected_rows(loaded), columns=picked)
         check_roi(report.totals["roi"], fail_under_roi)
 
 

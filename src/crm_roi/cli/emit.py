@@ -236,6 +236,11 @@ def one_line(text: str) -> str:
     )
 
 
+def rejected_rows(loaded: list[Loaded]) -> list[dict[str, Any]]:
+    """Every rejected row of every input, as the workbook and the HTML page list them."""
+    return [issue.as_dict() for i in loaded for issue in i.all_rejections]
+
+
 def warn(loaded: list[Loaded], notes: list[str], quiet: bool) -> None:
     """What a person should read about the inputs, without a flood: the first row issues,
     how many more there are, one summary line per input, then ``notes``."""
