@@ -229,19 +229,24 @@ def _fill_in(raw: RawTable, kind: InputKind, cmap: ColumnMap) -> tuple[ColumnMap
     return ColumnMap(fields=fields, attributes=cmap.attributes, how=how), notices
 
 
-STAGE_WORDS = WON_STAGES | LOST_STAGES | {"closed", "open", "closedlost", "closedwon"}
+STAGE_WORDS = WON_STAGES | LOST_STAGES | {"closed", "open"}
+
+
+def _stages_in(raw: RawTable, header: str, most: int) -> tuple[list[str], int]:
+    """The stage words among a column's distinct values (of its first 100,000 rows, the first
+    ``most`` of them), and how many distinct values there are."""
+    values = raw.data.column(raw.headers.index(header)).slice(0, 100_000)
+    distinct = pc.unique(values).to_pylist()
+    stages = [v for v in distinct[:most] if v and normalise_stage(v) in STAGE_WORDS]
+    return stages, len(distinct)
 
 
 def _no_hidden_stages(raw: RawTable, cmap: ColumnMap) -> None:
     """Before every row is taken for a sale: no unmatched column may hold stage words (Won,
     Lost, Closed Won, …), or deals that aren't won would count as revenue."""
     for header in cmap.attributes:
-        values = raw.data.column(raw.headers.index(header))
-        distinct = pc.unique(values.slice(0, 100_000)).to_pylist()
-        if len(distinct) > 200:
-            continue
-        stages = [v for v in distinct if v and normalise_stage(v) in STAGE_WORDS]
-        if stages:
+        stages, distinct = _stages_in(raw, header, 200)
+        if stages and distinct <= 200:
             shown = ", ".join(repr(v) for v in stages[:3])
             raise InputError(
                 raw.path,
@@ -411,7 +416,4 @@ def _repeats(raw: RawTable, header: str) -> bool:
 
 
 def _holds_stages(raw: RawTable, header: str | None) -> bool:
-    if header is None:
-        return False
-    values = pc.unique(raw.data.column(raw.headers.index(header)).slice(0, 100_000))
-    return any(v and normalise_stage(v) in STAGE_WORDS for v in values.to_pylist()[:500])
+    return header is not None and bool(_stages_in(raw, header, 500)[0])
