@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from crm_roi.inputs.load import Loaded
 
-Document = Literal["report", "cohorts", "compare"]  # what compute, cohorts and compare make
+Document = Literal["report", "cohorts", "compare", "funnel"]  # what the commands make
 
 # --- the format --------------------------------------------------------------------------------
 SUFFIX_FORMATS = {
@@ -79,7 +79,7 @@ def _stream_target(output: Path) -> bool:
 
 
 # --- the report --------------------------------------------------------------------------------
-TABLE_WIDTH = {"report": 160, "cohorts": 250, "compare": 250}  # a table written to a file
+TABLE_WIDTH = {"report": 160, "cohorts": 250, "compare": 250, "funnel": 160}  # a table written to a file
 
 
 def emit(
@@ -136,6 +136,10 @@ def _print_table(
         from crm_roi.render.timeaware import print_cohorts
 
         print_cohorts(out, document, locale=locale)
+    elif kind == "funnel":
+        from crm_roi.render.funnel import print_funnel
+
+        print_funnel(out, document, locale=locale)
     else:
         from crm_roi.render.timeaware import print_compare
 
@@ -153,6 +157,10 @@ def _workbook(
         return excel.workbook_bytes(document, rejected_rows, dt.datetime.now(), locale)
     if kind == "cohorts":
         return excel.cohorts_workbook_bytes(document, locale)
+    if kind == "funnel":
+        from crm_roi.render.funnel import funnel_workbook_bytes
+
+        return funnel_workbook_bytes(document, rejected_rows, locale)
     return excel.compare_workbook_bytes(document, locale)
 
 
@@ -170,6 +178,10 @@ def _page(
         return html.report_html(document, rejected_rows, locale)
     if kind == "cohorts":
         return html.cohorts_html(document, rejected_rows, inputs, locale)
+    if kind == "funnel":
+        from crm_roi.render.funnel import funnel_html
+
+        return funnel_html(document, rejected_rows, locale)
     return html.compare_html(document, rejected_rows, locale)
 
 
@@ -179,6 +191,10 @@ def _text(document: dict[str, Any], fmt: str, kind: Document, locale: str) -> st
         from crm_roi.render.tabular import to_csv, to_markdown
 
         return to_markdown(document, locale) if fmt == "markdown" else to_csv(document)
+    if kind == "funnel":
+        from crm_roi.render.funnel import funnel_csv
+
+        return funnel_csv(document)
     from crm_roi.render import timeaware
 
     return timeaware.cohorts_csv(document) if kind == "cohorts" else timeaware.compare_csv(document)

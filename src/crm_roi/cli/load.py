@@ -13,6 +13,8 @@ from crm_roi.cli.options import InputOptions
 from crm_roi.errors import CrmRoiError, UsageError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from crm_roi.engine.compute import Inputs
     from crm_roi.engine.settings import Settings
     from crm_roi.inputs.load import Loaded
@@ -44,22 +46,27 @@ def check_paths(
 
 
 def load(
-    inputs: InputOptions, meanwhile: tuple[str, ...], unusable_ok: bool = False
+    inputs: InputOptions,
+    meanwhile: tuple[str, ...],
+    unusable_ok: bool = False,
+    unneeded: frozenset[str] = frozenset(),
 ) -> list[Loaded]:
     """Every input, validated (deals first). The modules named in ``meanwhile`` (pandas and
-    what the command computes with) are imported while Arrow reads the files."""
+    what the command computes with) are imported while Arrow reads the files; ``unneeded``:
+    deals' fields the command doesn't use (funnel: the amount)."""
     import importlib
 
     from crm_roi.inputs.load import load_inputs
     from crm_roi.inputs.schema import InputKind
     from crm_roi.inputs.source import check_one_stdin
 
-    options = inputs.load_options(unusable_ok)
+    options = inputs.load_options(unusable_ok, unneeded)
     wanted = [
         (inputs.deals, InputKind.DEALS),
         (inputs.costs, InputKind.COSTS),
         (inputs.customers, InputKind.CUSTOMERS),
         (inputs.time_logs, InputKind.TIME_LOGS),
+        (inputs.leads, InputKind.LEADS),
     ]
     given = [(path, kind) for path, kind in wanted if path is not None]
     check_one_stdin([path for path, _ in given])
@@ -94,34 +101,47 @@ def check_strict(loaded: list[Loaded], strict: bool, quiet: bool) -> None:
     raise CrmRoiError(f"{rejected:,} rows rejected and --strict given: nothing computed")
 
 
-def engine_inputs(loaded: list[Loaded], settings: Settings, window: bool = False) -> Inputs:
+def engine_inputs(
+    loaded: list[Loaded],
+    settings: Settings,
+    window: bool = False,
+    deals: pd.DataFrame | None = None,
+) -> Inputs:
     """The records to compute from, with every --by dimension found in them. A deals file
     with no rows is fine for an explicit window (``window``, or --from and --to given: nothing
-    happened, the figures are zeros); one whose every row was rejected is not."""
+    happened, the figures are zeros); one whose every row was rejected is not. ``deals``: the
+    deals when no deals file was given (the funnel of leads alone)."""
     from crm_roi.engine.compute import Inputs
     from crm_roi.engine.groups import dimension_exists, dimension_names
     from crm_roi.errors import InputError
 
-    deals = loaded[0]
-    if deals.rows and not deals.used:
-        raise InputError(
-            deals.path,
-            f"none of its {deals.rows:,} rows can be used (crm-roi validate lists why): "
-            "nothing to compute",
-        )
-    window = window or (settings.start is not None and settings.end is not None)
-    if not deals.rows and not window:
-        raise InputError(
-            deals.path,
-            "has no data rows: nothing to compute (give --from and --to to report an empty window)",
-        )
-    by_kind = {i.kind.value: i.frame for i in loaded}
+    given = {i.kind.value: i for i in loaded}
+    if "deals" in given:
+        found = given["deals"]
+        if found.rows and not found.used:
+            raise InputError(
+                found.path,
+                f"none of its {found.rows:,} rows can be used (crm-roi validate lists why): "
+                "nothing to compute",
+            )
+        window = window or (settings.start is not None and settings.end is not None)
+        if not found.rows and not window:
+            raise InputError(
+                found.path,
+                "has no data rows: nothing to compute (give --from and --to to report an empty "
+                "window)",
+            )
+        deals = found.frame
+    assert deals is not None, "deals: a file, or given"
+    leads = given.get("leads")
     data = Inputs(
-        by_kind["deals"],
-        by_kind.get("costs"),
-        by_kind.get("customers"),
-        by_kind.get("time_logs"),
+        deals,
+        given["costs"].frame if "costs" in given else None,
+        given["customers"].frame if "customers" in given else None,
+        given["time_logs"].frame if "time_logs" in given else None,
         aliases={i.kind: i.header_fields() for i in loaded},
+        leads=leads.frame if leads is not None else None,
+        lead_links=leads.links if leads is not None else None,
     )
     for dims in settings.by:
         for dim in dims:

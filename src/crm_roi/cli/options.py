@@ -66,6 +66,7 @@ class KindChoice(StrEnum):
     costs = "costs"
     customers = "customers"
     time_logs = "time_logs"
+    leads = "leads"
 
 
 class CohortPeriod(StrEnum):
@@ -94,6 +95,21 @@ CostsArg = Annotated[
     Path | None,
     typer.Argument(help="Costs from the ledger.", show_default=False, metavar="COSTS"),
 ]
+LeadsArg = Annotated[
+    Path,
+    typer.Argument(
+        help="Leads, contacts or MQLs export.", show_default=False, metavar="LEADS"
+    ),
+]
+FunnelDealsArg = Annotated[
+    Path | None,
+    typer.Argument(
+        help="Deals (opportunities) export: gives the opportunities and won stages; no amount "
+        "needed.",
+        show_default=False,
+        metavar="DEALS",
+    ),
+]
 FileArg = Annotated[
     Path, typer.Argument(help="Any one export.", show_default=False, metavar="FILE")
 ]
@@ -105,6 +121,16 @@ TimeLogsOpt = Annotated[
     Path | None,
     typer.Option(
         "--time-logs", metavar="FILE", help="Time logs: hours people spent.", rich_help_panel=INPUTS
+    ),
+]
+LeadsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--leads",
+        metavar="FILE",
+        help="Leads, contacts or MQLs: adds lead conversion, won leads, lead revenue and "
+        "cost per lead.",
+        rich_help_panel=INPUTS,
     ),
 ]
 MappingOpt = Annotated[
@@ -432,7 +458,9 @@ class ReadOptions:
     hourly_rate: str | None = None
     preset: str | None = None
 
-    def load_options(self, unusable_ok: bool = False) -> LoadOptions:
+    def load_options(
+        self, unusable_ok: bool = False, unneeded: frozenset[str] = frozenset()
+    ) -> LoadOptions:
         """The inputs' ``LoadOptions``; a bad --hourly-rate or --preset is a usage error."""
         from crm_roi.inputs.load import LoadOptions
 
@@ -444,6 +472,7 @@ class ReadOptions:
             default_hourly_rate=rate,
             preset=values.preset_name(self.preset),
             unusable_ok=unusable_ok,
+            unneeded=unneeded,
         )
 
 
@@ -451,15 +480,16 @@ class ReadOptions:
 class InputOptions(ReadOptions):
     """The files a command reads, and how to read them."""
 
-    deals: Path
+    deals: Path | None = None
     costs: Path | None = None
     customers: Path | None = None
     time_logs: Path | None = None
+    leads: Path | None = None
 
     @property
     def paths(self) -> list[Path]:
         """The data files given, deals first."""
-        given = (self.deals, self.costs, self.customers, self.time_logs)
+        given = (self.deals, self.costs, self.customers, self.time_logs, self.leads)
         return [path for path in given if path is not None]
 
 

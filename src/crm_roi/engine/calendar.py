@@ -23,6 +23,15 @@ def epoch_day(value: date) -> float:
     return float((np.datetime64(value, "D") - _EPOCH).astype(np.int64))
 
 
+def day_date(day: float) -> date:
+    """A day number back to its date.
+
+    >>> day_date(19723.0)
+    datetime.date(2024, 1, 1)
+    """
+    return (_EPOCH + np.timedelta64(int(day), "D")).astype(object)  # type: ignore[no-any-return]
+
+
 def day_numbers(column: pd.Series | None, n: int) -> np.ndarray:
     """Days since 1970 as floats (NaN where there is no date): cheap to compare and subtract."""
     if column is None:

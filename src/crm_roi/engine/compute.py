@@ -28,6 +28,7 @@ frequency, churn and CLV to date are measured over it.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
@@ -37,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crm_roi.engine.calendar import DAYS_PER_YEAR, PERIODS, period_days
+from crm_roi.engine.calendar import DAYS_PER_YEAR, PERIODS, day_date, period_days
 from crm_roi.engine.figures import NONE, UNATTRIBUTED
 from crm_roi.engine.groups import (
     MAX_GROUPS,
@@ -56,6 +57,7 @@ from crm_roi.engine.sums import (
     allocate,
     cost_segments,
     customer_sums,
+    lead_sums,
     sparse_sums,
     trailing_deal_sums,
 )
@@ -96,6 +98,7 @@ def compute(inputs: Inputs, settings: Settings) -> Report:
     currency, inputs = convert_currencies(inputs, settings, warnings)
     start, end = window(inputs, settings)
     prepared = prepare(inputs, settings, start, end)
+    warnings += lead_notes(prepared)
     groupings: list[tuple[str, ...]] = [(), *settings.by]
     notes: list[list[str]] = [[] for _ in groupings]
     # NumPy and Arrow release the GIL in their loops: breakdowns share the two cores.
@@ -114,6 +117,18 @@ def compute(inputs: Inputs, settings: Settings) -> Report:
     return Report(currency, start, end, settled, results[0][()], breakdowns, warnings)
 
 
+def lead_notes(prepared: Prepared) -> list[str]:
+    """Leads created outside the window: not counted, and said so."""
+    leads = prepared.leads
+    if leads is None or not leads.outside:
+        return []
+    first = day_date(leads.first_outside)
+    return [
+        f"{leads.outside:,} leads were created outside the window (the earliest on {first}): "
+        "they are not counted (a wider window takes them in)"
+    ]
+
+
 def window(inputs: Inputs, settings: Settings) -> tuple[date, date]:
     """The window: the settings' days, else the earliest and latest date of the inputs."""
     first, last = data_window(inputs)
@@ -126,7 +141,7 @@ def window(inputs: Inputs, settings: Settings) -> tuple[date, date]:
 
 
 def data_window(inputs: Inputs) -> tuple[date | None, date | None]:
-    """Earliest and latest date in the deals, costs and time logs.
+    """Earliest and latest date in the deals, costs, time logs and leads (their created dates).
 
     An open deal's close date is a forecast (Salesforce and Zoho fill it in), not a date
     anything happened on: it doesn't widen the window.
@@ -140,6 +155,8 @@ def data_window(inputs: Inputs) -> tuple[date | None, date | None]:
         columns += [inputs.costs.get(c) for c in ("date", "start_date", "end_date")]
     if inputs.time_logs is not None:
         columns.append(inputs.time_logs.get("date"))
+    if inputs.leads is not None:
+        columns.append(inputs.leads.get("created_date"))
     lows = [c.min() for c in columns if c is not None and c.notna().any()]
     highs = [c.max() for c in columns if c is not None and c.notna().any()]
     if not lows:
@@ -203,6 +220,8 @@ def convert_currencies(
         customers=inputs.customers,
         time_logs=convert(inputs.time_logs, "hourly_rate"),
         aliases=inputs.aliases,
+        leads=inputs.leads,
+        lead_links=inputs.lead_links,
     )
     warnings.append(
         "converted into "
@@ -222,6 +241,58 @@ def figures(
 ) -> dict[tuple[str, ...], dict[str, Any]]:
     """Every figure for every group of ``dims`` (``()`` gives the totals)."""
     period = next((d for d in dims if d in PERIODS), None)
+
+    def collect(at: Grouping, add: Add) -> dict[str, dict[int, float]]:
+        deal_groups = at.rows("deals", len(prepared.deals.frame))
+        medians = {"sales_cycle_days": _deal_sums(prepared, deal_groups, at.n_groups, add)}
+        cost_sums(prepared, at, add)
+        customer_sums(prepared, at.keys, dims, period, add)
+        if period is not None:
+            trailing_deal_sums(prepared, at.keys, dims, period, add)
+        if prepared.leads is not None:
+            lead_groups = at.rows("leads", len(prepared.leads.frame))
+            medians["days_to_convert"] = lead_sums(prepared, lead_groups, add)
+        return medians
+
+    parts = group_sums(prepared, dims, collect)
+    for key, part in parts.items():
+        part["years"] = _years(prepared, key, dims, period)
+        # A period row's customer rates: over the twelve months up to the period's end.
+        part["trailing"] = period is not None and key[dims.index(period)] not in (
+            NONE,
+            UNATTRIBUTED,
+        )
+    if prepared.settings.allocate != "none" and dims:
+        allocate(parts, prepared.settings.allocate, notes)
+    return {key: derive(prepared, p) for key, p in parts.items()}
+
+
+Add = Callable[..., None]  # add(name, groups, weights=None, mark=True)
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """The groups of one breakdown: each dimension's keys, and the cost segments they cut."""
+
+    keys: list[Keys]
+    sizes: list[int]
+    n_groups: int  # every combination of labels
+    cost_rows: np.ndarray  # cost segments: the cost row, and the cents of each
+    cost_cents: np.ndarray
+
+    def rows(self, kind: str, n: int) -> np.ndarray:
+        """Each row's group (of ``kind``: deals, costs, time, leads) among all combinations."""
+        return _combined(self.keys, self.sizes, kind, n)
+
+
+def group_sums(
+    prepared: Prepared,
+    dims: tuple[str, ...],
+    collect: Callable[[Grouping, Add], dict[str, dict[int, float]]],
+) -> dict[tuple[str, ...], Sums]:
+    """The exact sums of every group of ``dims`` that has rows: ``collect`` adds them (and
+    returns per-group medians by name, which are no sums)."""
+    period = next((d for d in dims if d in PERIODS), None)
     cost_rows, cost_days, cost_cents = cost_segments(prepared, period)
     all_keys = [dimension_keys(prepared, d, cost_rows, cost_days) for d in dims]
     sizes = [len(k.labels) for k in all_keys]
@@ -240,12 +311,7 @@ def figures(
         if mark:
             marked.append(groups)
 
-    deal_groups = _combined(all_keys, sizes, "deals", len(prepared.deals.frame))
-    cycles = _deal_sums(prepared, deal_groups, n_groups, add)
-    _cost_sums(prepared, all_keys, sizes, cost_rows, cost_cents, add)
-    customer_sums(prepared, all_keys, dims, period, add)
-    if period is not None:
-        trailing_deal_sums(prepared, all_keys, dims, period, add)
+    medians = collect(Grouping(all_keys, sizes, n_groups, cost_rows, cost_cents), add)
     groups, sums, present = sparse_sums(gathered, marked, bool(dims), n_groups)
     if len(present) > MAX_GROUPS:
         raise TooManyGroups(dims, len(present), MAX_GROUPS)
@@ -253,20 +319,12 @@ def figures(
     labels = [k.labels for k in all_keys]
     for i in present:
         g = int(groups[i])
-        key = unravel(g, labels, sizes)
         part: Sums = {name: values[i] for name, values in sums.items()}
-        if g in cycles:
-            part["sales_cycle_days"] = float(cycles[g])
-        part["years"] = _years(prepared, key, dims, period)
-        # A period row's customer rates: over the twelve months up to the period's end.
-        part["trailing"] = period is not None and key[dims.index(period)] not in (
-            NONE,
-            UNATTRIBUTED,
-        )
-        parts[key] = part
-    if prepared.settings.allocate != "none" and dims:
-        allocate(parts, prepared.settings.allocate, notes)
-    return {key: derive(prepared, p) for key, p in parts.items()}
+        for name, by_group in medians.items():
+            if g in by_group:
+                part[name] = by_group[g]
+        parts[unravel(g, labels, sizes)] = part
+    return parts
 
 
 def _combined(all_keys: list[Keys], sizes: list[int], kind: str, n: int) -> np.ndarray:
@@ -304,23 +362,17 @@ def _deal_sums(prepared: Prepared, g_deal: np.ndarray, n_groups: int, add: Any) 
     return {int(k): float(v) for k, v in cycles.items()}
 
 
-def _cost_sums(
-    prepared: Prepared,
-    all_keys: list[Keys],
-    sizes: list[int],
-    cost_rows: np.ndarray,
-    cost_cents: np.ndarray,
-    add: Any,
-) -> None:
+def cost_sums(prepared: Prepared, at: Grouping, add: Add) -> None:
     """Direct cost, time cost, hours and acquisition cost per group."""
     time = prepared.time
+    cost_rows, cost_cents = at.cost_rows, at.cost_cents
     for_costs, for_time = acquisition(prepared, cost_rows)
     if len(cost_rows):
-        g_cost = _combined(all_keys, sizes, "costs", len(cost_rows))
+        g_cost = at.rows("costs", len(cost_rows))
         add("direct_cost", g_cost, cost_cents)
         add("acquisition_cost", g_cost[for_costs], cost_cents[for_costs], mark=False)
     if len(time.frame):
-        g_time = _combined(all_keys, sizes, "time", len(time.frame))
+        g_time = at.rows("time", len(time.frame))
         add("time_cost", g_time, time.cents)
         add("hours", g_time, time.hours, mark=False)
         add("acquisition_cost", g_time[for_time], time.cents[for_time], mark=False)
@@ -400,6 +452,26 @@ def derive(prepared: Prepared, p: Sums) -> dict[str, Any]:
         "clv_to_date": from_cents(int(p.get("revenue_to_date", 0))) / to_date if to_date else None,
         "ltv_cac": clv / cac if clv is not None and cac else None,
         "payback_months": cac / monthly if cac and monthly else None,
+        **_lead_figures(p, acquisition_cost),
+    }
+
+
+def _lead_figures(p: Sums, acquisition_cost: int | None) -> dict[str, Any]:
+    """The leads' figures of one group (docs/metrics.md, leads): counts 0 and rates null
+    without leads."""
+    leads = int(p.get("leads", 0))
+    converted, won = int(p.get("converted_leads", 0)), int(p.get("won_leads", 0))
+    return {
+        "leads": leads,
+        "converted_leads": converted,
+        "lead_conversion_rate": Decimal(converted) / leads if leads else None,
+        "won_leads": won,
+        "lead_to_win_rate": Decimal(won) / leads if leads else None,
+        "lead_revenue": from_cents(int(p.get("lead_revenue", 0))),
+        "days_to_convert": p.get("days_to_convert"),
+        "cost_per_lead": (
+            from_cents(acquisition_cost) / leads if leads and acquisition_cost is not None else None
+        ),
     }
 
 

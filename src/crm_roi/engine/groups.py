@@ -47,6 +47,7 @@ class Keys:
     customers: np.ndarray
     costs: np.ndarray
     time: np.ndarray
+    leads: np.ndarray
 
 
 class Vocabulary:
@@ -175,6 +176,7 @@ def _frames(inputs: Inputs) -> list[tuple[pd.DataFrame, InputKind]]:
         (inputs.customers, InputKind.CUSTOMERS),
         (inputs.costs, InputKind.COSTS),
         (inputs.time_logs, InputKind.TIME_LOGS),
+        (inputs.leads, InputKind.LEADS),
     ]
     return [(f, k) for f, k in frames if f is not None]
 
@@ -250,6 +252,7 @@ def dimension_keys(
     column = column_of(p, p.time.frame, dim, InputKind.TIME_LOGS)
     if column is not None and column not in ("deal_id", "customer_id") and len(p.time.frame):
         time = vocab.codes(group_labels(p.time.frame[column], column, InputKind.TIME_LOGS))
+    leads = _lead_codes(p, dim, vocab, deals, customers)
     # A log linked to a deal (or customer) is in that deal's group, (none) included.
     deals, customers = vocab.fill(deals, NONE), vocab.fill(customers, NONE)
     time = np.where(time >= 0, time, take(deals, p.time.deal))
@@ -260,7 +263,23 @@ def dimension_keys(
         customers,
         vocab.fill(costs, UNATTRIBUTED),
         vocab.fill(time, UNATTRIBUTED),
+        vocab.fill(leads, NONE),
     )
+
+
+def _lead_codes(
+    p: Prepared, dim: str, vocab: Vocabulary, deals: np.ndarray, customers: np.ndarray
+) -> np.ndarray:
+    """A lead's group: its own value of ``dim``, else its deal's, else its customer's."""
+    if p.leads is None:
+        return np.zeros(0, dtype=np.int64)
+    leads = p.leads
+    own = np.full(len(leads.frame), -1, dtype=np.int64)
+    column = None if dim == COHORT else column_of(p, leads.frame, dim, InputKind.LEADS)
+    if column is not None and column not in ("deal_id", "customer_id", "lead_id"):
+        own = vocab.codes(group_labels(leads.frame[column], column, InputKind.LEADS))
+    own = np.where(own >= 0, own, take(deals, leads.deal))
+    return np.where(own >= 0, own, take(customers, leads.customer))
 
 
 def _period_keys(prepared: Prepared, period: str, cost_days: np.ndarray) -> Keys:
@@ -270,10 +289,12 @@ def _period_keys(prepared: Prepared, period: str, cost_days: np.ndarray) -> Keys
     for label in period_labels(p.start, p.end, period):
         vocab.code(label)  # every period of the window has a code, in order
     deal_day = np.where(p.deals.open, p.deals.created, p.deals.close)
+    lead_day = p.leads.created if p.leads is not None else np.zeros(0)
     return Keys(
         vocab.labels,
         vocab.fill(period_codes(vocab, deal_day, period), NONE),
         vocab.fill(period_codes(vocab, p.customers.acquired, period), NONE),
         vocab.fill(period_codes(vocab, cost_days, period), UNATTRIBUTED),
         vocab.fill(period_codes(vocab, p.time.day, period), UNATTRIBUTED),
+        vocab.fill(period_codes(vocab, lead_day, period), NONE),
     )

@@ -23,6 +23,7 @@ from crm_roi.engine.groups import arrow_text, take
 from crm_roi.engine.money import time_cents
 from crm_roi.engine.settings import Settings
 from crm_roi.inputs.ids import IdIndex, encode_text
+from crm_roi.inputs.links import LeadLinks, link_leads
 from crm_roi.inputs.parse import per_distinct
 from crm_roi.inputs.schema import RETENTION_WORDS, InputKind
 
@@ -38,6 +39,8 @@ class Inputs:
     # The file's own header of a mapped field, per kind: normalised header → field, so that
     # --by names a mapped column by its header too (--by sales_agent for owner).
     aliases: dict[InputKind, dict[str, str]] = field(default_factory=dict)
+    leads: pd.DataFrame | None = None
+    lead_links: LeadLinks | None = None  # found while loading; else found by prepare
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,25 @@ class TimeLogs:
 
 
 @dataclass(frozen=True)
+class Leads:
+    """Every lead; ``counted``: created in the window. Links to deals as row pairs."""
+
+    frame: pd.DataFrame
+    created: np.ndarray  # day numbers
+    counted: np.ndarray  # created in the window
+    converted: np.ndarray  # its status says so, or it has a converted date, or a deal
+    opportunity: np.ndarray  # a deal of the deals file is linked to it
+    won: np.ndarray  # a won deal is linked to it (whenever it closed)
+    converted_day: np.ndarray  # converted date, else its first deal's created (else close) day
+    deal: np.ndarray  # its first linked deal (for grouping); -1: none
+    customer: np.ndarray  # its customer index (its own, else its deal's); -1: none
+    pair_lead: np.ndarray  # the (lead, deal) links, distinct
+    pair_deal: np.ndarray
+    outside: int  # leads created outside the window (not counted)
+    first_outside: float  # the earliest created day of those (NaN: none)
+
+
+@dataclass(frozen=True)
 class Prepared:
     """The inputs of one window, prepared: what every figure is computed from."""
 
@@ -106,6 +128,7 @@ class Prepared:
     has_costs: bool  # a costs input was given (figures of cost are null without)
     has_time: bool
     aliases: dict[InputKind, dict[str, str]]
+    leads: Leads | None = None  # None: no leads input
 
 
 def prepare(inputs: Inputs, settings: Settings, start: date, end: date) -> Prepared:
@@ -121,6 +144,9 @@ def prepare(inputs: Inputs, settings: Settings, start: date, end: date) -> Prepa
         channel_of = _campaign_channels(deals.frame)
         costs = _costs(inputs.costs, first, last, channel_of)
         time = _time(logs, first, last, links.result(), customers.ids, channel_of)
+    leads = None
+    if inputs.leads is not None:
+        leads = _leads(inputs.leads, inputs.lead_links, deals, customers.ids, first, last)
     return Prepared(
         settings=settings,
         start=first,
@@ -132,6 +158,7 @@ def prepare(inputs: Inputs, settings: Settings, start: date, end: date) -> Prepa
         has_costs=inputs.costs is not None,
         has_time=inputs.time_logs is not None,
         aliases=inputs.aliases,
+        leads=leads,
     )
 
 
@@ -355,3 +382,61 @@ def is_retention(activities: pa.Array) -> np.ndarray:
 
     flags = pc.fill_null(per_distinct(activities, retention), False)
     return np.asarray(flags.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _leads(
+    frame: pd.DataFrame,
+    links: LeadLinks | None,
+    deals: Deals,
+    customer_ids: IdIndex,
+    start: float,
+    end: float,
+) -> Leads:
+    """The leads and what became of them (docs/metrics.md, leads): converted when the status
+    says so, a converted date is given or a deal links to it; won when a won deal does."""
+    n = len(frame)
+    links = links if links is not None else link_leads(frame, deals.frame)
+    created = day_numbers(frame.get("created_date"), n)
+    counted = (created >= start) & (created <= end)
+    said = (
+        np.asarray((frame["status"] == "converted").to_numpy(dtype=bool, na_value=False))
+        if "status" in frame
+        else np.zeros(n, dtype=bool)
+    )
+    converted_date = day_numbers(frame.get("converted_date"), n)
+    lead, deal = links.lead, links.deal
+    opportunity = np.bincount(lead, minlength=n).astype(bool)
+    won = np.bincount(lead[deals.ever_won[deal]], minlength=n).astype(bool)
+    first_deal = np.full(n, -1, dtype=np.int64)
+    leading, at = np.unique(lead, return_index=True)  # pairs come by lead, then deal
+    first_deal[leading] = deal[at]
+    # The day a deal shows the lead converted: the deal's created day, else its close day (an
+    # open deal's close date is a forecast).
+    closed = np.where(deals.ever_open, np.nan, deals.close)
+    deal_day = np.where(np.isnan(deals.created), closed, deals.created)
+    earliest = np.full(n, np.inf)
+    if len(lead):
+        np.fmin.at(earliest, lead, deal_day[deal])
+    earliest[np.isinf(earliest)] = np.nan
+    own = (
+        customer_ids.find(arrow_text(frame["customer_id"]))
+        if "customer_id" in frame and len(customer_ids)
+        else np.full(n, -1, dtype=np.int64)
+    )
+    via_deal = take(deals.customer, first_deal) if len(deals.customer) else np.full(n, -1)
+    outside = ~counted & ~np.isnan(created)
+    return Leads(
+        frame=frame,
+        created=created,
+        counted=counted,
+        converted=said | ~np.isnan(converted_date) | opportunity,
+        opportunity=opportunity,
+        won=won,
+        converted_day=np.where(np.isnan(converted_date), earliest, converted_date),
+        deal=first_deal,
+        customer=np.where(own >= 0, own, via_deal),
+        pair_lead=lead,
+        pair_deal=deal,
+        outside=int(outside.sum()),
+        first_outside=float(created[outside].min()) if outside.any() else float("nan"),
+    )

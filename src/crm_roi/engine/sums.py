@@ -411,3 +411,27 @@ def _windows(
     starts = np.maximum(bounds[:, 0], prepared.start)
     ends = np.minimum(bounds[:, 1], prepared.end)
     return codes, starts, ends
+
+
+def lead_sums(prepared: Prepared, groups: np.ndarray, add: Any) -> dict[int, float]:
+    """Leads created in the window per group (``groups``: each lead's), and of them the
+    converted, those with a deal and those with a won deal; the revenue of their won deals
+    (each deal once per group); the median days to convert of each group is returned."""
+    leads = prepared.leads
+    if leads is None or not len(leads.frame):
+        return {}
+    counted = leads.counted
+    add("leads", groups[counted])  # marks the groups of leads
+    add("converted_leads", groups[counted & leads.converted], mark=False)
+    add("opportunities", groups[counted & leads.opportunity], mark=False)
+    add("won_leads", groups[counted & leads.won], mark=False)
+    deals = prepared.deals
+    chain = counted[leads.pair_lead] & deals.ever_won[leads.pair_deal]
+    g, deal = groups[leads.pair_lead[chain]], leads.pair_deal[chain]
+    n_deals = max(len(deals.cents), 1)
+    once = np.unique(g * n_deals + deal) if len(g) else np.zeros(0, dtype=np.int64)
+    add("lead_revenue", once // n_deals, deals.cents[once % n_deals], mark=False)
+    span = leads.converted_day - leads.created
+    timed = counted & leads.converted & ~np.isnan(span) & (span >= 0)
+    medians = pd.Series(span[timed]).groupby(groups[timed]).median()
+    return {int(k): float(v) for k, v in medians.items()}

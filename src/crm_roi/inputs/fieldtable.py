@@ -13,6 +13,7 @@ TITLES = {
     InputKind.COSTS: "Costs (the ledger: ad spend, tools, salaries, events)",
     InputKind.CUSTOMERS: "Customers (accounts, companies)",
     InputKind.TIME_LOGS: "Time logs (hours people spent)",
+    InputKind.LEADS: "Leads (leads, contacts, MQLs: `--leads`, `crm-roi funnel`)",
 }
 
 
@@ -36,7 +37,12 @@ def inputs_markdown() -> str:
         "",
         "A deals file without a stage or status column (orders, invoices, a closed-won report)",
         "is read as sales: every row won. A deals file without an id column gets its row",
-        "numbers as ids (`row 2`, …), unless time logs link to its ids.",
+        "numbers as ids (`row 2`, …), unless time logs or leads link to its ids.",
+        "",
+        "Leads link to deals either way: a lead names its deal (`deal_id`, several separated by",
+        "`;` or `,`), or a deal names its lead (`lead_id`). A link that names no deal id is",
+        "tried against the other file's name column (`Name`, `Topic`, `Opportunity Name`, …),",
+        "as Dynamics 365 exports name their lookups; a link found neither way is reported.",
         "",
     ]
     for kind in InputKind:

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crm_roi.errors import InputError, RowIssue
+from crm_roi.inputs.links import LeadLinks, link_leads
 from crm_roi.inputs.mapping import (
     LOST_STAGES,
     WON_STAGES,
@@ -50,6 +51,7 @@ class LoadOptions:
     preset: str | None = None  # force a CRM preset by name, or "none"
     default_hourly_rate: object = None  # Decimal | None
     unusable_ok: bool = False  # a file none of whose rows can be used is no error (validate)
+    unneeded: frozenset[str] = frozenset()  # fields the command doesn't use (funnel: amount)
 
 
 @dataclass
@@ -70,6 +72,7 @@ class Loaded:
     notes: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)  # what every run tells the user
     numbered: bool = False  # no id column: each row's id is its row number
+    links: LeadLinks | None = None  # leads: the deals they became (found by check_links)
 
     @property
     def path(self) -> str:
@@ -172,6 +175,7 @@ def load_input(path: Path, kind: InputKind, options: LoadOptions | None = None) 
             date_order=options.date_order,
             default_hourly_rate=options.default_hourly_rate,  # type: ignore[arg-type]
             mapping=config,
+            unneeded=options.unneeded if kind is InputKind.DEALS else frozenset(),
         ),
     )
     loaded = Loaded(
@@ -295,17 +299,58 @@ def check_links(loaded: list[Loaded]) -> None:
     customers = next((i for i in loaded if i.kind is InputKind.CUSTOMERS), None)
     if customers is not None:
         _check_customer_ids(deals, customers)
-    if not deals.numbered:
-        return
-    for other in loaded:
-        links = other.kind is InputKind.TIME_LOGS and "deal_id" in other.frame
-        if links and other.frame["deal_id"].notna().any():
-            raise InputError(
-                deals.path,
-                f"has no id column (its rows were numbered), but {other.path} links hours "
-                "to deals by deal id: add the deals' id column, or map it in a mapping file "
-                '([deals.columns] deal_id = "Your Header")',
-            )
+    if deals.numbered:
+        for other in loaded:
+            links = other.kind in (InputKind.TIME_LOGS, InputKind.LEADS)
+            if links and "deal_id" in other.frame and other.frame["deal_id"].notna().any():
+                what = "hours" if other.kind is InputKind.TIME_LOGS else "leads"
+                raise InputError(
+                    deals.path,
+                    f"has no id column (its rows were numbered), but {other.path} links {what} "
+                    "to deals by deal id: add the deals' id column, or map it in a mapping file "
+                    '([deals.columns] deal_id = "Your Header")',
+                )
+    leads = next((i for i in loaded if i.kind is InputKind.LEADS), None)
+    if leads is not None:
+        _link_leads(leads, deals)
+
+
+def _link_leads(leads: Loaded, deals: Loaded) -> None:
+    """The deals the leads became. Links given and not one found: the two files name deals
+    differently, and every lead figure past conversion would be 0 — an error. Some not found:
+    a notice, and the leads still count."""
+    links = link_leads(leads.frame, deals.frame)
+    leads.links = links
+    if links.named and not links.found:
+        by_lead = leads.mapping.fields.get("deal_id")
+        by_deal = deals.mapping.fields.get("lead_id")
+        said = []
+        if by_lead:
+            shown = ", ".join(map(repr, links.missing_ref[:3]))
+            said.append(f"{leads.path} names deals by {by_lead!r} ({shown}, …)")
+        if by_deal:
+            said.append(f"{deals.path} names leads by {by_deal!r}")
+        raise InputError(
+            leads.path,
+            "not one lead is linked to a deal: " + "; ".join(said) + ", and none of them is "
+            f"an id or a name in the other file; map the columns that name them alike "
+            "([deals.columns] deal_id = ..., [leads.columns] deal_id = ..., --mapping)",
+        )
+    if len(links.missing_lead):
+        rows = leads.frame["_row"].to_numpy()[links.missing_lead[:3]]
+        shown = ", ".join(
+            f"row {r}: {ref!r}" for r, ref in zip(rows, links.missing_ref[:3], strict=True)
+        )
+        n = len(links.missing_lead)
+        more = ", …" if n > 3 else ""
+        leads.notices.append(
+            f"{n:,} link{'s' if n > 1 else ''} to deals that {deals.path} doesn't have "
+            f"({shown}{more}): those leads count, without that deal"
+        )
+    if links.by_name:
+        leads.notices.append(
+            f"{links.by_name:,} links found by the deal's or lead's name, not an id"
+        )
 
 
 def _check_customer_ids(deals: Loaded, customers: Loaded) -> None:
@@ -365,7 +410,7 @@ def guess_kind(path: Path, options: LoadOptions | None = None) -> InputKind:
     words making deals likelier. A tie is no guess: the error lists the candidates."""
     options = options or LoadOptions()
     raw = read_table(path, sheet=options.sheet)
-    for kind in InputKind:
+    for kind in GUESS_ORDER:
         if detect(raw, kind, options.preset) is not None:
             return kind  # a CRM's own export of this kind
     scores: dict[InputKind, int] = {}
@@ -406,6 +451,10 @@ def guess_kind(path: Path, options: LoadOptions | None = None) -> InputKind:
     return ranked[0][0]
 
 
+# A contacts export names companies too: a leads preset is looked for before a customers one.
+GUESS_ORDER = (
+    InputKind.DEALS, InputKind.LEADS, InputKind.COSTS, InputKind.CUSTOMERS, InputKind.TIME_LOGS
+)  # fmt: skip
 COST_DATES = ("date", "start_date")  # a cost needs one of them: each counts as required
 
 

@@ -44,6 +44,25 @@ LOST_STAGES = frozenset(
     {"lost", "closedlost", "deallost", "verloren", "closedverloren", "lostclosed"}
 )
 STATUSES = ("won", "lost", "open")
+# A lead's status. HubSpot's lifecycle stages opportunity, customer and evangelist are past
+# conversion; subscriber, lead, MQL, SQL and other are open (docs/metrics.md, leads).
+CONVERTED_LEADS = frozenset({
+    "converted", "closedconverted", "convertedclosed", "qualified", "isconverted", "omgezet",
+    "gekwalificeerd", "geconverteerd", "opportunity", "customer", "evangelist", "won",
+    "klant", "convertedtoopportunity", "convertedtodeal", "dealcreated",
+})  # fmt: skip
+DISQUALIFIED_LEADS = frozenset({
+    "disqualified", "closednotconverted", "notconverted", "unqualified", "notqualified",
+    "junklead", "junk", "lostlead", "lost", "gediskwalificeerd", "ongekwalificeerd",
+    "cannotcontact", "nolongerinterested", "canceled", "cancelled", "badtiming",
+    "closeddisqualified", "disqualifiedclosed", "rejected", "afgewezen", "verloren",
+})  # fmt: skip
+LEAD_STATUSES = ("open", "converted", "disqualified")
+
+
+def statuses(kind: InputKind) -> tuple[str, ...]:
+    """What a stage or status text of this input maps to."""
+    return LEAD_STATUSES if kind is InputKind.LEADS else STATUSES
 
 
 def header_words(text: object) -> list[str]:
@@ -164,11 +183,12 @@ def load_mapping(path: Path | None, kind: InputKind) -> MappingConfig:
         if not isinstance(header, str):
             raise UsageError(f"mapping file {path}: [{kind.value}.columns] {name} must be text")
     stages = {}
+    allowed = statuses(kind)
     for stage, status in section.get("stages", {}).items():
-        if status not in STATUSES:
+        if status not in allowed:
             raise UsageError(
                 f"mapping file {path}: [{kind.value}.stages] {stage!r} = {status!r}; "
-                f"a stage maps to won, lost or open"
+                f"a stage maps to {', '.join(allowed[:-1])} or {allowed[-1]}"
             )
         stages[normalise_stage(stage)] = status
     return MappingConfig(columns=dict(columns), stages=stages, source=str(path))
@@ -305,10 +325,15 @@ def missing_column_message(
     return text + f"; map it in a mapping file: {section} {spec.name} = {example} (--mapping)"
 
 
-def stage_status(stage_norm: str, config: MappingConfig) -> str:
-    """won / lost / open for a normalised stage text; the mapping file decides first."""
+def stage_status(stage_norm: str, config: MappingConfig, kind: InputKind = InputKind.DEALS) -> str:
+    """won / lost / open for a normalised stage text (a lead's: converted / disqualified /
+    open); the mapping file decides first."""
     if stage_norm in config.stages:
         return config.stages[stage_norm]
+    if kind is InputKind.LEADS:
+        if stage_norm in CONVERTED_LEADS:
+            return "converted"
+        return "disqualified" if stage_norm in DISQUALIFIED_LEADS else "open"
     if stage_norm in WON_STAGES:
         return "won"
     if stage_norm in LOST_STAGES:

@@ -107,6 +107,59 @@ _PIPEDRIVE_CLOSE = Derived(
 )
 
 
+def _converted_flag(flag: str, status: str) -> Callable[[dict[str, pa.Array]], pa.Array]:
+    """Salesforce's ``Converted``/``IsConverted`` true → converted; else the lead status."""
+
+    def build(cols: dict[str, pa.Array]) -> pa.Array:
+        text = cols.get(status)
+        if text is None:
+            text = pa.array([""] * len(cols[flag]), pa.string())
+        return pc.if_else(_truthy(cols[flag]), "Converted", text)
+
+    return build
+
+
+HUBSPOT_CONVERTED = ("opportunity", "customer", "evangelist")
+HUBSPOT_UNQUALIFIED = ("unqualified", "bad timing", "bad_timing")
+
+
+def _lifecycle(stage: str, lead_status: str) -> Callable[[dict[str, pa.Array]], pa.Array]:
+    """HubSpot: the lifecycle stage decides; a lead not past conversion whose lead status
+    says Unqualified or Bad timing is disqualified."""
+
+    def build(cols: dict[str, pa.Array]) -> pa.Array:
+        lifecycle = cols[stage]
+        said = cols.get(lead_status)
+        if said is None:
+            return lifecycle
+        tidy = pc.utf8_lower(pc.utf8_trim_whitespace(lifecycle))
+        past = pc.fill_null(pc.is_in(tidy, value_set=pa.array(HUBSPOT_CONVERTED)), False)
+        dropped = pc.fill_null(
+            pc.is_in(
+                pc.utf8_lower(pc.utf8_trim_whitespace(said)),
+                value_set=pa.array(HUBSPOT_UNQUALIFIED),
+            ),
+            False,
+        )
+        return pc.if_else(pc.and_(dropped, pc.invert(past)), "Disqualified", lifecycle)
+
+    return build
+
+
+def _first_given(*headers: str) -> Callable[[dict[str, pa.Array]], pa.Array]:
+    """The first of ``headers`` with a value in each row (HubSpot: the day a contact became
+    an opportunity, else a customer)."""
+
+    def build(cols: dict[str, pa.Array]) -> pa.Array:
+        present = [cols[h] for h in headers if h in cols]
+        out = present[0]
+        for more in present[1:]:
+            out = pc.if_else(pc.equal(pc.utf8_trim_whitespace(out), ""), more, out)
+        return out
+
+    return build
+
+
 def _campaign_day(cols: dict[str, pa.Array]) -> pa.Array:
     """A campaign with a start but no end date is a cost on its start date."""
     end = cols.get("end date")
@@ -346,6 +399,123 @@ PRESETS: tuple[Preset, ...] = (
             "product": ("product", "product name"),
         },
         notes=("the closing date of an open deal is a forecast: only won and lost deals use it",),
+    ),
+
+    # Leads: API names first, as for deals.
+    Preset(
+        "salesforce", "Salesforce leads (API names)", InputKind.LEADS,
+        signature=(("is converted",), ("converted opportunity id", "converted date", "lead source")),
+        columns={
+            "lead_id": ("id",),
+            "created_date": ("created date",),
+            "converted_date": ("converted date",),
+            "channel": ("lead source",),
+            "campaign": ("campaign id", "campaign name"),
+            "owner": ("owner name", "owner id"),
+            "deal_id": ("converted opportunity id",),
+            "customer_id": ("converted account id",),
+        },
+        derived=(Derived("status", "Status (from IsConverted)", ("is converted",), _converted_flag("is converted", "status"), optional=("status",)),),
+        notes=("IsConverted decides which leads are converted",),
+        api=True,
+    ),
+    Preset(
+        "hubspot", "HubSpot contacts (API names)", InputKind.LEADS,
+        signature=(("lifecyclestage",), ("hs object id", "createdate", "vid")),
+        columns={
+            "lead_id": ("hs object id", "vid", "id"),
+            "created_date": ("createdate",),
+            "channel": ("hs analytics source",),
+            "campaign": ("hs analytics first touch converting campaign", "hs analytics source data 1"),
+            "owner": ("hubspot owner id",),
+            "deal_id": ("associated deal ids", "associateddealids"),
+            "customer_id": ("associatedcompanyid", "associated company id"),
+        },
+        derived=(
+            Derived("status", "Status (from lifecyclestage)", ("lifecyclestage",), _lifecycle("lifecyclestage", "hs lead status"), optional=("hs lead status",)),
+            Derived("converted_date", "Converted (became an opportunity, else a customer)", ("hs lifecyclestage opportunity date",), _first_given("hs lifecyclestage opportunity date", "hs lifecyclestage customer date"), optional=("hs lifecyclestage customer date",)),
+        ),
+        notes=("lifecycle stages opportunity, customer and evangelist are converted",),
+        api=True,
+    ),
+    Preset(
+        "salesforce", "Salesforce leads report", InputKind.LEADS,
+        signature=(("lead status", "lead id"), ("converted", "converted date", "converted opportunity id", "converted opportunity")),
+        columns={
+            "lead_id": ("lead id", "id"),
+            "created_date": ("created date", "create date"),
+            "converted_date": ("converted date",),
+            "channel": ("lead source",),
+            "campaign": ("campaign", "campaign name", "primary campaign source"),
+            "owner": ("lead owner", "owner"),
+            "deal_id": ("converted opportunity id", "opportunity id", "converted opportunity"),
+            "customer_id": ("converted account", "converted account id", "converted account name"),
+        },
+        derived=(Derived("status", "Status (from Converted)", ("converted",), _converted_flag("converted", "lead status"), optional=("lead status",)),),
+        notes=("the Converted flag decides which leads are converted; Lead Status the rest",),
+    ),
+    Preset(
+        "hubspot", "HubSpot contacts export", InputKind.LEADS,
+        signature=(("record id",), ("lifecycle stage",), ("email", "first name", "associated deal ids", "became an opportunity date", "original source", "lead status")),
+        columns={
+            "lead_id": ("record id", "contact id"),
+            "created_date": ("create date",),
+            "channel": ("original source", "lead source"),
+            "campaign": ("original source drill down 2", "campaign", "first conversion"),
+            "owner": ("contact owner", "hubspot owner"),
+            "deal_id": ("associated deal ids", "associated deal", "associated deals"),
+            "customer_id": ("associated company", "associated company name", "company name"),
+        },
+        derived=(
+            Derived("status", "Status (from Lifecycle Stage)", ("lifecycle stage",), _lifecycle("lifecycle stage", "lead status"), optional=("lead status",)),
+            Derived("converted_date", "Converted (became an opportunity, else a customer)", ("became an opportunity date",), _first_given("became an opportunity date", "became a customer date"), optional=("became a customer date",)),
+        ),
+        notes=("lifecycle stages opportunity, customer and evangelist are converted; a lead "
+               "status of Unqualified or Bad timing before that is disqualified",),
+    ),
+    Preset(
+        "dynamics", "Dynamics 365 leads export", InputKind.LEADS,
+        signature=(("do not modify lead",), ("status reason", "qualifying opportunity", "source campaign", "created on")),
+        columns={
+            "lead_id": ("do not modify lead", "lead"),
+            "created_date": ("created on",),
+            "status": ("status",),
+            "channel": ("lead source",),
+            "campaign": ("source campaign",),
+            "owner": ("owner",),
+            "deal_id": ("qualifying opportunity",),
+            "customer_id": ("parent account for lead", "existing account", "company name"),
+        },
+        notes=("Status decides: Qualified is converted, Disqualified disqualified",),
+    ),
+    Preset(
+        "pipedrive", "Pipedrive leads export", InputKind.LEADS,
+        signature=(("id",), ("lead created",)),
+        columns={
+            "lead_id": ("id",),
+            "created_date": ("lead created",),
+            "channel": ("source", "source channel"),
+            "owner": ("owner",),
+            "customer_id": ("organization", "organisation"),
+        },
+        prefix="lead - ",
+        notes=("Pipedrive's leads list holds the leads not yet converted; a lead's Value is its "
+               "potential, not revenue: not used",),
+    ),
+    Preset(
+        "zoho", "Zoho CRM leads export", InputKind.LEADS,
+        signature=(("lead status",), ("created time",), ("lead owner", "lead source")),
+        columns={
+            "lead_id": ("record id", "lead id", "id"),
+            "created_date": ("created time",),
+            "status": ("lead status",),
+            "converted_date": ("converted date time", "converted date"),
+            "channel": ("lead source",),
+            "campaign": ("campaign source",),
+            "owner": ("lead owner",),
+            "deal_id": ("converted deal", "deal id"),
+            "customer_id": ("converted account", "company"),
+        },
     ),
 )  # fmt: skip
 

@@ -37,6 +37,7 @@ Money = Annotated[Decimal, Kind.MONEY]
 Day = Annotated[date, Kind.DATE]
 Number = Annotated[float, Kind.NUMBER]
 Status = Annotated[Literal["won", "lost", "open"], Kind.STATUS]
+LeadStatus = Annotated[Literal["open", "converted", "disqualified"], Kind.STATUS]
 
 
 def canonical(
@@ -142,6 +143,11 @@ class Deal(Record):
     currency: Text = canonical(
         "ISO currency code of the amount; else the symbol or code in the amount cell.",
         "currency", "currency code", "deal currency", "valuta", "munteenheid",
+    )  # fmt: skip
+    lead_id: Text = canonical(
+        "The lead the deal came from (a leads file's lead id): the other way to link them.",
+        "lead id", "originating lead", "originating lead id", "converted lead id",
+        "converted from lead", "mql id", "source lead", "lead nummer", "leadnummer",
     )  # fmt: skip
 
 
@@ -286,6 +292,69 @@ class TimeLog(Record):
     )  # fmt: skip
 
 
+class Lead(Record):
+    """One lead, contact or MQL: someone who might buy, and what became of them."""
+
+    lead_id: Text = canonical(
+        "The lead's identifier, unique within the file.",
+        "lead id", "id", "record id", "lead", "mql id", "contact id", "lead number",
+        "do not modify lead", "leadnummer", "lead nummer", "prospect id",
+        required=True,
+    )  # fmt: skip
+    created_date: Day = canonical(
+        "The day the lead came in: leads count in the window of this date.",
+        "created date", "create date", "created", "created on", "created time",
+        "lead created", "lead created date", "creation date", "date created", "created at",
+        "first contact date", "mql date", "became a lead date", "aangemaakt op",
+        "aangemaakt", "aanmaakdatum",
+        required=True,
+    )  # fmt: skip
+    status: LeadStatus = canonical(
+        "open, converted or disqualified, mapped from the status text: Converted, Closed - "
+        "Converted, Qualified, omgezet, gekwalificeerd and HubSpot's opportunity, customer and "
+        "evangelist → converted; Disqualified, Closed - Not Converted, Unqualified, Junk Lead, "
+        "gediskwalificeerd → disqualified; any other → open.",
+        "status", "lead status", "lifecycle stage", "stage", "lead stage", "state",
+        "leadstatus", "fase",
+    )  # fmt: skip
+    converted_date: Day = canonical(
+        "The day the lead was converted (qualified into a deal or customer).",
+        "converted date", "conversion date", "converted on", "date converted",
+        "qualified date", "qualified on", "became an opportunity date",
+        "became a customer date", "omgezet op", "datum omgezet",
+    )  # fmt: skip
+    channel: Text = canonical(
+        "The lead source.",
+        "channel", "lead source", "source", "original source", "origin", "first source",
+        "source channel", "marketing channel", "kanaal", "bron", "leadbron", "herkomst",
+        "utm source",
+    )  # fmt: skip
+    campaign: Text = canonical(
+        "The campaign that brought the lead in.",
+        "campaign", "campaign name", "source campaign", "primary campaign source",
+        "campaign source", "campagne", "campagnenaam", "utm campaign",
+    )  # fmt: skip
+    owner: Text = canonical(
+        "The rep who owns the lead.",
+        "owner", "lead owner", "contact owner", "sales rep", "rep", "assigned to",
+        "eigenaar", "verkoper",
+    )  # fmt: skip
+    deal_id: Text = canonical(
+        "The deal (opportunity) the lead became: a deals file's deal id; several may be "
+        "given, separated by ; or ,.",
+        "converted opportunity id", "converted opportunity", "converted deal id",
+        "converted deal", "associated deal ids", "associated deal id", "associated deals",
+        "qualifying opportunity", "opportunity id", "deal id", "opportunity", "deal",
+        "deal ids", "dealnummer",
+    )  # fmt: skip
+    customer_id: Text = canonical(
+        "The customer (account, company) the lead became or belongs to.",
+        "converted account", "converted account id", "converted account name",
+        "associated company", "customer id", "customer", "account", "account id",
+        "account name", "company", "company name", "klant", "bedrijf",
+    )  # fmt: skip
+
+
 # What a cost's type or a time log's activity says when it keeps customers rather than wins
 # them: retention, not acquisition (only acquisition counts towards CAC). Case and spaces
 # aside; anything else is acquisition.
@@ -301,12 +370,13 @@ ACQUISITION_WORDS = frozenset({
 
 
 class InputKind(StrEnum):
-    """The four inputs crm-roi reads."""
+    """The inputs crm-roi reads."""
 
     DEALS = "deals"
     COSTS = "costs"
     CUSTOMERS = "customers"
     TIME_LOGS = "time_logs"
+    LEADS = "leads"
 
 
 MODELS: dict[InputKind, type[Record]] = {
@@ -314,6 +384,7 @@ MODELS: dict[InputKind, type[Record]] = {
     InputKind.COSTS: Cost,
     InputKind.CUSTOMERS: Customer,
     InputKind.TIME_LOGS: TimeLog,
+    InputKind.LEADS: Lead,
 }
 
 

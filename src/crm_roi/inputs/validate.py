@@ -73,6 +73,8 @@ class ValidateOptions:
     date_order: str | None = None  # "DMY" / "MDY": how to read dates that read both ways
     default_hourly_rate: Decimal | None = None
     mapping: MappingConfig = field(default_factory=MappingConfig)
+    # Fields the command doesn't use, so never required (funnel: the deals' amount).
+    unneeded: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -169,9 +171,11 @@ def validate(
             _check_bounds(issues, kind, spec, header, p.values, text[header])
         else:
             status = spec.kind is Kind.STATUS
-            columns[name] = _statuses(text[header], options.mapping) if status else text[header]
+            columns[name] = (
+                _statuses(text[header], options.mapping, kind) if status else text[header]
+            )
             invalid[name] = np.zeros(raw.data.num_rows, dtype=bool)
-    _check_required(issues, kind, cmap, columns, invalid, raw)
+    _check_required(issues, kind, cmap, columns, invalid, raw, options.unneeded)
     _check_currency(issues, cmap, columns, money_currency, text)
     RULES[kind](issues, cmap, columns, invalid, options)
     _check_total(raw.path, kind, cmap, columns, ~issues.bad)
@@ -304,7 +308,7 @@ def _read_as_periods(
         invalid.setdefault(name, np.zeros(len(days), dtype=bool))
 
 
-def _statuses(stage: pa.Array, mapping: MappingConfig) -> pa.Array:
+def _statuses(stage: pa.Array, mapping: MappingConfig, kind: InputKind) -> pa.Array:
     """won / lost / open for every stage text, worked out once per distinct stage.
 
     Each distinct text is normalised as the mapping file's stage names are (accents, case,
@@ -313,7 +317,9 @@ def _statuses(stage: pa.Array, mapping: MappingConfig) -> pa.Array:
 
     def status(stages: pa.Array) -> pa.Array:
         norms = [normalise_stage(s) if s else "" for s in stages.to_pylist()]
-        return pa.array([stage_status(n, mapping) if n else None for n in norms], pa.string())
+        return pa.array(
+            [stage_status(n, mapping, kind) if n else None for n in norms], pa.string()
+        )
 
     statuses = per_distinct(stage, status)
     if "" in mapping.stages:  # [deals.stages] "" = "open": what an empty stage means
@@ -359,9 +365,12 @@ def _check_required(
     columns: dict[str, pa.Array],
     invalid: dict[str, np.ndarray],
     raw: RawTable,
+    unneeded: frozenset[str] = frozenset(),
 ) -> None:
     status = columns.get("status")
     for spec in field_specs(kind):
+        if spec.name in unneeded:
+            continue
         if not (spec.required or spec.required_when_status) or spec.name not in cmap.fields:
             if spec.required_when_status and spec.name not in cmap.fields and status is not None:
                 wanted_statuses = pa.array(spec.required_when_status, pa.string())
@@ -720,9 +729,28 @@ def _time_rules(
         )
 
 
+def _lead_rules(
+    issues: _Issues,
+    cmap: ColumnMap,
+    columns: dict[str, pa.Array],
+    invalid: dict[str, np.ndarray],
+    options: ValidateOptions,
+) -> None:
+    _warn_order(
+        issues,
+        cmap,
+        columns,
+        "created_date",
+        "converted_date",
+        "converted ({}) before it was created",
+    )
+    _first_kept(issues, columns["lead_id"], cmap.fields["lead_id"], "lead_id")
+
+
 RULES: dict[InputKind, Callable[..., None]] = {
     InputKind.DEALS: _deal_rules,
     InputKind.COSTS: _cost_rules,
     InputKind.CUSTOMERS: _customer_rules,
     InputKind.TIME_LOGS: _time_rules,
+    InputKind.LEADS: _lead_rules,
 }

@@ -1,0 +1,187 @@
+"""Leads ↔ deals: which lead became which deal, found either way.
+
+A lead names its deal (Salesforce's ``Converted Opportunity ID``, HubSpot's ``Associated Deal
+IDs`` — a list, ``;`` or ``,`` separated —, Dynamics' ``Qualifying Opportunity``), or a deal
+names its lead (Dynamics' ``Originating Lead``, an MQL id on a deal). A link is an id of the
+other file; one that is no id there is tried against the other file's name column (a Dynamics
+export names its lookups by the record's name: ``Topic`` for an opportunity, ``Name`` for a
+lead), where the name is unique. A link found neither way is kept as *missing*, to be
+reported: the lead still counts, it is never dropped.
+
+Whole columns at a time: the ids are hashed once (:class:`~crm_roi.inputs.ids.IdIndex`), lists
+are split with Arrow's kernels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from crm_roi.inputs.ids import IdIndex, encode_text
+from crm_roi.inputs.mapping import normalise_header
+
+# The headers of a record's name, by which other files' lookups may name it.
+DEAL_NAMES = frozenset({
+    "name", "topic", "dealname", "opportunityname", "opportunity", "title", "dealtitle",
+    "dealnaam", "onderwerp", "subject",
+})  # fmt: skip
+LEAD_NAMES = frozenset({"name", "fullname", "leadname", "contactname", "naam", "topic"})
+SEPARATORS = r"\s*[;,]\s*"
+
+
+@dataclass(frozen=True)
+class LeadLinks:
+    """Distinct (lead row, deal row) pairs, and the links that found no deal."""
+
+    lead: np.ndarray  # row positions in the leads frame
+    deal: np.ndarray  # row positions in the deals frame
+    missing_lead: np.ndarray  # lead rows whose named deal isn't in the deals
+    missing_ref: list[str]  # what each of those named
+    named: int  # links the leads and deals gave, found or not
+    by_name: int  # links found by a name, not an id
+
+    @property
+    def found(self) -> int:
+        return len(self.lead)
+
+
+def text_column(frame: pd.DataFrame, column: str) -> pa.Array:
+    """A text column as one Arrow string array, blanks as nulls."""
+    arr = pa.array(frame[column], type=pa.string(), from_pandas=True)
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    arr = pc.utf8_trim_whitespace(arr)
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+
+
+class _Target:
+    """One file's records, found by id, else by a unique name."""
+
+    def __init__(self, ids: pa.Array, names: pa.Array | None) -> None:
+        self.ids, codes = IdIndex.encode(ids)
+        self.row = _first_rows(codes, len(self.ids))
+        self.names = names
+
+    def find(self, refs: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+        """The row each ref names (-1: none), and which were found by name."""
+        rows = _take(self.row, self.ids.find(refs))
+        by_name = np.zeros(len(refs), dtype=bool)
+        if self.names is not None and (rows < 0).any():
+            distinct, codes = encode_text(self.names)
+            unique = np.bincount(codes[codes >= 0], minlength=len(distinct)) == 1
+            first = np.full(len(distinct), -1, dtype=np.int64)
+            present = np.flatnonzero(codes >= 0)
+            first[codes[present[::-1]]] = present[::-1]
+            first[~unique] = -1  # a name two records share links neither
+            found = pc.index_in(refs, value_set=distinct)
+            at = np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), np.int64)
+            named = _take(first, at)
+            by_name = (rows < 0) & (named >= 0)
+            rows = np.where(by_name, named, rows)
+        return rows, by_name
+
+
+def _first_rows(codes: np.ndarray, distinct: int) -> np.ndarray:
+    """The row of each distinct id (the first, were one repeated)."""
+    named = np.flatnonzero(codes >= 0)
+    if len(named) == distinct:  # the usual case: every id once
+        row = np.empty(distinct, dtype=np.int64)
+        row[codes[named]] = named
+        return row
+    row = np.full(distinct, len(codes), dtype=np.int64)
+    np.minimum.at(row, codes[named], named)
+    return row
+
+
+def _take(values: np.ndarray, at: np.ndarray) -> np.ndarray:
+    if not len(values):
+        return np.full(len(at), -1, dtype=np.int64)
+    return np.where(at >= 0, values[np.clip(at, 0, None)], -1)
+
+
+def _name_column(frame: pd.DataFrame, names: frozenset[str]) -> pa.Array | None:
+    for column in frame.columns:
+        if normalise_header(column) in names and column not in ("deal_id", "lead_id"):
+            return text_column(frame, str(column))
+    return None
+
+
+def _split(refs: pa.Array, whole_found: np.ndarray) -> tuple[np.ndarray, pa.Array]:
+    """Refs not found whole that hold a list (``D-1; D-2``): each part, with its row."""
+    listed = np.flatnonzero(
+        ~whole_found
+        & np.asarray(
+            pc.fill_null(pc.match_substring_regex(refs, "[;,]"), False).to_numpy(
+                zero_copy_only=False
+            ),
+            dtype=bool,
+        )
+    )
+    if not len(listed):
+        return np.zeros(0, dtype=np.int64), pa.array([], pa.string())
+    parts = pc.split_pattern_regex(refs.take(pa.array(listed)), SEPARATORS)
+    parent = np.asarray(pc.list_parent_indices(parts).to_numpy(zero_copy_only=False), np.int64)
+    flat = pc.utf8_trim_whitespace(pc.list_flatten(parts))
+    keep = np.asarray(pc.not_equal(flat, "").to_numpy(zero_copy_only=False), dtype=bool)
+    return listed[parent[keep]], flat.filter(pa.array(keep))
+
+
+def link_leads(leads: pd.DataFrame, deals: pd.DataFrame) -> LeadLinks:
+    """Every (lead, deal) pair the two files name, either way; the leads' links found nowhere."""
+    lead_rows: list[np.ndarray] = []
+    deal_rows: list[np.ndarray] = []
+    missing_lead, missing_ref = np.zeros(0, dtype=np.int64), []
+    named = by_name = 0
+    if "deal_id" in leads and "deal_id" in deals and len(leads):
+        target = _Target(text_column(deals, "deal_id"), _name_column(deals, DEAL_NAMES))
+        refs = text_column(leads, "deal_id")
+        rows, named_by = target.find(refs)
+        given = np.asarray(pc.is_valid(refs).to_numpy(zero_copy_only=False), dtype=bool)
+        parents, parts = _split(refs, rows >= 0)
+        part_rows, part_by_name = target.find(parts)
+        listed = np.zeros(len(refs), dtype=bool)
+        listed[parents] = True
+        whole = given & ~listed  # a list's parts stand for it
+        lead_rows += [np.flatnonzero(whole & (rows >= 0)), parents[part_rows >= 0]]
+        deal_rows += [rows[whole & (rows >= 0)], part_rows[part_rows >= 0]]
+        named += int(whole.sum()) + len(parts)
+        by_name += int((named_by & whole).sum()) + int(part_by_name.sum())
+        lost = whole & (rows < 0)
+        missing_lead = np.concatenate([np.flatnonzero(lost), parents[part_rows < 0]])
+        missing_ref = refs.filter(pa.array(lost)).to_pylist() + parts.filter(
+            pa.array(part_rows < 0)
+        ).to_pylist()
+    if "lead_id" in deals and "lead_id" in leads and len(deals):
+        target = _Target(text_column(leads, "lead_id"), _name_column(leads, LEAD_NAMES))
+        refs = text_column(deals, "lead_id")
+        rows, named_by = target.find(refs)
+        found = rows >= 0
+        lead_rows.append(rows[found])
+        deal_rows.append(np.flatnonzero(found))
+        named += len(refs) - refs.null_count
+        by_name += int(named_by.sum())
+    lead, deal = _distinct_pairs(lead_rows, deal_rows, len(deals))
+    order = np.argsort(missing_lead, kind="stable")
+    return LeadLinks(
+        lead,
+        deal,
+        missing_lead[order],
+        [missing_ref[i] for i in order],
+        named,
+        by_name,
+    )
+
+
+def _distinct_pairs(
+    leads: list[np.ndarray], deals: list[np.ndarray], n_deals: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each (lead, deal) pair once — a deal linked from both sides is one link — by lead."""
+    if not leads:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    lead = np.concatenate(leads).astype(np.int64)
+    deal = np.concatenate(deals).astype(np.int64)
+    pairs = np.unique(lead * max(n_deals, 1) + deal)
+    return pairs // max(n_deals, 1), pairs % max(n_deals, 1)
