@@ -2,8 +2,8 @@
 
     python benchmarks/generate.py --deals 1000000
 
-writes deals.csv (N deals), customers.csv (N/3), costs.csv (N/4) and time_logs.csv (N) with
-the same headers as examples/.
+writes deals.csv (N deals), customers.csv (N/3), costs.csv (N/4), time_logs.csv (N) and
+leads.csv (N, or --leads) with the same headers as examples/.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ OWNERS = np.array(["Sanne de Vries", "Tom Bakker", "Priya Raman", "Lucas Jansen"
 PRODUCTS = np.array(["Starter", "Professional", "Enterprise"])
 
 
-def generate(n: int, out: Path, seed: int = 7) -> None:
+def generate(n: int, out: Path, seed: int = 7, leads: int | None = None) -> None:
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
     start = np.datetime64("2023-01-01")
@@ -87,11 +87,47 @@ def generate(n: int, out: Path, seed: int = 7) -> None:
         }
     )
     logs.to_csv(out / "time_logs.csv", index=False)
+    generate_leads(n, n if leads is None else leads, out, campaigns, campaign_channel, seed)
+
+
+def generate_leads(
+    n_deals: int,
+    n: int,
+    out: Path,
+    campaigns: np.ndarray,
+    campaign_channel: np.ndarray,
+    seed: int,
+) -> None:
+    """Leads: about a third become a deal (lead i → a deal of its own, some from the deal
+    side); the rest open or disqualified. Its own generator: the other files don't change."""
+    rng = np.random.default_rng(seed + 1)
+    start = np.datetime64("2023-01-01")
+    campaign = rng.integers(0, len(campaigns), n)
+    linked = rng.random(n) < 0.35
+    deal = np.where(linked, rng.permutation(max(n, n_deals))[:n] % n_deals, -1)
+    status = np.where(
+        linked,
+        "Converted",
+        np.array(["Open", "Working", "Disqualified"])[rng.integers(0, 3, n)],
+    )
+    leads = pd.DataFrame(
+        {
+            "Lead ID": np.char.add("L-", np.arange(n).astype(str)),
+            "Created Date": (start + rng.integers(0, 700, n).astype("timedelta64[D]")).astype(str),
+            "Status": status,
+            "Lead Source": campaign_channel[campaign],
+            "Campaign": campaigns[campaign],
+            "Lead Owner": OWNERS[rng.integers(0, 5, n)],
+            "Deal ID": np.where(linked, np.char.add("D-", deal.astype(str)), ""),
+        }
+    )
+    leads.to_csv(out / "leads.csv", index=False)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--deals", type=int, default=1_000_000)
+    parser.add_argument("--leads", type=int, default=None, help="leads (default: as many as deals)")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "data")
     args = parser.parse_args()
-    generate(args.deals, args.out)
+    generate(args.deals, args.out, leads=args.leads)

@@ -34,8 +34,9 @@ def timed(command: list[str]) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024
 
 
-def crm_roi(data: Path, *by: str) -> list[str]:
+def crm_roi(data: Path, *by: str, leads: bool = False) -> list[str]:
     dims = [arg for dim in by or ("channel", "campaign", "month") for arg in ("--by", dim)]
+    more = ["--leads", str(data / "leads.csv")] if leads else []
     return [
         sys.executable,
         "-m",
@@ -47,6 +48,7 @@ def crm_roi(data: Path, *by: str) -> list[str]:
         str(data / "customers.csv"),
         "--time-logs",
         str(data / "time_logs.csv"),
+        *more,
         *dims,
         "--format",
         "json",
@@ -193,6 +195,17 @@ def main() -> None:
     print(f"  over the DuckDB run after it): median {statistics.median(pairs):.2f}x, ", end="")
     print(f"from {pairs[0]:.2f}x to {pairs[-1]:.2f}x")
     print(f"crm-roi --help: {help_seconds:.2f} s")
+    if (args.data / "leads.csv").exists():
+        # The leads' cost: the same run with --leads, taking turns with one without.
+        without, with_leads = [], []
+        for _ in range(args.repeat):
+            without.append(timed(crm_roi(args.data))[0])
+            with_leads.append(timed(crm_roi(args.data, leads=True)))
+        best = min(w[0] for w in with_leads)
+        print(
+            f"crm-roi compute --leads: {best:.2f} s best (+{best - min(without):.2f} s over "
+            f"{min(without):.2f} s without), peak RSS {max(w[1] for w in with_leads):,.0f} MB"
+        )
     print(f"cores: {os.cpu_count()}")
     problems = cross_check(args.data)
     print("figures by channel agree with DuckDB" if not problems else "\n".join(problems))

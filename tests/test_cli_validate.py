@@ -252,7 +252,7 @@ def _write(path: Path, data: bytes) -> Path:
         ["validate"],  # the deals file is required
         ["validate", "deals.csv", "--no-such-option"],
         ["validate", "deals.csv", "--format", "xml"],
-        ["inspect", "deals.csv", "--kind", "leads"],
+        ["inspect", "deals.csv", "--kind", "prospects"],
         ["frobnicate"],
     ],
     ids=["missing argument", "unknown option", "bad choice", "bad kind", "unknown command"],

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from conftest import EXAMPLE_INPUTS
 from crm_roi.cli import app
-from crm_roi.engine.figures import FIELDS, figure
+from crm_roi.engine.figures import FIELDS, LEAD_FIELDS, figure
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -84,8 +84,10 @@ def test_breakdown_cells_are_numbers_with_formats_and_match_json(report) -> None
     assert [sheet.cell(r, 1).value for r in (total - 2, total - 1)] == ["(none)", "(unattributed)"]
     assert sheet.freeze_panes == "B2"
     assert sheet.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(header))}{total - 1}"
-    # The figures a manager reads first, then every other one on the details sheet.
-    assert sorted([*header[1:], *more[1:]]) == sorted(figure(f).label for f in FIELDS)
+    # The figures a manager reads first, then every other one on the details sheet (the lead
+    # figures only with --leads).
+    shown = [f for f in FIELDS if f not in LEAD_FIELDS]
+    assert sorted([*header[1:], *more[1:]]) == sorted(figure(f).label for f in shown)
     assert more[0] == "channel"
     assert [c.value for c in details["A"]][:total] == [c.value for c in sheet["A"]][:total]
 

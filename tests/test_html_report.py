@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 
 from conftest import EXAMPLE_INPUTS
 from crm_roi.cli import app
-from crm_roi.engine.figures import DEFINITIONS, FIELDS, figure
+from crm_roi.engine.figures import DEFINITIONS, FIELDS, LEAD_FIELDS, figure
 from crm_roi.render import html as html_page
 from crm_roi.render import svg
 from crm_roi.render.locale import figure_text
@@ -137,10 +137,11 @@ def test_the_report_page_shows_the_headline_every_breakdown_and_the_definitions(
     assert text.count("<svg") == 4  # ROI and revenue/cost by channel; trend and ROI by month
     # A table and every figure per breakdown; definitions and inputs (no row was rejected).
     assert text.count("<table>") == 2 * 2 + 2
-    for name in FIELDS:
-        assert f"<code>{name}</code>" in text
+    for name in FIELDS:  # the lead figures only with --leads
+        assert (f"<code>{name}</code>" in text) is (name not in LEAD_FIELDS), name
     for row in DEFINITIONS:
-        assert html_page.prose(row.meaning) in text
+        leads_only = set(row.fields) <= set(LEAD_FIELDS)
+        assert (html_page.prose(row.meaning) in text) is not leads_only, row.fields
     for group in document["breakdowns"]["channel"]:
         assert f">{group['channel']}<" in text
 

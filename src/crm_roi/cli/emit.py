@@ -79,7 +79,8 @@ def _stream_target(output: Path) -> bool:
 
 
 # --- the report --------------------------------------------------------------------------------
-TABLE_WIDTH = {"report": 160, "cohorts": 250, "compare": 250, "funnel": 160}  # a table written to a file
+# A table written to a file: this wide.
+TABLE_WIDTH = {"report": 160, "cohorts": 250, "compare": 250, "funnel": 160}
 
 
 def emit(

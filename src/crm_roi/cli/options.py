@@ -97,9 +97,7 @@ CostsArg = Annotated[
 ]
 LeadsArg = Annotated[
     Path,
-    typer.Argument(
-        help="Leads, contacts or MQLs export.", show_default=False, metavar="LEADS"
-    ),
+    typer.Argument(help="Leads, contacts or MQLs export.", show_default=False, metavar="LEADS"),
 ]
 FunnelDealsArg = Annotated[
     Path | None,

@@ -18,6 +18,7 @@ from crm_roi.cli.options import (
     DebugOpt,
     HourlyRateOpt,
     InputOptions,
+    LeadsOpt,
     LimitOpt,
     LocaleOpt,
     MappingOpt,
@@ -36,6 +37,7 @@ MEANWHILE = ("crm_roi.inputs.validate",)  # imported while the files are read
 EXAMPLES = """Examples:
 
     crm-roi validate deals.csv costs.csv --customers customers.csv
+    crm-roi validate deals.csv --leads leads.csv
     crm-roi validate deals.csv --format json > validation.json
     crm-roi validate deals.csv --strict --limit 100"""
 
@@ -45,6 +47,7 @@ def validate(
     costs: CostsArg = None,
     customers: CustomersOpt = None,
     time_logs: TimeLogsOpt = None,
+    leads: LeadsOpt = None,
     mapping: MappingOpt = None,
     sheet: SheetOpt = None,
     dayfirst: DayFirstOpt = None,

@@ -123,6 +123,8 @@ def lead_notes(prepared: Prepared) -> list[str]:
     if leads is None or not leads.outside:
         return []
     first = day_date(leads.first_outside)
+    if leads.outside == 1:
+        return [f"1 lead was created outside the window (on {first}): it is not counted"]
     return [
         f"{leads.outside:,} leads were created outside the window (the earliest on {first}): "
         "they are not counted (a wider window takes them in)"

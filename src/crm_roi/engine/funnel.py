@@ -7,6 +7,7 @@ window is the leads' (their created dates), unless one is given.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -96,8 +97,8 @@ def funnel(inputs: Inputs, settings: Settings, has_deals: bool = True) -> Funnel
 def _window(leads: pd.DataFrame, settings: Settings) -> tuple[date, date]:
     created = leads.get("created_date")
     present = created is not None and created.notna().any()
-    first = created.min().date() if present else None  # type: ignore[union-attr]
-    last = created.max().date() if present else None  # type: ignore[union-attr]
+    first = created.min().date() if present else None
+    last = created.max().date() if present else None
     start, end = settings.start or first, settings.end or last
     if start is None or end is None:
         raise NoDates()
@@ -107,11 +108,12 @@ def _window(leads: pd.DataFrame, settings: Settings) -> tuple[date, date]:
 
 
 def _sums(prepared: Prepared, dims: tuple[str, ...]) -> dict[tuple[str, ...], Sums]:
-    assert prepared.leads is not None
+    leads = prepared.leads
+    assert leads is not None
 
     def collect(at: Grouping, add: Add) -> dict[str, dict[int, float]]:
         cost_sums(prepared, at, add)
-        lead_groups = at.rows("leads", len(prepared.leads.frame))  # type: ignore[union-attr]
+        lead_groups = at.rows("leads", len(leads.frame))
         return {"days_to_convert": lead_sums(prepared, lead_groups, add)}
 
     return group_sums(prepared, dims, collect)
@@ -120,14 +122,12 @@ def _sums(prepared: Prepared, dims: tuple[str, ...]) -> dict[tuple[str, ...], Su
 def stages(report: FunnelReport, p: Sums) -> dict[str, Any]:
     """One group's stages: each count, its rate from the stage before and from leads, and
     what the leads brought and cost."""
-    counts: dict[str, int | None] = {
-        stage: int(p.get(STAGE_SUMS[stage], 0)) for stage in STAGES
-    }
+    counts: dict[str, int | None] = {stage: int(p.get(STAGE_SUMS[stage], 0)) for stage in STAGES}
     if not report.has_deals:
         counts["opportunities"] = counts["won"] = None
     leads = counts["leads"] or 0
     rates: dict[str, dict[str, Decimal | None]] = {}
-    for before, stage in zip(STAGES, STAGES[1:], strict=False):
+    for before, stage in itertools.pairwise(STAGES):
         n, previous = counts[stage], counts[before]
         rates[stage] = {
             "from_previous": Decimal(n) / previous if n is not None and previous else None,

@@ -151,9 +151,10 @@ def link_leads(leads: pd.DataFrame, deals: pd.DataFrame) -> LeadLinks:
         by_name += int((named_by & whole).sum()) + int(part_by_name.sum())
         lost = whole & (rows < 0)
         missing_lead = np.concatenate([np.flatnonzero(lost), parents[part_rows < 0]])
-        missing_ref = refs.filter(pa.array(lost)).to_pylist() + parts.filter(
-            pa.array(part_rows < 0)
-        ).to_pylist()
+        missing_ref = (
+            refs.filter(pa.array(lost)).to_pylist()
+            + parts.filter(pa.array(part_rows < 0)).to_pylist()
+        )
     if "lead_id" in deals and "lead_id" in leads and len(deals):
         target = _Target(text_column(leads, "lead_id"), _name_column(leads, LEAD_NAMES))
         refs = text_column(deals, "lead_id")

@@ -333,7 +333,7 @@ def _link_leads(leads: Loaded, deals: Loaded) -> None:
         raise InputError(
             leads.path,
             "not one lead is linked to a deal: " + "; ".join(said) + ", and none of them is "
-            f"an id or a name in the other file; map the columns that name them alike "
+            "an id or a name in the other file; map the columns that name them alike "
             "([deals.columns] deal_id = ..., [leads.columns] deal_id = ..., --mapping)",
         )
     if len(links.missing_lead):

@@ -317,9 +317,7 @@ def _statuses(stage: pa.Array, mapping: MappingConfig, kind: InputKind) -> pa.Ar
 
     def status(stages: pa.Array) -> pa.Array:
         norms = [normalise_stage(s) if s else "" for s in stages.to_pylist()]
-        return pa.array(
-            [stage_status(n, mapping, kind) if n else None for n in norms], pa.string()
-        )
+        return pa.array([stage_status(n, mapping, kind) if n else None for n in norms], pa.string())
 
     statuses = per_distinct(stage, status)
     if "" in mapping.stages:  # [deals.stages] "" = "open": what an empty stage means

@@ -37,7 +37,7 @@ from crm_roi.engine.figures import (
 )
 from crm_roi.render import timebooks
 from crm_roi.render.locale import PLAIN, money_text
-from crm_roi.render.report import breakdown_dims
+from crm_roi.render.report import breakdown_dims, people_fields
 from crm_roi.render.safe import xml_text
 from crm_roi.render.workbook import (
     BOLD,
@@ -104,8 +104,9 @@ def workbook_bytes(
         _charts(sheet, data, breakdown_dims(name), rows, locale)
     for name, rows in report["breakdowns"].items():
         sheet = book.create_sheet(sheet_title(f"{titles[name]} (details)", used))
-        _breakdown(sheet, breakdown_dims(name), rows, report, DETAILS, locale)
-    _definitions(book.create_sheet("Definitions"))
+        details = people_fields(report, DETAILS)
+        _breakdown(sheet, breakdown_dims(name), rows, report, details, locale)
+    _definitions(book.create_sheet("Definitions"), people_fields(report))
     _rejected(book.create_sheet("Rejected rows"), rejected)
     book.move_sheet(data, offset=len(book.sheetnames))
     _summary(summary, report, generated, titles, len(rejected), locale)
@@ -581,10 +582,12 @@ def _trend_chart(sheet: Worksheet, groups: int, locale: str) -> LineChart:
 # Definitions and rejected rows
 
 
-def _definitions(sheet: Worksheet) -> None:
+def _definitions(sheet: Worksheet, shown: Sequence[str]) -> None:
     sheet.append(["Figure", "Unit", "What it is", "Not defined (empty) when"])
     style_header(sheet[1])
     for d in DEFINITIONS:
+        if not set(d.fields) & set(shown):
+            continue
         names = ", ".join(map(label, d.fields))
         sheet.append([names, d.unit, d.meaning.replace("`", ""), d.null_when.replace("`", "")])
     for letter, width in zip("ABCD", (24, 12, 90, 30), strict=True):

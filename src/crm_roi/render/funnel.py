@@ -38,9 +38,7 @@ def funnel_dict(report: FunnelReport, inputs: list[Loaded]) -> dict[str, Any]:
     from crm_roi.render.report import note_lines
 
     breakdowns = {
-        breakdown_name(dims): [
-            {**{d: row[d] for d in dims}, **stage_values(row)} for row in rows
-        ]
+        breakdown_name(dims): [{**{d: row[d] for d in dims}, **stage_values(row)} for row in rows]
         for dims, rows in report.breakdowns.items()
     }
     rejected = [str(issue) for loaded in inputs for issue in loaded.all_rejections]

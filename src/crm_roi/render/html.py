@@ -49,9 +49,16 @@ from crm_roi.render.locale import (
     percent_text,
     span_text,
 )
-from crm_roi.render.report import breakdown_dims
+from crm_roi.render.report import breakdown_dims, people_fields
 from crm_roi.render.safe import html_text as esc
-from crm_roi.render.table import COLUMNS, HEADLINE, heading, in_sentence
+from crm_roi.render.table import (
+    COLUMNS,
+    HEADLINE,
+    heading,
+    headline_fields,
+    in_sentence,
+    shown_columns,
+)
 from crm_roi.render.timeaware import CHANGE_COLUMNS, better
 
 Item = TypeVar("Item")
@@ -299,11 +306,13 @@ def report_html(
     parts = [
         masthead("ROI report", facts, numbers, generated or now()),
         contents([*anchors, *TAIL, SETTINGS]),
-        headline(document["totals"], numbers),
+        headline(document["totals"], numbers, headline_fields(document)),
     ]
+    fields, columns = people_fields(document), shown_columns(document)[0]
     for (anchor, title), (name, rows) in zip(anchors, breakdowns, strict=True):
-        parts.append(section(anchor, title, *breakdown(name, rows, document["totals"], numbers)))
-    parts += tail(document["warnings"], rejected_rows, document["inputs"], numbers)
+        shown = breakdown(name, rows, document["totals"], numbers, fields, columns)
+        parts.append(section(anchor, title, *shown))
+    parts += tail(document["warnings"], rejected_rows, document["inputs"], numbers, fields)
     parts.append(section("settings", "Settings", settings_list(document["settings"], numbers)))
     return page("ROI report", locale, parts)
 
@@ -321,9 +330,9 @@ def now() -> dt.datetime:
     return dt.datetime.now().astimezone()
 
 
-def headline(totals: dict[str, Any], numbers: Numbers) -> str:
+def headline(totals: dict[str, Any], numbers: Numbers, names: Sequence[str] = HEADLINE) -> str:
     cards = []
-    for name in HEADLINE:
+    for name in names:
         value = totals[name]
         tone = " neg" if name in ("roi", "net_return") and value is not None and value < 0 else ""
         cards.append(
@@ -339,7 +348,12 @@ def group_name(row: dict[str, Any], dims: Sequence[str]) -> str:
 
 
 def breakdown(
-    name: str, rows: list[dict[str, Any]], totals: dict[str, Any], numbers: Numbers
+    name: str,
+    rows: list[dict[str, Any]],
+    totals: dict[str, Any],
+    numbers: Numbers,
+    fields: Sequence[str] = FIELDS,
+    columns: Sequence[str] = COLUMNS,
 ) -> list[str]:
     """A breakdown's charts, what cost no group carries, its table and every figure."""
     dims = breakdown_dims(name)
@@ -348,11 +362,11 @@ def breakdown(
     else:
         charts = [roi_bars(name, dims, rows, numbers), money_bars(name, dims, rows, numbers)]
     stray = unattributed(name, dims, rows, numbers)
-    every = figures_table(dims, rows, totals, FIELDS, numbers, short=False)
+    every = figures_table(dims, rows, totals, fields, numbers, short=False)
     return [
         f'<div class="charts">{"".join(charts)}</div>',
         f'<p class="note">{esc(stray)}</p>' if stray else "",
-        figures_table(dims, rows, totals, COLUMNS, numbers, short=True),
+        figures_table(dims, rows, totals, columns, numbers, short=True),
         f"<details><summary>Every figure by {esc(name)}</summary>{every}</details>",
     ]
 
@@ -767,7 +781,7 @@ def change_totals(document: dict[str, Any], numbers: Numbers) -> str:
             figure_cell(n, cur[n], numbers),
             change_cell(n, document["change"]["totals"][n], numbers),
         ]
-        for n in FIELDS
+        for n in people_fields(document["baseline"])
     ]
     note = (
         '<p class="note">Better and worse follow each figure\'s direction: lower cost and CAC '

@@ -32,7 +32,7 @@ PLAIN = "plain"
 PLAIN_NUMBERS = "en_US"  # PLAIN's digits: the decimal point, commas between thousands
 MISSING = "–"  # a figure with no value (null in the JSON)
 # Figures shown with their unit ("7.2 months"), and the digits they get.
-WITH_UNIT = {"payback_months": "0.0", "sales_cycle_days": "0.#"}
+WITH_UNIT = {"payback_months": "0.0", "sales_cycle_days": "0.#", "days_to_convert": "0.#"}
 
 
 def number_locale(locale: str) -> str:

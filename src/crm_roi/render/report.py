@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-from crm_roi.engine.figures import BY_NAME, COUNT, FIELDS, MONEY, NUMBER, Kind
+from crm_roi.engine.figures import BY_NAME, COUNT, FIELDS, LEAD_FIELDS, MONEY, NUMBER, Kind
 
 if TYPE_CHECKING:
     from crm_roi.engine.compute import Report
@@ -43,6 +43,18 @@ def plain_figure(name: str, value: Any) -> float | int | None:
 
 def figures(values: dict[str, Any]) -> dict[str, Any]:
     return {name: plain_figure(name, values[name]) for name in FIELDS}
+
+
+def with_leads(document: dict[str, Any]) -> bool:
+    """Whether the report was made with leads (``--leads``): its inputs name them."""
+    return any(i.get("kind") == "leads" for i in document.get("inputs", ()))
+
+
+def people_fields(document: dict[str, Any], names: tuple[str, ...] = FIELDS) -> tuple[str, ...]:
+    """``names`` as the outputs for people show them: the lead figures only where leads were
+    given (JSON and CSV, for scripts, always carry every field)."""
+    leads = with_leads(document)
+    return tuple(n for n in names if leads or n not in LEAD_FIELDS)
 
 
 def input_entry(loaded: Loaded) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from rich.text import Text
 from crm_roi.engine.figures import MONEY, PERIODS, UNATTRIBUTED, figure
 from crm_roi.render.fit import fitting, label_width, left_out, needed
 from crm_roi.render.locale import MISSING, WITH_UNIT, figure_text, money_text, span_text
-from crm_roi.render.report import breakdown_dims
+from crm_roi.render.report import breakdown_dims, with_leads
 from crm_roi.render.safe import printable
 
 # Which figures, in which order; their headings come from engine/figures.py.
@@ -33,6 +33,26 @@ HEADLINE = (
     "revenue", "cost", "net_return", "roi", "cac", "clv", "ltv_cac", "payback_months",
     "win_rate", "avg_deal_size", "sales_cycle_days",
 )  # fmt: skip
+# With leads (--leads), these too: after the others, in this order.
+LEAD_COLUMNS = ("leads", "lead_conversion_rate", "cost_per_lead")
+LEAD_HEADLINE = (
+    "leads", "lead_conversion_rate", "lead_to_win_rate", "lead_revenue", "cost_per_lead",
+    "days_to_convert",
+)  # fmt: skip
+
+
+def shown_columns(report: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The columns of a breakdown's table and their priority: with leads, theirs too."""
+    if not with_leads(report):
+        return COLUMNS, PRIORITY
+    return (*COLUMNS, *LEAD_COLUMNS), (*PRIORITY, *LEAD_COLUMNS)
+
+
+def headline_fields(report: dict[str, Any]) -> tuple[str, ...]:
+    """The headline's figures: with leads, theirs too."""
+    return (*HEADLINE, *LEAD_HEADLINE) if with_leads(report) else HEADLINE
+
+
 # Figures in WITH_UNIT are shown with their unit ("7.2 months"), so headed by their short label.
 
 
@@ -94,7 +114,9 @@ def print_report(
     console.print(headline(report, fmt))
     whole = Formatter(report["currency"], locale, cents=False)
     for name, rows in report["breakdowns"].items():
-        table, wrapped, hidden = breakdown_table(name, rows, whole, console, columns)
+        table, wrapped, hidden = breakdown_table(
+            name, rows, whole, console, columns, shown_columns(report)
+        )
         console.print(table)
         if wrapped:
             console.print(f"Labels longer than {wrapped} characters are wrapped.", style="dim")
@@ -119,7 +141,7 @@ def headline(report: dict[str, Any], fmt: Formatter) -> Panel:
     grid = Table.grid(padding=(0, 3))
     grid.add_column(style="bold")
     grid.add_column(justify="right")
-    for name in HEADLINE:
+    for name in headline_fields(report):
         grid.add_row(heading(name), fmt(name, report["totals"][name]))
     window = report["window"]
     return Panel(
@@ -136,11 +158,12 @@ def breakdown_table(
     fmt: Formatter,
     console: Console,
     columns: Sequence[str] | None = None,
+    default: tuple[Sequence[str], Sequence[str]] = (COLUMNS, PRIORITY),
 ) -> tuple[Table, int, list[str]]:
     """One row per group: its keys, then the figures that fit the console's width whole, under
     their short labels: ``columns`` in that order, else the :data:`COLUMNS` that fit by
-    :data:`PRIORITY`. Also: the width labels wrap at (0: none wraps; see
-    :func:`crm_roi.render.fit.label_width`) and the figures left out."""
+    :data:`PRIORITY` (``default``: other columns and priority). Also: the width labels wrap
+    at (0: none wraps; see :func:`crm_roi.render.fit.label_width`) and the figures left out."""
     dims = breakdown_dims(name)
     # Group keys and dimension names come from the files: Text, never markup, and printable.
     keys = {
@@ -152,12 +175,13 @@ def breakdown_table(
     }
     natural = [needed([printable(d), *keys[d]]) for d in dims]
     key_widths = [label_width(n, console.width, len(dims)) for n in natural]
-    wanted = list(columns or PRIORITY)
+    every, priority = default
+    wanted = list(columns or priority)
     cells = {f: [fmt(f, r[f]) for r in rows] for f in wanted}
     widths = [(f, needed([figure(f).short, *cells[f]])) for f in wanted]
     shown = fitting(console, _frame, key_widths, widths)
     if columns is None:
-        shown = [f for f in COLUMNS if f in shown]
+        shown = [f for f in every if f in shown]
     table = _frame(Text(f"By {printable(name)}"))
     for d, width in zip(dims, key_widths, strict=True):
         table.add_column(Text(printable(d)), overflow="fold", min_width=width, max_width=width)

@@ -7,7 +7,7 @@ from typing import Any
 
 from crm_roi.engine.figures import FIELDS
 from crm_roi.render.locale import PLAIN, day_text, figure_text
-from crm_roi.render.report import breakdown_dims
+from crm_roi.render.report import breakdown_dims, people_fields
 from crm_roi.render.safe import csv_text, markdown_text
 
 HEADER = ["dimension", "key", *FIELDS]
@@ -41,6 +41,7 @@ def to_markdown(report: dict[str, Any], locale: str = PLAIN) -> str:
         f"{day_text(window['to'], locale)}, {cell(currency or 'no currency')})",
         "",
     ]
+    fields = people_fields(report)
     sections = [("Totals", [rows(report)[0]])]
     for name in report["breakdowns"]:
         sections.append((f"By {cell(name)}", [r for r in rows(report)[1:] if r[0] == name]))
@@ -48,13 +49,12 @@ def to_markdown(report: dict[str, Any], locale: str = PLAIN) -> str:
         lines += [
             f"## {title}",
             "",
-            "| " + " | ".join(HEADER[1:]) + " |",
-            "|---|" + "---:|" * len(FIELDS),
+            "| " + " | ".join(["key", *fields]) + " |",
+            "|---|" + "---:|" * len(fields),
         ]
         for row in section:
-            shown = [
-                figure_text(f, v, currency, locale) for f, v in zip(FIELDS, row[2:], strict=True)
-            ]
+            values = dict(zip(FIELDS, row[2:], strict=True))
+            shown = [figure_text(f, values[f], currency, locale) for f in fields]
             lines.append("| " + " | ".join([cell(row[1]), *shown]) + " |")
         lines.append("")
     return "\n".join(lines)

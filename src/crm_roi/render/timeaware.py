@@ -12,7 +12,13 @@ from rich.text import Text
 from crm_roi.engine.figures import FIELDS, HIGHER, MONEY, NEUTRAL, PERCENT, figure
 from crm_roi.render.fit import fits, fitting, label_width, left_out, needed
 from crm_roi.render.locale import PLAIN, figure_text, number_text, percent_text, span_text
-from crm_roi.render.report import breakdown_dims, breakdown_name, plain_figure, plain_number
+from crm_roi.render.report import (
+    breakdown_dims,
+    breakdown_name,
+    people_fields,
+    plain_figure,
+    plain_number,
+)
 from crm_roi.render.safe import csv_text, printable
 
 if TYPE_CHECKING:
@@ -231,10 +237,11 @@ def _totals_change(
     columns left out."""
     base, cur, change = document["baseline"], document["current"], document["change"]["totals"]
     spans = [span_text(d["window"]["from"], d["window"]["to"], locale) for d in (base, cur)]
-    before = [_shown(n, base["totals"][n], locale) for n in FIELDS]
-    after = [_shown(n, cur["totals"][n], locale) for n in FIELDS]
+    fields = people_fields(base)
+    before = [_shown(n, base["totals"][n], locale) for n in fields]
+    after = [_shown(n, cur["totals"][n], locale) for n in fields]
     arrows = [
-        [_arrow(n, change[n]["abs"], change[n]["rel"], locale, words, split) for n in FIELDS]
+        [_arrow(n, change[n]["abs"], change[n]["rel"], locale, words, split) for n in fields]
         for split in (False, True)
     ]
     two_lines = [s.replace(" → ", " →\n") for s in spans]
@@ -246,7 +253,7 @@ def _totals_change(
     ]
     for layout in layouts:
         names, heads, columns = layout[0], ["figure", *layout[1], "change"], layout[2]
-        columns = [list(FIELDS), *columns]
+        columns = [list(fields), *columns]
         widths = [needed([head, *cells]) for head, cells in zip(heads, columns, strict=True)]
         if fits(console, _boxed, widths):
             break
@@ -262,7 +269,7 @@ def _totals_change(
         table.add_column(
             heads[i], justify="left" if i == 0 else "right", no_wrap=True, min_width=widths[i]
         )
-    for row in range(len(FIELDS)):
+    for row in range(len(fields)):
         table.add_row(*(columns[i][row] for i in shown))
     return table, [name for i, name in enumerate(names, start=1) if i not in shown]
 

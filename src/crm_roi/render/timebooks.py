@@ -21,7 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from crm_roi.engine.figures import COUNT, MONEY, PERCENT, PLAIN, TIMES, figure
 from crm_roi.render.locale import PLAIN as PLAIN_LOCALE
-from crm_roi.render.report import breakdown_dims
+from crm_roi.render.report import breakdown_dims, people_fields
 from crm_roi.render.safe import xml_text
 from crm_roi.render.timeaware import CHANGE_COLUMNS, better
 from crm_roi.render.workbook import (
@@ -196,7 +196,8 @@ def comparison_sheet(
     for col, text in enumerate(heads, start=1):
         sheet.cell(HEAD, col, text)
     style_header(sheet[HEAD], numbers_from=2)
-    for r, name in enumerate(COLUMN_ORDER, start=HEAD + 1):
+    order = people_fields(base, COLUMN_ORDER)
+    for r, name in enumerate(order, start=HEAD + 1):
         delta = document["change"]["totals"][name]
         sheet.cell(r, 1, label(name))
         values = (base["totals"][name], cur["totals"][name])
@@ -208,7 +209,7 @@ def comparison_sheet(
     sheet.column_dimensions["F"].width = 14
     sheet.freeze_panes = sheet.cell(HEAD + 1, 2)
     print_setup(sheet, f"{HEAD}:{HEAD}", "A:A")
-    _money_chart(sheet, currency, HEAD + len(COLUMN_ORDER) + 2)
+    _money_chart(sheet, currency, HEAD + len(order) + 2)
 
 
 def _change(

@@ -39,6 +39,7 @@ PLAIN_FORMATS = {
     "payback_months": "0.0",
     "purchase_frequency": "0.00",
     "lifespan_years": "0.0",
+    "days_to_convert": "0.0",
 }
 # What a manager reads first (a breakdown's sheet, the top of a comparison); then the rest.
 LEADING = (
