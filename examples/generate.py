@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
 """Generate the Acme Analytics example data set for crm-roi.
 
-Writes four CSV exports next to this script:
+Writes five CSV exports next to this script:
 
     deals.csv       CRM deal export (~300 deals, 2023-2024)
     customers.csv   customer master data (companies with a won deal)
     costs.csv       sales & marketing cost ledger
     time_logs.csv   hours logged by sales, marketing and customer success
+    leads.csv       CRM lead export (~2,200 leads, each deal's among them)
 
-The output is fully deterministic (seeded ``random.Random(2024)``, standard
-library only), so running ``python examples/generate.py`` twice produces
-byte-identical files.
+The output is fully deterministic (seeded ``random.Random(2024)``, and the
+leads ``random.Random(20230101)``; standard library only), so running
+``python examples/generate.py`` twice produces byte-identical files.
 """
 
 from __future__ import annotations
@@ -805,6 +806,185 @@ def build_time_logs(deals: list[dict], customers: list[dict]) -> list[dict]:
 
 
 # --------------------------------------------------------------------------
+# Leads
+# --------------------------------------------------------------------------
+
+# The leads draw from their own generator: adding them changed none of the files above.
+lead_rng = random.Random(20230101)
+
+LEAD_GAP_DAYS = (5, 60)  # a lead comes in 5-60 days before the deal it becomes
+N_TWO_DEAL_LEADS = 8  # leads whose customer came back with a later deal from the same source
+N_CONVERTED_WITHOUT_DEAL = 70  # converted into a contact of an account, no opportunity
+# Leads that never became anything, per channel: most leads don't convert.
+UNCONVERTED_LEADS = {
+    "Paid Search": 640,
+    "LinkedIn Ads": 470,
+    "Events": 110,
+    "Referral": 50,
+    "Organic": 330,
+}
+# Badge scans: the summits bring a burst of leads on the event day and the day after.
+SUMMIT_DAYS = {
+    "Dutch SaaS Summit 2023": date(2023, 10, 12),
+    "Dutch SaaS Summit 2024": date(2024, 10, 10),
+}
+SUMMIT_SCANS = 120
+CONVERTED_WITHOUT_DEAL_CHANNEL_WEIGHTS = [15, 10, 20, 25, 30]
+
+
+def lead_campaign(channel: str, day: date) -> str:
+    """A campaign of the channel running on the day (none for Organic); summits are not picked:
+    their leads are the badge scans."""
+    active = [
+        (name, weight)
+        for name, (ch, start, end, weight) in CAMPAIGNS.items()
+        if ch == channel and start <= day <= end and name not in SUMMIT_DAYS
+    ]
+    if not active:
+        return ""
+    return lead_rng.choices([n for n, _ in active], weights=[w for _, w in active])[0]
+
+
+def lead_day_before(deal: dict) -> date:
+    """5-60 days before the deal was created; no earlier than its campaign started (or the
+    data set's first day) where that leaves 5 days. A summit's leads were scanned there."""
+    create = deal["create"]
+    lo, hi = LEAD_GAP_DAYS
+    summit = SUMMIT_DAYS.get(deal["campaign"])
+    if summit is not None and lo <= (create - summit).days <= hi:
+        return summit + timedelta(days=lead_rng.choice([0, 0, 0, 1]))
+    start = CAMPAIGNS[deal["campaign"]][1] if deal["campaign"] else WINDOW_START
+    start = max(start, WINDOW_START)
+    room = (create - start).days
+    if room >= lo:
+        hi = min(hi, room)
+    return create - timedelta(days=lead_rng.randint(lo, hi))
+
+
+def prospect_company() -> str:
+    """A company that is not (yet) a customer: a name like the customers' ones."""
+    country = lead_rng.choices(["NL", "BE", "DE", "GB"], weights=[50, 20, 20, 10])[0]
+    name = lead_rng.choice(NAME_PREFIXES) + lead_rng.choice(NAME_ROOTS)
+    return f"{name} {lead_rng.choice(COUNTRY_SUFFIX[country])}"
+
+
+def unconverted_status(created: date) -> str:
+    """What became of a lead that never converted: old ones were mostly disqualified, a few
+    are still open (never followed up); recent ones are mostly still being worked."""
+    if (WINDOW_END - created).days > 60:
+        return lead_rng.choices(["Disqualified", "Open", "Working"], weights=[70, 18, 12])[0]
+    return lead_rng.choices(["Open", "Working", "Disqualified"], weights=[55, 35, 10])[0]
+
+
+def second_deals(deals: list[dict]) -> dict[str, str]:
+    """A few renewals and upsells that came through the lead of the customer's earlier deal
+    (same lead source and campaign): later deal id → earlier deal id."""
+    candidates = []
+    for d in deals:
+        if d["kind"] == "new" or not d["channel"]:
+            continue
+        earlier = next(
+            (
+                e
+                for e in deals
+                if e["company"] == d["company"]
+                and e["create"] < d["create"]
+                and (e["channel"], e["campaign"]) == (d["channel"], d["campaign"])
+            ),
+            None,
+        )
+        if earlier is not None:
+            candidates.append((d["id"], earlier["id"]))
+    chosen: dict[str, str] = {}
+    for later, earlier in lead_rng.sample(candidates, len(candidates)):
+        if len(chosen) == N_TWO_DEAL_LEADS:
+            break
+        if earlier not in chosen.values() and earlier not in chosen and later not in chosen.values():
+            chosen[later] = earlier
+    return chosen
+
+
+def build_leads(companies: list[dict], deals: list[dict]) -> list[dict]:
+    leads: list[dict] = []
+
+    def add(created, status, channel, campaign, owner, company, converted=None, deal_ids=()):
+        leads.append(
+            {
+                "created": created,
+                "status": status,
+                "channel": channel,
+                "campaign": campaign,
+                "owner": owner,
+                "converted": converted,
+                "deals": list(deal_ids),
+                "company": company,
+                "n": len(leads),  # keeps the order of leads created on the same day stable
+            }
+        )
+        return leads[-1]
+
+    # 1. Every deal came from a lead, converted the day the deal was created; a few later
+    #    deals came through the lead of the customer's earlier deal.
+    later = second_deals(deals)
+    by_deal: dict[str, dict] = {}
+    for d in deals:
+        if d["id"] in later:
+            lead = by_deal[later[d["id"]]]
+            lead["deals"].append(d["id"])
+            continue
+        created = lead_day_before(d)
+        channel, campaign = d["channel"], d["campaign"]
+        if not channel:  # the deal lost its lead source; the lead kept it
+            channel = lead_rng.choices(CHANNELS, weights=NEW_BUSINESS_CHANNEL_WEIGHTS)[0]
+            campaign = lead_campaign(channel, created)
+        owner = d["owner"] if lead_rng.random() < 0.8 else lead_rng.choices(REPS, REP_WEIGHTS)[0]
+        by_deal[d["id"]] = add(
+            created, "Converted", channel, campaign, owner, d["company"], d["create"], [d["id"]]
+        )
+
+    # 2. Converted into a contact without an opportunity: often someone at a customer.
+    names = [c["name"] for c in companies]
+    for _ in range(N_CONVERTED_WITHOUT_DEAL):
+        created = rand_lead_day(WINDOW_START, date(2024, 11, 30))
+        channel = lead_rng.choices(CHANNELS, weights=CONVERTED_WITHOUT_DEAL_CHANNEL_WEIGHTS)[0]
+        converted = min(created + timedelta(days=lead_rng.randint(*LEAD_GAP_DAYS)), WINDOW_END)
+        company = lead_rng.choice(names) if lead_rng.random() < 0.6 else prospect_company()
+        add(
+            created,
+            "Converted",
+            channel,
+            lead_campaign(channel, created),
+            lead_rng.choices(REPS, REP_WEIGHTS)[0],
+            company,
+            converted,
+        )
+
+    # 3. The rest never converted: disqualified, or still open.
+    def unconverted(created: date, channel: str, campaign: str) -> None:
+        company = lead_rng.choice(names) if lead_rng.random() < 0.15 else prospect_company()
+        owner = lead_rng.choices(REPS, REP_WEIGHTS)[0]
+        add(created, unconverted_status(created), channel, campaign, owner, company)
+
+    for channel, n in UNCONVERTED_LEADS.items():
+        for _ in range(n):
+            created = rand_lead_day(WINDOW_START, WINDOW_END)
+            unconverted(created, channel, lead_campaign(channel, created))
+    for campaign, day in SUMMIT_DAYS.items():
+        for _ in range(SUMMIT_SCANS):
+            unconverted(day + timedelta(days=lead_rng.choice([0, 0, 0, 1])), "Events", campaign)
+
+    leads.sort(key=lambda lead: (lead["created"], lead["n"]))
+    for i, lead in enumerate(leads, start=1):
+        lead["id"] = f"L-{i:04d}"
+    return leads
+
+
+def rand_lead_day(start: date, end: date) -> date:
+    return start + timedelta(days=lead_rng.randint(0, (end - start).days))
+
+
+
+# --------------------------------------------------------------------------
 # Main
 # --------------------------------------------------------------------------
 
@@ -819,6 +999,7 @@ def main() -> None:
     customers = build_customers(companies, deals)
     costs = build_costs()
     logs = build_time_logs(deals, customers)
+    leads = build_leads(companies, deals)
 
     write_csv(
         "deals.csv",
@@ -936,6 +1117,34 @@ def main() -> None:
             for r in logs
         ],
     )
+    write_csv(
+        "leads.csv",
+        [
+            "Lead ID",
+            "Created Date",
+            "Lead Status",
+            "Lead Source",
+            "Campaign",
+            "Lead Owner",
+            "Converted Date",
+            "Deal ID",
+            "Company",
+        ],
+        [
+            [
+                lead["id"],
+                iso(lead["created"]),
+                lead["status"],
+                lead["channel"],
+                lead["campaign"],
+                lead["owner"],
+                iso(lead["converted"]),
+                ";".join(lead["deals"]),
+                lead["company"],
+            ]
+            for lead in leads
+        ],
+    )
 
     won = [d for d in deals if d["stage"] == "Closed Won"]
     print(
@@ -949,6 +1158,12 @@ def main() -> None:
     )
     print(f"costs.csv:      {len(costs)} rows")
     print(f"time_logs.csv:  {len(logs)} rows")
+    converted = sum(lead["status"] == "Converted" for lead in leads)
+    print(
+        f"leads.csv:      {len(leads)} rows ({converted} converted, "
+        f"{sum(bool(lead['deals']) for lead in leads)} with a deal, "
+        f"{sum(lead['status'] == 'Disqualified' for lead in leads)} disqualified)"
+    )
     for year in (2023, 2024):
         total = sum(d["amount"] for d in won if d["close"].year == year)
         print(f"won amount {year}: EUR {fmt_cents(total)}")

@@ -7,7 +7,8 @@ Dynamics 365 Sales and Zoho CRM, the campaign exports of Salesforce and Dynamics
 companies export, a generic Dutch set (deals, costs, time logs), an export of an unknown CRM
 that ``examples/mapping-example.toml`` maps, and the deals once more as each CRM's API names them
 (Salesforce Data Loader, HubSpot, Pipedrive, Dataverse and Zoho APIs; with Pipedrive's, time logs
-that name deals by Pipedrive's id). See README.md here for what each file mimics.
+that name deals by Pipedrive's id). From ``examples/leads.csv`` it writes the leads as a Salesforce
+leads report and a HubSpot contacts export. See README.md here for what each file mimics.
 
 Every file carries the same deal ids (``D-0001`` …, as the time logs name them), amounts, stages,
 dates, owners, sources, campaigns, companies and products; only the way each CRM writes them
@@ -23,6 +24,7 @@ import csv
 import hashlib
 import io
 import re
+import unicodedata
 import uuid
 import zipfile
 from datetime import date, datetime, time, timedelta
@@ -98,6 +100,26 @@ def load_costs() -> list[dict]:
             }
         )
     return costs
+
+
+def load_leads() -> list[dict]:
+    leads = []
+    for n, r in enumerate(read_csv("leads.csv"), start=1):
+        leads.append(
+            {
+                "n": n,
+                "id": r["Lead ID"],
+                "created": to_date(r["Created Date"]),
+                "status": r["Lead Status"],
+                "channel": r["Lead Source"],
+                "campaign": r["Campaign"],
+                "owner": r["Lead Owner"],
+                "converted": to_date(r["Converted Date"]),
+                "deals": [d for d in r["Deal ID"].split(";") if d],
+                "company": r["Company"],
+            }
+        )
+    return leads
 
 
 # ---------------------------------------------------------------------------------------------
@@ -874,9 +896,135 @@ def zoho_api_deals(deals: list[dict]) -> None:
     write_text_csv("zoho_api_deals.csv", header, rows)
 
 
+# ---------------------------------------------------------------------------------------------
+# Leads: a Salesforce leads report and a HubSpot contacts export of examples/leads.csv
+
+FIRST_NAMES = (
+    "Anna", "Bas", "Charlotte", "David", "Eva", "Femke", "Gijs", "Hannah", "Ilse", "Jan", "Julia",
+    "Karim", "Lotte", "Maarten", "Nina", "Oliver", "Pieter", "Rosa", "Sophie", "Thomas", "Jonas",
+    "Laura", "Lena", "Lukas", "Marie", "Noah", "Sarah", "Tim", "Wouter", "Yara",
+)  # fmt: skip
+LAST_NAMES = (
+    "de Jong", "Jansen", "de Vries", "van den Berg", "van Dijk", "Bakker", "Visser", "Smit",
+    "Meijer", "de Boer", "Mulder", "Peeters", "Maes", "Janssens", "Müller", "Schmidt",
+    "Schneider", "Fischer", "Weber", "Wagner", "Smith", "Jones", "Taylor", "Brown", "Williams",
+    "Hendriks", "Dekker", "Willems", "Claes", "Becker",
+)  # fmt: skip
+DOMAIN_ENDINGS = {"BV": "nl", "NV": "be", "GmbH": "de", "Ltd": "co.uk"}
+SALESFORCE_LEAD_STATUS = {
+    "Open": "Open - Not Contacted",
+    "Working": "Working - Contacted",
+    "Converted": "Closed - Converted",
+    "Disqualified": "Closed - Not Converted",
+}
+
+
+def person(lead: dict) -> tuple[str, str]:
+    return (
+        FIRST_NAMES[pick(lead["id"], len(FIRST_NAMES), "first")],
+        LAST_NAMES[pick(lead["id"], len(LAST_NAMES), "last")],
+    )
+
+
+def email(lead: dict) -> str:
+    """anna.devries@deltacore.nl: ASCII, from the person's and the company's names."""
+    first, last = person(lead)
+    *words, suffix = lead["company"].split()
+
+    def ascii_word(text: str) -> str:
+        text = text.replace("ß", "ss").replace("ü", "ue").replace("ö", "oe").replace("ä", "ae")
+        plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+        return re.sub(r"[^a-z0-9]", "", plain.lower())
+
+    domain = ascii_word(" ".join(words)) or "example"
+    return f"{ascii_word(first)}.{ascii_word(last)}@{domain}.{DOMAIN_ENDINGS.get(suffix, 'com')}"
+
+
+def salesforce_leads_footer(records: int, columns: int) -> str:
+    """What "Export Details" appends after a report without a money column."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    buf.write("\n")
+    writer.writerow([f"Grand Totals ({records} records)"] + [""] * (columns - 1))
+    buf.write("\n")
+    writer.writerow(["Confidential Information - Do Not Distribute"])
+    writer.writerow(["Copyright (c) 2000-2024 salesforce.com, inc. All rights reserved."])
+    return buf.getvalue()
+
+
+def salesforce_leads(leads: list[dict], deals: list[dict]) -> None:
+    header = [
+        "Lead ID", "First Name", "Last Name", "Company / Account", "Lead Source", "Lead Status",
+        "Converted", "Converted Date", "Converted Account", "Converted Opportunity ID",
+        "Created Date", "Lead Owner", "Campaign", "Deal ID",
+    ]  # fmt: skip
+    number = {d["id"]: d["n"] for d in deals}
+    rows = []
+    for lead in leads:
+        first, last = person(lead)
+        converted = lead["status"] == "Converted"
+        # A lead converts into one opportunity: a customer's later deal isn't linked to it.
+        deal = lead["deals"][0] if lead["deals"] else ""
+        rows.append([
+            salesforce_id("00Q5g00000", lead["n"]), first, last, lead["company"],
+            lead["channel"], SALESFORCE_LEAD_STATUS[lead["status"]], "1" if converted else "0",
+            us_date(lead["converted"]), lead["company"] if converted else "",
+            salesforce_id("0065g00000", number[deal]) if deal else "", us_date(lead["created"]),
+            lead["owner"], lead["campaign"], deal,
+        ])  # fmt: skip
+    footer = salesforce_leads_footer(len(rows), len(header))
+    write_text_csv("salesforce_leads.csv", header, rows, quote_all=True, footer=footer)
+
+
+def hubspot_lifecycle(lead: dict, won: bool, customers: set[str]) -> tuple[str, str]:
+    """The lifecycle stage and lead status a contact of this lead would have in HubSpot."""
+    key = lead["id"]
+    if lead["status"] == "Converted":
+        if won or (not lead["deals"] and lead["company"] in customers):
+            return "Customer", ""
+        return "Opportunity", ("Open Deal", "")[pick(key, 2, "status")] if lead["deals"] else ""
+    if lead["status"] == "Disqualified":
+        stage = ("Lead", "Marketing Qualified Lead")[pick(key, 2, "stage")]
+        return stage, ("Unqualified", "Unqualified", "Bad timing")[pick(key, 3, "status")]
+    if lead["status"] == "Working":
+        return "Sales Qualified Lead", ("In progress", "Attempted to contact", "Connected")[
+            pick(key, 3, "status")
+        ]
+    stage = ("Subscriber", "Lead", "Marketing Qualified Lead")[pick(key, 3, "stage")]
+    return stage, "" if stage == "Subscriber" else ("New", "Open")[pick(key, 2, "status")]
+
+
+def hubspot_contacts(leads: list[dict], deals: list[dict]) -> None:
+    header = [
+        "Record ID", "First Name", "Last Name", "Email", "Lifecycle Stage", "Lead Status",
+        "Original Source", "Campaign", "Create Date", "Became an Opportunity Date",
+        "Became a Customer Date", "Contact owner", "Associated Company", "Associated Deal IDs",
+        "Deal ID",
+    ]  # fmt: skip
+    by_id = {d["id"]: d for d in deals}
+    customers = {c["Customer ID"] for c in read_csv("customers.csv")}
+    rows = []
+    for lead in leads:
+        first, last = person(lead)
+        won = [by_id[i]["close"] for i in lead["deals"] if by_id[i]["status"] == "won"]
+        stage, status = hubspot_lifecycle(lead, bool(won), customers)
+        became_opportunity = lead["converted"] if stage == "Opportunity" or lead["deals"] else None
+        became_customer = (min(won) if won else lead["converted"]) if stage == "Customer" else None
+        rows.append([
+            str(1 + 50 * lead["n"]), first, last, email(lead), stage, status, lead["channel"],
+            lead["campaign"], hubspot_time(lead["created"], lead["id"], "create"),
+            hubspot_time(became_opportunity, lead["id"], "opportunity"),
+            hubspot_time(became_customer, lead["id"], "customer"), lead["owner"],
+            lead["company"], ";".join(str(9876543210 + by_id[i]["n"]) for i in lead["deals"]),
+            ";".join(lead["deals"]),
+        ])  # fmt: skip
+    write_text_csv("hubspot_contacts.csv", header, rows, encoding="utf-8-sig")
+
+
 def main() -> None:
     deals = load_deals()
     costs = load_costs()
+    leads = load_leads()
     hubspot_deals(deals)
     hubspot_companies(deals)
     salesforce_opportunities(deals)
@@ -895,6 +1043,8 @@ def main() -> None:
     pipedrive_api_time_logs(deals)
     dynamics_api_opportunities(deals)
     zoho_api_deals(deals)
+    salesforce_leads(leads, deals)
+    hubspot_contacts(leads, deals)
 
 
 if __name__ == "__main__":

@@ -50,11 +50,9 @@ class LeadLinks:
 
 
 def text_column(frame: pd.DataFrame, column: str) -> pa.Array:
-    """A text column as one Arrow string array, blanks as nulls."""
+    """A text column as one Arrow string array (validated text: trimmed, blanks null)."""
     arr = pa.array(frame[column], type=pa.string(), from_pandas=True)
-    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    arr = pc.utf8_trim_whitespace(arr)
-    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
 class _Target:
@@ -111,15 +109,10 @@ def _name_column(frame: pd.DataFrame, names: frozenset[str]) -> pa.Array | None:
 
 def _split(refs: pa.Array, whole_found: np.ndarray) -> tuple[np.ndarray, pa.Array]:
     """Refs not found whole that hold a list (``D-1; D-2``): each part, with its row."""
-    listed = np.flatnonzero(
-        ~whole_found
-        & np.asarray(
-            pc.fill_null(pc.match_substring_regex(refs, "[;,]"), False).to_numpy(
-                zero_copy_only=False
-            ),
-            dtype=bool,
-        )
-    )
+    unfound = np.flatnonzero(~whole_found)  # few: most refs are one id, found
+    looked = refs.take(pa.array(unfound))
+    lists = pc.fill_null(pc.match_substring_regex(looked, "[;,]"), False)
+    listed = unfound[np.asarray(lists.to_numpy(zero_copy_only=False), dtype=bool)]
     if not len(listed):
         return np.zeros(0, dtype=np.int64), pa.array([], pa.string())
     parts = pc.split_pattern_regex(refs.take(pa.array(listed)), SEPARATORS)
@@ -140,7 +133,7 @@ def link_leads(leads: pd.DataFrame, deals: pd.DataFrame) -> LeadLinks:
         refs = text_column(leads, "deal_id")
         rows, named_by = target.find(refs)
         given = np.asarray(pc.is_valid(refs).to_numpy(zero_copy_only=False), dtype=bool)
-        parents, parts = _split(refs, rows >= 0)
+        parents, parts = _split(refs, (rows >= 0) | ~given)
         part_rows, part_by_name = target.find(parts)
         listed = np.zeros(len(refs), dtype=bool)
         listed[parents] = True
@@ -180,8 +173,11 @@ def _distinct_pairs(
     leads: list[np.ndarray], deals: list[np.ndarray], n_deals: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each (lead, deal) pair once — a deal linked from both sides is one link — by lead."""
-    if not leads:
+    chunks = [i for i, chunk in enumerate(leads) if len(chunk)]
+    if not chunks:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if chunks == [0]:  # the usual case: each lead names one deal, in row order: distinct
+        return leads[0].astype(np.int64), deals[0].astype(np.int64)
     lead = np.concatenate(leads).astype(np.int64)
     deal = np.concatenate(deals).astype(np.int64)
     pairs = np.unique(lead * max(n_deals, 1) + deal)

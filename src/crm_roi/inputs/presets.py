@@ -440,7 +440,7 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset(
         "salesforce", "Salesforce leads report", InputKind.LEADS,
-        signature=(("lead status", "lead id"), ("converted", "converted date", "converted opportunity id", "converted opportunity")),
+        signature=(("lead status", "lead id"), ("converted", "converted opportunity id", "converted opportunity")),
         columns={
             "lead_id": ("lead id", "id"),
             "created_date": ("created date", "create date"),
@@ -448,7 +448,7 @@ PRESETS: tuple[Preset, ...] = (
             "channel": ("lead source",),
             "campaign": ("campaign", "campaign name", "primary campaign source"),
             "owner": ("lead owner", "owner"),
-            "deal_id": ("converted opportunity id", "opportunity id", "converted opportunity"),
+            "deal_id": ("deal id", "converted opportunity id", "opportunity id", "converted opportunity"),
             "customer_id": ("converted account", "converted account id", "converted account name"),
         },
         derived=(Derived("status", "Status (from Converted)", ("converted",), _converted_flag("converted", "lead status"), optional=("lead status",)),),
@@ -463,7 +463,7 @@ PRESETS: tuple[Preset, ...] = (
             "channel": ("original source", "lead source"),
             "campaign": ("original source drill down 2", "campaign", "first conversion"),
             "owner": ("contact owner", "hubspot owner"),
-            "deal_id": ("associated deal ids", "associated deal", "associated deals"),
+            "deal_id": ("deal id", "associated deal ids", "associated deal", "associated deals"),
             "customer_id": ("associated company", "associated company name", "company name"),
         },
         derived=(
