@@ -351,3 +351,25 @@ def test_per_group_leads_add_up_to_the_total(rows: list[Any]) -> None:
         == stages.totals["opportunities"]
         == sum(1 for *_, k in rows if k is not None and k < 5)
     )
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_the_table_shows_the_lead_figures_first_after_roi(
+    files: dict[str, str], width: int
+) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "compute",
+            *(files["deals"], files["costs"], "--leads", files["leads"]),
+            *("--by", "channel", "--format", "table"),
+        ],
+        env={"COLUMNS": str(width)},
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= width
+    assert "│ Leads " in result.stdout and "│ Lead conversion " in result.stdout  # headline
+    web = next(line for line in lines if line.startswith("│ Web"))
+    # By channel, Web: revenue 3,000, leads 4, lead conversion 50.0 %: whole, never cut.
+    assert "3,000" in web and "│     4 │" in web and "50.0%" in web

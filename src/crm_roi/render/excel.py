@@ -37,7 +37,7 @@ from crm_roi.engine.figures import (
 )
 from crm_roi.render import timebooks
 from crm_roi.render.locale import PLAIN, money_text
-from crm_roi.render.report import breakdown_dims, people_fields
+from crm_roi.render.report import breakdown_dims, headline_with_leads, people_fields
 from crm_roi.render.safe import xml_text
 from crm_roi.render.workbook import (
     BOLD,
@@ -208,8 +208,9 @@ def _about(
 def _headline(sheet: Worksheet, row: int, report: dict[str, Any], locale: str) -> int:
     """The headline figures in two columns of label and value."""
     sheet.cell(row, 1, "Headline figures").font = TITLE
-    half = (len(HEADLINE) + 1) // 2
-    for n, field in enumerate(HEADLINE):
+    fields = headline_with_leads(report, HEADLINE)
+    half = (len(fields) + 1) // 2
+    for n, field in enumerate(fields):
         r, col = (row + 1 + n, 1) if n < half else (row + 1 + n - half, 4)
         sheet.cell(r, col, label(field)).font = BOLD
         value = report["totals"][field]

@@ -482,7 +482,7 @@ def funnel_csv(document: dict[str, Any]) -> str:
 # --- the workbook ------------------------------------------------------------------------------
 CHART_DATA = "Chart data"
 HEAD = 4  # the Funnel sheet's table header, under the title and the window
-SHEET_WIDTHS = (26, 13, 14, 14, 13, 20)  # the Funnel sheet's columns
+SHEET_WIDTHS = (26, 13, 14, 14, 13, 2, 30)  # the Funnel sheet's columns; F keeps apart G's files
 BAR_CM = 0.2  # a bar of a chart by group, printed
 FUNNEL_CM = 8.0  # the funnel chart's height, printed
 # The stages' colours in the charts by group, and the rates' (as the funnel's bars).
@@ -495,6 +495,7 @@ FILLS = {
     "lead_to_win_rate": "70AD47",
 }
 CHART_GROUPS = 12  # groups a chart by group shows (those with the most leads)
+PERIOD_GROUPS = 24  # periods a chart by period shows (the latest)
 FUNNEL_FILL = "5B9BD5"
 WON_FILL = "70AD47"
 NOTES_LISTED = 20  # notes on the Funnel sheet; the JSON and the page list them all
@@ -553,6 +554,7 @@ def _funnel_sheet(
     chart (on a page of its own if it must), then the inputs and the notes."""
     from openpyxl.styles import Alignment
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.pagebreak import Break
 
     from crm_roi.render.safe import xml_text
     from crm_roi.render.workbook import (
@@ -607,6 +609,9 @@ def _funnel_sheet(
     print_setup(sheet, None, None)
     chart = _funnel_chart(data, totals, locale)
     row = Pages(sheet, len(SHEET_WIDTHS)).place(row + 1, [[chart]], [FUNNEL_CM])
+    sheet.row_breaks.append(
+        Break(id=row)
+    )  # the funnel is the first page; what it is from, the next
     row = _inputs_block(sheet, row + 1, document["inputs"])
     _notes_block(sheet, row + 1, document["warnings"], rejected_rows)
 
@@ -723,18 +728,18 @@ def _inputs_block(sheet: Worksheet, row: int, inputs: list[dict[str, Any]]) -> i
 
     sheet.cell(row, 1, "Inputs").font = TITLE
     row += 1
-    heads = ("Input", "Rows", "Used", "Rejected", "Skipped", "File")
+    heads = ("Input", "Rows", "Used", "Rejected", "Skipped", "", "File")
     for col, head in enumerate(heads, start=1):
         sheet.cell(row, col, head)
     style_header(sheet[row][: len(heads)], numbers_from=2)
-    sheet.cell(row, 6).alignment = Alignment(horizontal="left", vertical="bottom", indent=2)
+    sheet.cell(row, 7).alignment = Alignment(horizontal="left", vertical="bottom")
     for entry in inputs:
         row += 1
         sheet.cell(row, 1, xml_text(str(entry["kind"]).replace("_", " ")))
         for col, key in enumerate(("rows", "used", "rejected", "skipped"), start=2):
             sheet.cell(row, col, entry[key]).number_format = "#,##0"
-        path = sheet.cell(row, 6, xml_text(str(entry["path"])))
-        path.alignment = Alignment(wrap_text=True, vertical="bottom", indent=2)
+        path = sheet.cell(row, 7, xml_text(str(entry["path"])))
+        path.alignment = Alignment(wrap_text=True, vertical="bottom")
         lines = -(-len(str(entry["path"])) // int(SHEET_WIDTHS[-1] * PROSE))
         sheet.row_dimensions[row].height = 15 * lines + 2
     return row + 1
@@ -814,7 +819,7 @@ def _group_sheet(
     fit_row_height(sheet, 1, least=30)
     print_setup(sheet, "1:1", f"A:{get_column_letter(len(dims))}")
     if rows:
-        charts, height = _group_charts(data, name, dims, rows, columns)
+        charts, height = _group_charts(data, dims, rows, columns)
         Pages(sheet, sheet.max_column).place(len(groups) + 3, [charts], [height])
 
 
@@ -835,79 +840,97 @@ def _key_cells(
 
 def _group_charts(
     data: Worksheet,
-    name: str,
     dims: tuple[str, ...],
     rows: list[dict[str, Any]],
     columns: list[Column],
 ) -> tuple[list[BarChart], float]:
-    """The known stages by group, clustered, and the lead conversion and lead-to-win rate by
-    group, in the same order: time order for a period, else the most leads first (at most
+    """Side by side: the known stages by group, clustered, and the lead conversion and
+    lead-to-win rate by group. A period's groups are columns in time order (the latest
+    :data:`PERIOD_GROUPS`), any other's are bars, the most leads first (at most
     :data:`CHART_GROUPS`). Also: the band's height in centimetres as printed."""
-    from openpyxl.chart import BarChart, Reference
-
     from crm_roi.engine.figures import PERIODS
-    from crm_roi.render.safe import xml_text
-    from crm_roi.render.workbook import PAGE_HEIGHT, month_start
+    from crm_roi.render.workbook import PAGE_HEIGHT
 
     what = ", ".join(dims)
-    chosen, about = rows, f"by {what}"
-    if not (len(dims) == 1 and dims[0] in PERIODS):
-        chosen = sorted(rows, key=lambda r: -(r["leads"] or 0))
-        about = f"by {what}, most leads first"
-    if len(chosen) > CHART_GROUPS:
-        ranked = about.endswith("first")
-        chosen = chosen[:CHART_GROUPS] if ranked else chosen[-CHART_GROUPS:]
-        about = (
-            f"by {what}: the {CHART_GROUPS} with the most leads"
-            if ranked
-            else f"by {what}: the last {CHART_GROUPS}"
+    over_time = len(dims) == 1 and dims[0] in PERIODS
+    if over_time:
+        chosen = rows[-PERIOD_GROUPS:]
+        about = f"by {what}" + (f": the last {PERIOD_GROUPS}" if len(rows) > PERIOD_GROUPS else "")
+    else:
+        chosen = sorted(rows, key=lambda r: -(r["leads"] or 0))[:CHART_GROUPS]
+        about = f"by {what}, " + (
+            f"the {CHART_GROUPS} with the most leads"
+            if len(rows) > CHART_GROUPS
+            else "most leads first"
         )
     stages = [c for c in columns if c.is_count]
     rates = [c for c in columns if c.name in ("lead_conversion_rate", "lead_to_win_rate")]
-    first = _data_block(data, [what, *(c.label for c in (*stages, *rates))])
-    for r, group in enumerate(chosen, start=2):
-        month = [month_start(group[d]) if d in ("month", "cohort") else None for d in dims]
-        shown = [
-            m.strftime("%b %Y") if m else str(group[d]) for m, d in zip(month, dims, strict=True)
-        ]
-        data.cell(r, first, xml_text(" / ".join(shown)))  # text: no time axis
-        for col, column in enumerate((*stages, *rates), start=first + 1):
-            data.cell(r, col, column.value(group))
-    last = len(chosen) + 1
+    block = _chart_block(data, dims, chosen, [*stages, *rates])
+    charts = [_clustered(block, stages, f"Stages {about}", "#,##0", over_time)]
+    if rates:
+        charts.append(_clustered(block, rates, f"Conversion {about}", "0%", over_time))
+    if over_time:
+        return charts, 9.0
+    per_group = BAR_CM * max(len(stages), 2) + 0.25
+    return charts, min(max(4.0 + per_group * len(chosen), 7.0), PAGE_HEIGHT)
 
-    def bars(shown: list[Column], series: range, title: str, number_format: str) -> BarChart:
-        chart = BarChart()
-        chart.type = "bar"
-        chart.grouping = "clustered"
-        chart.title = str(xml_text(title))
-        for col in series:
-            chart.add_data(
-                Reference(data, min_col=col, min_row=1, max_row=last), titles_from_data=True
-            )
-        chart.set_categories(Reference(data, min_col=first, min_row=2, max_row=last))
+
+Block = tuple["Worksheet", int, int, list[Column]]  # the sheet, first column, last row, columns
+
+
+def _chart_block(
+    data: Worksheet, dims: tuple[str, ...], groups: list[dict[str, Any]], columns: list[Column]
+) -> Block:
+    """The groups' labels (text, so that no chart draws a time axis: ``Mar 2024``) and their
+    ``columns`` in a block of the hidden sheet."""
+    from crm_roi.render.safe import xml_text
+    from crm_roi.render.workbook import MONTH_KEYS, month_start
+
+    first = _data_block(data, [", ".join(dims), *(c.label for c in columns)])
+    for r, group in enumerate(groups, start=2):
+        months = [month_start(group[d]) if d in MONTH_KEYS else None for d in dims]
+        parts = [
+            m.strftime("%b %Y") if m else str(group[d]) for m, d in zip(months, dims, strict=True)
+        ]
+        data.cell(r, first, xml_text(" / ".join(parts)))
+        for col, column in enumerate(columns, start=first + 1):
+            data.cell(r, col, column.value(group))
+    return data, first, len(groups) + 1, columns
+
+
+def _clustered(
+    block: Block, shown: list[Column], title: str, number_format: str, over_time: bool
+) -> BarChart:
+    """The ``shown`` columns of the block by group, clustered, in the stages' colours: columns
+    left to right over time, else bars from the first group at the top."""
+    from openpyxl.chart import BarChart, Reference
+
+    from crm_roi.render.safe import xml_text
+
+    data, first, last, columns = block
+    chart = BarChart()
+    chart.type = "col" if over_time else "bar"
+    chart.grouping = "clustered"
+    chart.title = str(xml_text(title))
+    for column in shown:
+        col = first + 1 + columns.index(column)
+        chart.add_data(Reference(data, min_col=col, min_row=1, max_row=last), titles_from_data=True)
+        series = chart.series[-1]
+        series.graphicalProperties.solidFill = FILLS[column.name]
+        series.graphicalProperties.line.noFill = True
+    chart.set_categories(Reference(data, min_col=first, min_row=2, max_row=last))
+    if not over_time:
         chart.x_axis.scaling.orientation = "maxMin"  # the first group at the top
-        chart.x_axis.tickLblSkip = 1
         chart.x_axis.tickLblPos = "low"
         chart.y_axis.crosses = "max"  # the value axis at the bottom
-        chart.y_axis.numFmt = number_format
-        chart.y_axis.scaling.min = 0
-        chart.x_axis.delete = chart.y_axis.delete = False
-        chart.visible_cells_only = False
-        chart.gapWidth = 50
-        chart.legend.position = "b"
-        for line, column in zip(chart.series, shown, strict=True):
-            line.graphicalProperties.solidFill = FILLS[column.name]
-            line.graphicalProperties.line.noFill = True
-        return chart
-
-    counts = range(first + 1, first + 1 + len(stages))
-    shares = range(counts.stop, counts.stop + len(rates))
-    charts = [bars(stages, counts, f"Leads at each stage {about}", "#,##0")]
-    if rates:
-        charts.append(bars(rates, shares, f"Conversion {about}", "0%"))
-    per_group = BAR_CM * max(len(stages), 2) + 0.25
-    height = min(max(4.0 + per_group * len(chosen), 7.0), PAGE_HEIGHT)
-    return charts, height
+    chart.x_axis.tickLblSkip = 1
+    chart.y_axis.numFmt = number_format
+    chart.y_axis.scaling.min = 0
+    chart.x_axis.delete = chart.y_axis.delete = False
+    chart.visible_cells_only = False  # the data is on a hidden sheet
+    chart.gapWidth = 50
+    chart.legend.position = "b"
+    return chart
 
 
 def _definitions_sheet(sheet: Worksheet) -> None:

@@ -57,6 +57,18 @@ def people_fields(document: dict[str, Any], names: tuple[str, ...] = FIELDS) -> 
     return tuple(n for n in names if leads or n not in LEAD_FIELDS)
 
 
+# The lead figures a headline adds with --leads, in this order.
+LEAD_HEADLINE = (
+    "leads", "lead_conversion_rate", "lead_to_win_rate", "lead_revenue", "cost_per_lead",
+    "days_to_convert",
+)  # fmt: skip
+
+
+def headline_with_leads(document: dict[str, Any], names: tuple[str, ...]) -> tuple[str, ...]:
+    """A headline's figures (``names``), and the leads' when the report has them."""
+    return (*names, *LEAD_HEADLINE) if with_leads(document) else names
+
+
 def input_entry(loaded: Loaded) -> dict[str, Any]:
     return {**loaded.account(), "sha256": loaded.sha256}
 

@@ -14,7 +14,7 @@ from rich.text import Text
 from crm_roi.engine.figures import MONEY, PERIODS, UNATTRIBUTED, figure
 from crm_roi.render.fit import fitting, label_width, left_out, needed
 from crm_roi.render.locale import MISSING, WITH_UNIT, figure_text, money_text, span_text
-from crm_roi.render.report import breakdown_dims, with_leads
+from crm_roi.render.report import breakdown_dims, headline_with_leads, with_leads
 from crm_roi.render.safe import printable
 
 # Which figures, in which order; their headings come from engine/figures.py.
@@ -35,22 +35,19 @@ HEADLINE = (
 )  # fmt: skip
 # With leads (--leads), these too: after the others, in this order.
 LEAD_COLUMNS = ("leads", "lead_conversion_rate", "cost_per_lead")
-LEAD_HEADLINE = (
-    "leads", "lead_conversion_rate", "lead_to_win_rate", "lead_revenue", "cost_per_lead",
-    "days_to_convert",
-)  # fmt: skip
 
 
 def shown_columns(report: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The columns of a breakdown's table and their priority: with leads, theirs too."""
     if not with_leads(report):
         return COLUMNS, PRIORITY
-    return (*COLUMNS, *LEAD_COLUMNS), (*PRIORITY, *LEAD_COLUMNS)
+    # Who gives leads asks about them: right after revenue, cost and ROI.
+    return (*COLUMNS, *LEAD_COLUMNS), (*PRIORITY[:3], *LEAD_COLUMNS, *PRIORITY[3:])
 
 
 def headline_fields(report: dict[str, Any]) -> tuple[str, ...]:
     """The headline's figures: with leads, theirs too."""
-    return (*HEADLINE, *LEAD_HEADLINE) if with_leads(report) else HEADLINE
+    return headline_with_leads(report, HEADLINE)
 
 
 # Figures in WITH_UNIT are shown with their unit ("7.2 months"), so headed by their short label.
