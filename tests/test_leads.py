@@ -373,3 +373,23 @@ def test_the_table_shows_the_lead_figures_first_after_roi(
     web = next(line for line in lines if line.startswith("│ Web"))
     # By channel, Web: revenue 3,000, leads 4, lead conversion 50.0 %: whole, never cut.
     assert "3,000" in web and "│     4 │" in web and "50.0%" in web
+
+
+def test_compare_counts_the_leads_of_each_window(files: dict[str, str]) -> None:
+    doc = document(
+        "compare",
+        files["deals"],
+        files["costs"],
+        "--leads",
+        files["leads"],
+        "--baseline",
+        "2024-01-01:2024-01-31",
+        "--current",
+        "2024-02-01:2024-02-29",
+    )
+    # January: L1, L2, L3 (L1 and L2 converted); February: L4, L5 (both converted by deals).
+    assert doc["baseline"]["totals"]["leads"] == 3
+    assert doc["baseline"]["totals"]["converted_leads"] == 2
+    assert doc["current"]["totals"]["leads"] == 2
+    assert doc["current"]["totals"]["converted_leads"] == 2
+    assert doc["change"]["totals"]["leads"]["abs"] == -1

@@ -7,6 +7,7 @@ output of the funnel shows the same values, taken from it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from crm_roi.engine.figures import COUNT, NUMBER, figure
@@ -484,7 +485,8 @@ CHART_DATA = "Chart data"
 HEAD = 4  # the Funnel sheet's table header, under the title and the window
 SHEET_WIDTHS = (26, 13, 14, 14, 13, 2, 30)  # the Funnel sheet's columns; F keeps apart G's files
 BAR_CM = 0.2  # a bar of a chart by group, printed
-FUNNEL_CM = 8.0  # the funnel chart's height, printed
+FUNNEL_CM = 7.0  # the funnel chart's height, printed
+PERIOD_CM = 7.5  # a chart by period's: under a year of months on the same page
 # The stages' colours in the charts by group, and the rates' (as the funnel's bars).
 FILLS = {
     "leads": "2E75B6",
@@ -868,9 +870,13 @@ def _group_charts(
     block = _chart_block(data, dims, chosen, [*stages, *rates])
     charts = [_clustered(block, stages, f"Stages {about}", "#,##0", over_time)]
     if rates:
-        charts.append(_clustered(block, rates, f"Conversion {about}", "0%", over_time))
+        chart = _clustered(block, rates, f"Conversion {about}", "0%", over_time)
+        highest = max((r.value(g) or 0 for r in rates for g in chosen), default=0)
+        if highest > 0.8:  # a share is at most 100 %: no axis to 120 %
+            chart.y_axis.scaling.max = 1
+        charts.append(chart)
     if over_time:
-        return charts, 9.0
+        return charts, PERIOD_CM
     per_group = BAR_CM * max(len(stages), 2) + 0.25
     return charts, min(max(4.0 + per_group * len(chosen), 7.0), PAGE_HEIGHT)
 
@@ -982,11 +988,14 @@ def _rejected_sheet(sheet: Worksheet, rejected: list[dict[str, Any]]) -> None:
 
 
 # --- the HTML page -----------------------------------------------------------------------------
-SVG_WIDTH = 880
+SVG_WIDTH = 1100  # px: about as wide as the page shows it, so that its text is the page's size
 SVG_LABEL = 120  # px: the stages' names, right-aligned before the bars
-SVG_BARS = 400  # px: the leads' bar; the others centred on it
+SVG_BARS = 560  # px: the leads' bar; the others centred on it
 SVG_ROW = 46
 CARDS = ("lead_conversion_rate", "lead_to_win_rate", *FIGURES)
+# The page's classes (render/html.py's styles) for the stages drawn by group: leads grey, the
+# stages after them blue, won green (as in the funnel).
+CSS = {"leads": "baseline", "converted": "current", "opportunities": "current", "won": "pos"}
 
 
 def funnel_html(
@@ -1021,7 +1030,7 @@ def funnel_html(
 
 
 def _cards(totals: dict[str, Any], numbers: Numbers) -> str:
-    """The conversion rates and the figures as cards, at the top."""
+    """The conversion rates and the figures that are known, as cards at the top."""
     from crm_roi.render.safe import html_text as esc
     from crm_roi.render.table import heading
 
@@ -1029,6 +1038,7 @@ def _cards(totals: dict[str, Any], numbers: Numbers) -> str:
         f'<div class="card"><div class="label">{esc(heading(n))}</div>'
         f'<div class="figure">{esc(numbers.figure(n, _total(totals, n)))}</div></div>'
         for n in CARDS
+        if _total(totals, n) is not None  # unknown without an input: the notes say why
     )
     return f'<section id="headline" class="cards">{cards}</section>'
 
@@ -1114,8 +1124,7 @@ def funnel_svg(rows: list[tuple[str, Any, Any, Any]], numbers: Numbers) -> str:
             rates.append(f"{numbers.percent(from_previous)} of {before}")
         if from_leads is not None:
             rates.append(f"{numbers.percent(from_leads)} of leads")
-        room = SVG_WIDTH - after - 70
-        text = fit(" · ".join(rates), room)
+        text = fit(" · ".join(rates), SVG_WIDTH - after - 70)
         body.append(_svg_text(after + 62, y + bar / 2 + 5, text, "tick"))
         previous = (centre - half, centre + half)
     label = "Lead funnel: " + ", ".join(
@@ -1136,45 +1145,94 @@ def _svg_text(x: float, y: float, text: str, css: str, anchor: str = "start") ->
 def _group_part(
     name: str, rows: list[dict[str, Any]], document: dict[str, Any], numbers: Numbers
 ) -> list[str]:
-    """Conversion by group and leads and won by group, side by side; the table of every known
-    column, the totals at its foot."""
-    from crm_roi.render import html, svg
+    """The charts by group, then the table of every known column with the totals at its foot.
+    A period: leads and the last known stage as columns over time, its rate from leads as a
+    line under them. Any other breakdown, side by side: the conversion rates by group, the
+    best first, and leads and the last known stage by group, the most leads first."""
+    from crm_roi.engine.figures import PERIODS
     from crm_roi.render.report import breakdown_dims
 
     dims = breakdown_dims(name)
     columns = known_columns(document["totals"], rows)
-    rate_names = [
-        c
-        for c in ("lead_to_win_rate", "lead_conversion_rate")
-        if c in {col.name for col in columns}
-    ]
-    if not rate_names:  # no group has a lead
-        return [_group_table_html(dims, rows, columns, document, numbers)]
-    best = rate_names[0]
-    ranked, note = html.ends(sorted(rows, key=lambda r: -(_total(r, best) or 0)))
+    table = _group_table_html(dims, rows, columns, document, numbers)
+    last = [c for c in columns if c.is_count][-1]  # won, or without deals converted
+    if last.name == "leads":  # no group has a lead that converted: nothing to draw
+        return [table]
+    rate = BY_COLUMN["lead_to_win_rate" if last.name == "won" else "lead_conversion_rate"]
+    counted = [BY_COLUMN["leads"], last]
+    if len(dims) == 1 and dims[0] in PERIODS:
+        charts = [_period_chart(name, rows, counted, rate, numbers)]
+    else:
+        rates = [c for c in columns if c.name in ("lead_conversion_rate", "lead_to_win_rate")]
+        charts = [_rate_bars(name, dims, rows, rates, rate, numbers)]
+        charts.append(_count_bars(name, dims, rows, counted, numbers))
+    return [f'<div class="charts">{"".join(charts)}</div>', table]
+
+
+def _rate_bars(
+    name: str,
+    dims: tuple[str, ...],
+    rows: list[dict[str, Any]],
+    rates: list[Column],
+    best: Column,
+    numbers: Numbers,
+) -> str:
+    """The conversion rates by group, the highest ``best`` first."""
+    from crm_roi.render import html, svg
+
+    ranked, note = html.ends(sorted(rows, key=lambda r: -(best.value(r) or 0)))
     series = [
-        svg.Series(BY_COLUMN[n].label, [_total(r, n) for r in ranked], css)
-        for n, css in zip(reversed(rate_names), ("current", "pos"), strict=False)
+        svg.Series(c.label, [c.value(r) for r in ranked], css)
+        for c, css in zip(rates, ("current", "pos"), strict=False)
     ]
-    labels = [_group_label(r, dims) for r in ranked]
     caption = f"Conversion by {name}"
+    labels = [_group_label(r, dims) for r in ranked]
     drawing = svg.bar_chart(caption, labels, series, numbers.percent, numbers.percent_tick)
-    charts = [html.chart(f"{caption}, by {BY_COLUMN[best].label.lower()}", drawing, note)]
-    counted = [c for c in columns if c.name in ("leads", "won")]
-    by_leads, note = html.ends(sorted(rows, key=lambda r: -(r["leads"] or 0)))
-    series = [
-        svg.Series(c.label, [c.value(r) for r in by_leads], css)
-        for c, css in zip(counted, ("baseline", "pos"), strict=False)
-    ]
-    caption = " and ".join(c.label.lower() for c in counted).capitalize() + f" by {name}"
-    drawing = svg.bar_chart(
-        caption, [_group_label(r, dims) for r in by_leads], series, numbers.whole, numbers.whole
-    )
-    charts.append(html.chart(f"{caption}, the most leads first", drawing, note))
-    return [
-        f'<div class="charts">{"".join(charts)}</div>',
-        _group_table_html(dims, rows, columns, document, numbers),
-    ]
+    return html.chart(f"{caption}, by {best.label.lower()}", drawing, note)
+
+
+def _count_bars(
+    name: str,
+    dims: tuple[str, ...],
+    rows: list[dict[str, Any]],
+    counted: list[Column],
+    numbers: Numbers,
+) -> str:
+    """Leads and the last known stage by group, the most leads first."""
+    from crm_roi.render import html, svg
+
+    ranked, note = html.ends(sorted(rows, key=lambda r: -(r["leads"] or 0)))
+    series = [svg.Series(c.label, [c.value(r) for r in ranked], CSS[c.name]) for c in counted]
+    caption = f"{counted[0].label} and {counted[1].label.lower()} by {name}"
+    labels = [_group_label(r, dims) for r in ranked]
+    drawing = svg.bar_chart(caption, labels, series, numbers.whole, partial(_whole_tick, numbers))
+    return html.chart(f"{caption}, the most leads first", drawing, note)
+
+
+def _period_chart(
+    period: str,
+    rows: list[dict[str, Any]],
+    counted: list[Column],
+    rate: Column,
+    numbers: Numbers,
+) -> str:
+    """Leads and the last known stage by period, as columns, and ``rate`` under them."""
+    from crm_roi.render import html, svg
+
+    periods = [r for r in rows if not str(r[period]).startswith("(")]
+    axis = html.period_axis(period, [str(r[period]) for r in periods], numbers.locale)
+    bars = [svg.Series(c.label, [c.value(r) for r in periods], CSS[c.name]) for c in counted]
+    line = svg.Series(rate.label, [rate.value(r) for r in periods], "roi")
+    counts = f"{counted[0].label} and {counted[1].label.lower()}"
+    caption = f"{counts} by {period}, and the {rate.label.lower()}"
+    tick = partial(_whole_tick, numbers)
+    drawing = svg.trend_chart(caption, axis, bars, line, tick, numbers.percent_tick)
+    return html.chart(caption, drawing, wide=True)
+
+
+def _whole_tick(numbers: Numbers, value: float) -> str:
+    """A count's tick: none between two whole numbers (no "0.5 leads")."""
+    return numbers.whole(value) if value == int(value) else ""
 
 
 def _group_table_html(
@@ -1184,10 +1242,12 @@ def _group_table_html(
     document: dict[str, Any],
     numbers: Numbers,
 ) -> str:
+    """A row per group under the columns' short headings (the long one as a tooltip)."""
     from crm_roi.render import html
+    from crm_roi.render.safe import html_text as esc
 
     head = [html.cell(d, tag="th") for d in dims]
-    head += [html.cell(c.label, "num", "th") for c in columns]
+    head += [html.cell(c.short, "num", "th", f' title="{esc(c.label)}"') for c in columns]
     body = [
         [*(html.key_cell(str(r[d])) for d in dims), *(_html_cell(c, r, numbers) for c in columns)]
         for r in rows
