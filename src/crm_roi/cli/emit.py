@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from crm_roi.inputs.load import Loaded
 
-Document = Literal["report", "cohorts", "compare", "funnel"]  # what the commands make
+Document = Literal["report", "cohorts", "compare", "funnel", "invest"]  # what commands make
 
 # --- the format --------------------------------------------------------------------------------
 SUFFIX_FORMATS = {
@@ -80,7 +80,7 @@ def _stream_target(output: Path) -> bool:
 
 # --- the report --------------------------------------------------------------------------------
 # A table written to a file: this wide.
-TABLE_WIDTH = {"report": 160, "cohorts": 250, "compare": 250, "funnel": 160}
+TABLE_WIDTH = {"report": 160, "cohorts": 250, "compare": 250, "funnel": 160, "invest": 160}
 
 
 def emit(
@@ -141,6 +141,10 @@ def _print_table(
         from crm_roi.render.funnel import print_funnel
 
         print_funnel(out, document, locale=locale)
+    elif kind == "invest":
+        from crm_roi.render.invest import print_invest
+
+        print_invest(out, document, locale=locale)
     else:
         from crm_roi.render.timeaware import print_compare
 
@@ -162,6 +166,10 @@ def _workbook(
         from crm_roi.render.funnel import funnel_workbook_bytes
 
         return funnel_workbook_bytes(document, rejected_rows, locale)
+    if kind == "invest":
+        from crm_roi.render.invest import invest_workbook_bytes
+
+        return invest_workbook_bytes(document, rejected_rows, locale)
     return excel.compare_workbook_bytes(document, locale)
 
 
@@ -183,6 +191,10 @@ def _page(
         from crm_roi.render.funnel import funnel_html
 
         return funnel_html(document, rejected_rows, locale)
+    if kind == "invest":
+        from crm_roi.render.invest import invest_html
+
+        return invest_html(document, rejected_rows, locale)
     return html.compare_html(document, rejected_rows, locale)
 
 
@@ -196,6 +208,10 @@ def _text(document: dict[str, Any], fmt: str, kind: Document, locale: str) -> st
         from crm_roi.render.funnel import funnel_csv
 
         return funnel_csv(document)
+    if kind == "invest":
+        from crm_roi.render.invest import invest_csv
+
+        return invest_csv(document)
     from crm_roi.render import timeaware
 
     return timeaware.cohorts_csv(document) if kind == "cohorts" else timeaware.compare_csv(document)
@@ -256,6 +272,12 @@ def one_line(text: str) -> str:
 def rejected_rows(loaded: list[Loaded]) -> list[dict[str, Any]]:
     """Every rejected row of every input, as the workbook and the HTML page list them."""
     return [issue.as_dict() for i in loaded for issue in i.all_rejections]
+
+
+def row_issues(loaded: list[Loaded]) -> int:
+    """How many row issues (rejected rows, row warnings) the inputs have: a document's
+    warnings start with them, and :func:`warn` shows them itself."""
+    return sum(len(i.all_rejections) + len(i.warnings) for i in loaded)
 
 
 def warn(loaded: list[Loaded], notes: list[str], quiet: bool) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from crm_roi.cli import values
-from crm_roi.cli.emit import emit, rejected_rows, resolve_format, warn
+from crm_roi.cli.emit import emit, rejected_rows, resolve_format, row_issues, warn
 from crm_roi.cli.load import check_paths, check_rejected, load
 from crm_roi.cli.options import (
     LOCALE,
@@ -93,7 +93,7 @@ def funnel(
         run.inputs = [i.account() for i in loaded]
         check_rejected(loaded, limit)
         document = _document(loaded, settings, deals is not None)
-        warn(loaded, document["warnings"][_row_lines(loaded) :], quiet)
+        warn(loaded, document["warnings"][row_issues(loaded) :], quiet)
         emit(document, fmt, output, "funnel", locale, rejected_rows(loaded))
 
 
@@ -111,8 +111,3 @@ def _document(loaded: list[Loaded], settings: Settings, has_deals: bool) -> dict
 
         raise InputError(leads.path, "has no leads to count: nothing to show")
     return funnel_dict(funnel_report(data, settings, has_deals), loaded)
-
-
-def _row_lines(loaded: list[Loaded]) -> int:
-    """How many of the document's warnings are row issues (warn shows those itself)."""
-    return sum(len(i.all_rejections) + len(i.warnings) for i in loaded)

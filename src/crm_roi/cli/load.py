@@ -67,6 +67,7 @@ def load(
         (inputs.customers, InputKind.CUSTOMERS),
         (inputs.time_logs, InputKind.TIME_LOGS),
         (inputs.leads, InputKind.LEADS),
+        (inputs.investment, InputKind.INVESTMENT),
     ]
     given = [(path, kind) for path, kind in wanted if path is not None]
     check_one_stdin([path for path, _ in given])

@@ -67,6 +67,7 @@ class KindChoice(StrEnum):
     customers = "customers"
     time_logs = "time_logs"
     leads = "leads"
+    investment = "investment"
 
 
 class CohortPeriod(StrEnum):
@@ -82,6 +83,9 @@ MAX_LIFESPAN = 10.0
 LOCALE: str | None = None  # from the environment: see values.locale
 PERIOD = CohortPeriod.month
 MONTHS = 12  # for --go-live
+YEARS = 3  # invest's horizon
+DISCOUNT_RATE = 0.10
+RISK = 0.0
 LIMIT = 20  # rejected rows validate lists per file
 ROWS = 5  # records inspect shows
 
@@ -317,6 +321,61 @@ GoLiveOpt = Annotated[
         rich_help_panel=FIGURES,
     ),
 ]
+InvestmentOpt = Annotated[
+    Path,
+    typer.Option(
+        "--investment",
+        metavar="FILE",
+        help="What the CRM cost (licences, implementation, training, …) and any benefit "
+        "measured outside the exports: date or period, amount, category, kind cost|benefit.",
+        rich_help_panel=INPUTS,
+        show_default=False,
+    ),
+]
+InvestGoLiveOpt = Annotated[
+    str,
+    typer.Option(
+        "--go-live",
+        metavar="DATE",
+        help="The day the CRM went live: year 1 starts on it, the baseline is the 12 months "
+        "before.",
+        rich_help_panel=FIGURES,
+        show_default=False,
+    ),
+]
+YearsOpt = Annotated[
+    int,
+    typer.Option(
+        "--years", metavar="N", min=1, max=30, help="Years of the horizon.", rich_help_panel=FIGURES
+    ),
+]
+DiscountRateOpt = Annotated[
+    float,
+    typer.Option(
+        "--discount-rate",
+        metavar="R",
+        help="Yearly discount rate for present values (0.10 is 10 %).",
+        rich_help_panel=FIGURES,
+    ),
+]
+RiskOpt = Annotated[
+    float,
+    typer.Option(
+        "--risk",
+        metavar="R",
+        help="Risk adjustment: benefits are taken × (1 − R) (0.10 takes off 10 %).",
+        rich_help_panel=FIGURES,
+    ),
+]
+NoProjectionOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-projection",
+        help="Leave years the exports don't cover in full out of the horizon, instead of "
+        "projecting the last full year's benefits.",
+        rich_help_panel=FIGURES,
+    ),
+]
 MonthsOpt = Annotated[
     int,
     typer.Option(
@@ -483,11 +542,19 @@ class InputOptions(ReadOptions):
     customers: Path | None = None
     time_logs: Path | None = None
     leads: Path | None = None
+    investment: Path | None = None
 
     @property
     def paths(self) -> list[Path]:
         """The data files given, deals first."""
-        given = (self.deals, self.costs, self.customers, self.time_logs, self.leads)
+        given = (
+            self.deals,
+            self.costs,
+            self.customers,
+            self.time_logs,
+            self.leads,
+            self.investment,
+        )
         return [path for path in given if path is not None]
 
 

@@ -14,6 +14,9 @@ TITLES = {
     InputKind.CUSTOMERS: "Customers (accounts, companies)",
     InputKind.TIME_LOGS: "Time logs (hours people spent)",
     InputKind.LEADS: "Leads (leads, contacts, MQLs: `--leads`, `crm-roi funnel`)",
+    InputKind.INVESTMENT: (
+        "Investment (what the CRM cost, and benefits measured outside it: `crm-roi invest`)"
+    ),
 }
 
 

@@ -414,7 +414,7 @@ def guess_kind(path: Path, options: LoadOptions | None = None) -> InputKind:
         if detect(raw, kind, options.preset) is not None:
             return kind  # a CRM's own export of this kind
     scores: dict[InputKind, int] = {}
-    for kind in InputKind:
+    for kind in GUESS_ORDER:  # an investment file looks like costs: only named, never guessed
         try:
             cmap = map_columns(
                 raw.headers,

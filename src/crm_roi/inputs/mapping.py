@@ -60,6 +60,10 @@ DISQUALIFIED_LEADS = frozenset({
 LEAD_STATUSES = ("open", "converted", "disqualified")
 
 
+# Inputs whose rows have a date, or a span (start and end, a period) their amount is spread over.
+SPREAD_KINDS = frozenset({InputKind.COSTS, InputKind.INVESTMENT})
+
+
 def statuses(kind: InputKind) -> tuple[str, ...]:
     """What a stage or status text of this input maps to."""
     return LEAD_STATUSES if kind is InputKind.LEADS else STATUSES
@@ -256,7 +260,7 @@ def map_columns(
     for spec in field_specs(kind):
         if spec.required and spec.name not in chosen and spec.name not in optional:
             raise MissingColumn(path, spec, headers)
-    if kind is InputKind.COSTS and not {"date", "start_date"} & chosen.keys():
+    if kind in SPREAD_KINDS and not {"date", "start_date"} & chosen.keys():
         raise MissingColumn(path, next(s for s in field_specs(kind) if s.name == "date"), headers)
     attributes = tuple(h for h in headers if h not in used)
     return ColumnMap(fields=chosen, attributes=attributes, how=how)

@@ -355,6 +355,56 @@ class Lead(Record):
     )  # fmt: skip
 
 
+class Investment(Record):
+    """What the CRM itself cost, or a benefit measured outside the exports (``crm-roi invest``)."""
+
+    date: Day = canonical(
+        "The day of the cost or benefit, or a period (2024-03, Mar 2024, 2024-Q1, 2024) whose "
+        "days share the amount. A row may give start_date and end_date instead.",
+        "date", "invoice date", "posting date", "transaction date", "datum", "factuurdatum",
+        "boekdatum", "month", "period", "quarter", "year", "maand", "periode", "kwartaal",
+        "jaar",
+    )  # fmt: skip
+    start_date: Day = canonical(
+        "First day of an amount spread over a period (evenly per day up to end_date).",
+        "start date", "period start", "from", "startdatum", "begindatum", "van",
+    )  # fmt: skip
+    end_date: Day = canonical(
+        "Last day (inclusive) of an amount spread over a period.",
+        "end date", "period end", "to", "until", "einddatum", "tot",
+    )  # fmt: skip
+    amount: Money = canonical(
+        "What it cost, or what the benefit was worth. A negative cost is a refund: allowed, "
+        "and listed as a warning.",
+        "amount", "cost", "costs", "value", "total", "bedrag", "kosten", "waarde", "spend",
+        "expense", "benefit", "baten",
+        required=True,
+    )  # fmt: skip
+    category: Text = canonical(
+        "What it is (licence, implementation, training, integration, maintenance, internal "
+        "time, …), kept as written.",
+        "category", "cost category", "item", "description", "categorie", "kostensoort",
+        "omschrijving", "post",
+    )  # fmt: skip
+    kind: Text = canonical(
+        "cost (the default) or benefit.",
+        "kind", "type", "cost or benefit", "flow", "soort", "kosten of baten",
+    )  # fmt: skip
+    currency: Text = canonical(
+        "ISO currency code of the amount; else the symbol or code in the amount cell.",
+        "currency", "currency code", "valuta", "munteenheid",
+    )  # fmt: skip
+
+
+# What an investment row's kind says: a cost (the default) or a benefit. Case and spaces aside;
+# anything else is rejected (a benefit read as a cost would turn the result round).
+COST_WORDS = frozenset({"cost", "costs", "kosten", "kost", "expense", "uitgave", "investment"})
+BENEFIT_WORDS = frozenset({
+    "benefit", "benefits", "baat", "baten", "saving", "savings", "besparing", "opbrengst",
+    "gain", "return",
+})  # fmt: skip
+
+
 # What a cost's type or a time log's activity says when it keeps customers rather than wins
 # them: retention, not acquisition (only acquisition counts towards CAC). Case and spaces
 # aside; anything else is acquisition.
@@ -377,6 +427,7 @@ class InputKind(StrEnum):
     CUSTOMERS = "customers"
     TIME_LOGS = "time_logs"
     LEADS = "leads"
+    INVESTMENT = "investment"
 
 
 MODELS: dict[InputKind, type[Record]] = {
@@ -385,6 +436,7 @@ MODELS: dict[InputKind, type[Record]] = {
     InputKind.CUSTOMERS: Customer,
     InputKind.TIME_LOGS: TimeLog,
     InputKind.LEADS: Lead,
+    InputKind.INVESTMENT: Investment,
 }
 
 

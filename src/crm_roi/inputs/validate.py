@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 from crm_roi.errors import InputError, RowIssue, Severity
 from crm_roi.inputs.ids import all_different
 from crm_roi.inputs.mapping import (
+    SPREAD_KINDS,
     ColumnMap,
     MappingConfig,
     MissingColumn,
@@ -53,6 +54,8 @@ from crm_roi.inputs.parse import (
 from crm_roi.inputs.read import RawTable
 from crm_roi.inputs.schema import (
     ACQUISITION_WORDS,
+    BENEFIT_WORDS,
+    COST_WORDS,
     RETENTION_WORDS,
     FieldSpec,
     InputKind,
@@ -214,7 +217,7 @@ def _parse_columns(
         if field_spec(kind, name).kind is not Kind.DATE:
             continue
         source = text[header]
-        cost_date = kind is InputKind.COSTS and name == "date"
+        cost_date = kind in SPREAD_KINDS and name == "date"
         if cost_date:
             periods = parse_periods(source)
             if periods is not None:  # the rest of the column is read as dates
@@ -335,7 +338,7 @@ def _check_bounds(
     numbers = np.asarray(
         pc.fill_null(pc.cast(values, pa.float64()), np.nan).to_numpy(zero_copy_only=False)
     )
-    if kind is InputKind.COSTS and spec.name == "amount":
+    if kind in SPREAD_KINDS and spec.name == "amount":
         return
     checks = []
     if spec.minimum is not None:
@@ -612,6 +615,56 @@ def _cost_rules(
     invalid: dict[str, np.ndarray],
     options: ValidateOptions,
 ) -> None:
+    _dated_amounts(issues, cmap, columns, invalid, "a credit")
+    n = len(issues.row_numbers)
+    if "type" in columns:
+        columns["type"] = _cost_types(issues, columns["type"], cmap.fields["type"])
+    else:
+        columns["type"] = pa.array([ACQUISITION] * n, pa.string())
+
+
+def _investment_rules(
+    issues: _Issues,
+    cmap: ColumnMap,
+    columns: dict[str, pa.Array],
+    invalid: dict[str, np.ndarray],
+    options: ValidateOptions,
+) -> None:
+    """Dated amounts; each a cost (the default) or a benefit, nothing else."""
+    _dated_amounts(issues, cmap, columns, invalid, "a refund")
+    n = len(issues.row_numbers)
+    if "kind" not in columns:
+        columns["kind"] = pa.array([COST] * n, pa.string())
+        return
+    lookup = {w: COST for w in COST_WORDS} | {w: BENEFIT for w in BENEFIT_WORDS}
+
+    def kind(words: pa.Array) -> pa.Array:
+        return pa.array([COST if not w else lookup.get(w) for w in words.to_pylist()], pa.string())
+
+    said = columns["kind"]
+    out = per_distinct(pc.utf8_lower(pc.fill_null(said, "")), kind)
+    issues.add(
+        _nulls(out),
+        cmap.fields["kind"],
+        said,
+        lambda v: f"kind {v!r} is neither cost nor benefit",
+        code="kind",
+    )
+    columns["kind"] = out
+
+
+COST, BENEFIT = "cost", "benefit"
+
+
+def _dated_amounts(
+    issues: _Issues,
+    cmap: ColumnMap,
+    columns: dict[str, pa.Array],
+    invalid: dict[str, np.ndarray],
+    negative: str,
+) -> None:
+    """A date, or a start and an end date (not after each other); a negative amount is
+    ``negative`` (a credit, a refund): used, and warned."""
     n = len(issues.row_numbers)
     none = np.ones(n, dtype=bool)
     has_date = ~_nulls(columns["date"]) if "date" in columns else ~none
@@ -642,14 +695,10 @@ def _cost_rules(
         (cents < 0) & ~issues.bad,
         cmap.fields["amount"],
         columns["amount"],
-        lambda v: f"negative amount ({int(v) / 100:.2f}): a credit, used as such",
+        lambda v: f"negative amount ({int(v) / 100:.2f}): {negative}, used as such",
         Severity.WARNING,
         "credit",
     )
-    if "type" in columns:
-        columns["type"] = _cost_types(issues, columns["type"], cmap.fields["type"])
-    else:
-        columns["type"] = pa.array([ACQUISITION] * n, pa.string())
 
 
 def _cost_types(issues: _Issues, types: pa.Array, header: str) -> pa.Array:
@@ -751,4 +800,5 @@ RULES: dict[InputKind, Callable[..., None]] = {
     InputKind.CUSTOMERS: _customer_rules,
     InputKind.TIME_LOGS: _time_rules,
     InputKind.LEADS: _lead_rules,
+    InputKind.INVESTMENT: _investment_rules,
 }
