@@ -745,7 +745,7 @@ def build_time_logs(deals: list[dict], customers: list[dict]) -> list[dict]:
         activities = deal_activities(d["stage"])
         end = d["close"] or WINDOW_END
         days = sorted(rand_date(d["create"], end) for _ in activities)
-        for day, activity in zip(days, activities):
+        for day, activity in zip(days, activities, strict=True):
             lo, hi = DEAL_ACTIVITIES[activity]
             add(day, d["owner"], activity, rand_hours(lo, hi), deal=d["id"])
 
@@ -789,7 +789,7 @@ def build_time_logs(deals: list[dict], customers: list[dict]) -> list[dict]:
 
     # Internal meetings without any link.
     for _ in range(10):
-        person = rng.choice(REPS + [MARKETER])
+        person = rng.choice([*REPS, MARKETER])
         add(rand_date(WINDOW_START, WINDOW_END), person, "Sales meeting", rand_hours(0.5, 1.5))
 
     logs.sort(
@@ -856,9 +856,9 @@ def lead_day_before(deal: dict) -> date:
     start = CAMPAIGNS[deal["campaign"]][1] if deal["campaign"] else WINDOW_START
     start = max(start, WINDOW_START)
     room = (create - start).days
-    if room >= lo:
-        hi = min(hi, room)
-    return create - timedelta(days=lead_rng.randint(lo, hi))
+    if room < lo:  # a deal in the data set's first days: its lead came in on the first day
+        return start
+    return create - timedelta(days=lead_rng.randint(lo, min(hi, room)))
 
 
 def prospect_company() -> str:
@@ -899,7 +899,11 @@ def second_deals(deals: list[dict]) -> dict[str, str]:
     for later, earlier in lead_rng.sample(candidates, len(candidates)):
         if len(chosen) == N_TWO_DEAL_LEADS:
             break
-        if earlier not in chosen.values() and earlier not in chosen and later not in chosen.values():
+        if (
+            earlier not in chosen.values()
+            and earlier not in chosen
+            and later not in chosen.values()
+        ):
             chosen[later] = earlier
     return chosen
 
@@ -981,7 +985,6 @@ def build_leads(companies: list[dict], deals: list[dict]) -> list[dict]:
 
 def rand_lead_day(start: date, end: date) -> date:
     return start + timedelta(days=lead_rng.randint(0, (end - start).days))
-
 
 
 # --------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -85,10 +86,11 @@ def lead_figures(row: dict[str, Any]) -> dict[str, Any]:
     return {k: row[k] for k in LEAD_KEYS}
 
 
+WINDOW = ("--from", "2023-06-01", "--to", "2024-04-20")  # every lead created in it
+
+
 def test_compute_totals_by_hand(files: dict[str, str]) -> None:
-    rep = document("compute", files["deals"], files["costs"], "--leads", files["leads"])
-    # The window takes in the leads' created dates: 2023-06-01 (L7) to 2024-04-20 (D4 closed).
-    assert rep["window"] == {"from": "2023-06-01", "to": "2024-04-20"}
+    rep = document("compute", files["deals"], files["costs"], "--leads", files["leads"], *WINDOW)
     # Converted: L1, L2 (status), L4 (D4 links to it, whatever its status says), L5 (D3 names
     # it), L6 (status; its deal D9 is missing) = 5 of 7. Won: L1 (D1), L2 (D2), L4 (D4) = 3.
     # Lead revenue: D1 1,000 + D2 2,000 + D4 4,000 = 7,000 (D5 is open, D3 lost).
@@ -113,7 +115,14 @@ def test_compute_totals_by_hand(files: dict[str, str]) -> None:
 
 def test_compute_by_channel_by_hand(files: dict[str, str]) -> None:
     rep = document(
-        "compute", files["deals"], files["costs"], "--leads", files["leads"], "--by", "channel"
+        "compute",
+        files["deals"],
+        files["costs"],
+        "--leads",
+        files["leads"],
+        "--by",
+        "channel",
+        *WINDOW,
     )
     rows = {r["channel"]: lead_figures(r) for r in rep["breakdowns"]["channel"]}
     # Web: L1, L2, L3, L7. Converted L1, L2; won L1, L2; revenue 1,000 + 2,000; days median of
@@ -152,6 +161,29 @@ def test_compute_by_channel_by_hand(files: dict[str, str]) -> None:
     }
 
 
+def test_leads_dont_widen_the_window_or_change_another_figure(files: dict[str, str]) -> None:
+    without = document("compute", files["deals"], files["costs"], "--by", "channel")
+    result = run(
+        "compute", files["deals"], files["costs"], "--leads", files["leads"], "--by", "channel"
+    )
+    assert result.exit_code == 0, result.output
+    rep = json.loads(result.stdout)
+    # The deals' and costs' window, 2024-01-10 … 2024-04-20: L1, L2 and L7 came before it.
+    assert rep["window"] == without["window"] == {"from": "2024-01-10", "to": "2024-04-20"}
+    assert rep["totals"]["leads"] == 4  # L3, L4, L5, L6
+    assert "3 leads were created outside the window (the earliest on 2023-06-01)" in result.stderr
+    for name, value in without["totals"].items():
+        if name not in LEAD_KEYS:
+            assert rep["totals"][name] == value, name
+    rows = {r["channel"]: r for r in rep["breakdowns"]["channel"]}
+    for row in without["breakdowns"]["channel"]:
+        same = {k: v for k, v in rows[row["channel"]].items() if k not in LEAD_KEYS}
+        assert same == {k: v for k, v in row.items() if k not in LEAD_KEYS}
+    # Only a group of leads alone is new: L6, with no source, in (none), with nothing else.
+    assert set(rows) - {r["channel"] for r in without["breakdowns"]["channel"]} == {"(none)"}
+    assert (rows["(none)"]["revenue"], rows["(none)"]["cost"]) == (0.0, 0.0)
+
+
 def test_a_window_leaves_out_the_leads_outside_it_and_says_so(files: dict[str, str]) -> None:
     result = run(
         "compute",
@@ -175,7 +207,7 @@ def test_the_funnel_by_hand(files: dict[str, str]) -> None:
     doc = document("funnel", files["leads"], files["deals"], files["costs"], "--by", "channel")
     assert doc["schema"] == "crm-roi/funnel@1"
     assert doc["stages"] == ["leads", "converted", "opportunities", "won"]
-    # The funnel's window is the leads': 2023-06-01 (L7) to 2024-03-01 (L6).
+    # The funnel's window is the leads' own: 2023-06-01 (L7) to 2024-03-01 (L6).
     assert doc["window"] == {"from": "2023-06-01", "to": "2024-03-01"}
     totals = doc["totals"]
     # Opportunities: leads with a deal of the file: L1, L2, L4, L5 = 4 (L6's D9 is missing).
@@ -251,11 +283,11 @@ def test_a_name_links_where_the_id_doesnt(tmp_path: Path) -> None:
         'a1,2024-01-02,Qualified,"Contoso, 50 seats"\n'
         "a2,2024-01-03,Open,\n"
     )
-    result = run("compute", str(deals), "--leads", str(leads))
+    result = run("compute", str(deals), "--leads", str(leads), "--from", "2024-01-01")
     assert result.exit_code == 0, result.output
     totals = json.loads(result.stdout)["totals"]
     assert (totals["won_leads"], totals["lead_revenue"]) == (1, 5000.0)
-    assert "found by the deal's or lead's name" in result.stderr
+    assert "found by the deal's or lead's record id or name" in result.stderr
 
 
 def test_leads_link_to_numbered_deals_is_an_error(tmp_path: Path) -> None:
@@ -332,7 +364,8 @@ lead_rows = st.lists(
 @given(lead_rows)
 def test_per_group_leads_add_up_to_the_total(rows: list[Any]) -> None:
     inputs = _frames(rows)
-    s = Settings(by=(("channel",), ("month",)))
+    window = {"start": date(2024, 1, 1), "end": date(2024, 3, 31)}  # every lead and deal
+    s = Settings(by=(("channel",), ("month",)), **window)  # type: ignore[arg-type]
     report = compute(inputs, s)
     for dims, groups in report.breakdowns.items():
         for name in ("leads", "converted_leads", "won_leads"):
@@ -343,7 +376,7 @@ def test_per_group_leads_add_up_to_the_total(rows: list[Any]) -> None:
     assert report.totals["converted_leads"] == converted
     won = sum(1 for *_, k in rows if k in (0, 2, 4))
     assert report.totals["won_leads"] == won
-    stages = funnel(inputs, Settings(by=(("channel",),)))
+    stages = funnel(inputs, Settings(by=(("channel",),)))  # the leads' own window
     assert stages.totals["leads"] == len(rows) and stages.totals["won"] == won
     per_group = sum(g["opportunities"] for g in stages.breakdowns[("channel",)])
     assert (
@@ -354,15 +387,13 @@ def test_per_group_leads_add_up_to_the_total(rows: list[Any]) -> None:
 
 
 @pytest.mark.parametrize("width", [60, 80, 120])
-def test_the_table_shows_the_lead_figures_first_after_roi(
-    files: dict[str, str], width: int
-) -> None:
+def test_the_table_shows_the_lead_figures_after_roi(files: dict[str, str], width: int) -> None:
     result = runner.invoke(
         app,
         [
             "compute",
             *(files["deals"], files["costs"], "--leads", files["leads"]),
-            *("--by", "channel", "--format", "table"),
+            *("--by", "channel", "--format", "table", *WINDOW),
         ],
         env={"COLUMNS": str(width)},
     )

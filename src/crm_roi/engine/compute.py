@@ -143,7 +143,8 @@ def window(inputs: Inputs, settings: Settings) -> tuple[date, date]:
 
 
 def data_window(inputs: Inputs) -> tuple[date | None, date | None]:
-    """Earliest and latest date in the deals, costs, time logs and leads (their created dates).
+    """Earliest and latest date in the deals, costs and time logs. Leads don't widen it: they
+    come before the deals (often years of them), and adding them must change no other figure.
 
     An open deal's close date is a forecast (Salesforce and Zoho fill it in), not a date
     anything happened on: it doesn't widen the window.
@@ -157,8 +158,6 @@ def data_window(inputs: Inputs) -> tuple[date | None, date | None]:
         columns += [inputs.costs.get(c) for c in ("date", "start_date", "end_date")]
     if inputs.time_logs is not None:
         columns.append(inputs.time_logs.get("date"))
-    if inputs.leads is not None:
-        columns.append(inputs.leads.get("created_date"))
     lows = [c.min() for c in columns if c is not None and c.notna().any()]
     highs = [c.max() for c in columns if c is not None and c.notna().any()]
     if not lows:

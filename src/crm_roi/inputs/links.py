@@ -3,9 +3,10 @@
 A lead names its deal (Salesforce's ``Converted Opportunity ID``, HubSpot's ``Associated Deal
 IDs`` — a list, ``;`` or ``,`` separated —, Dynamics' ``Qualifying Opportunity``), or a deal
 names its lead (Dynamics' ``Originating Lead``, an MQL id on a deal). A link is an id of the
-other file; one that is no id there is tried against the other file's name column (a Dynamics
-export names its lookups by the record's name: ``Topic`` for an opportunity, ``Name`` for a
-lead), where the name is unique. A link found neither way is kept as *missing*, to be
+other file; one that is no id there is tried against the other file's record id column (the
+CRM's own id, where a custom id was mapped), then its name column (a Dynamics export names its
+lookups by the record's name: ``Topic`` for an opportunity, ``Name`` for a lead), where the key
+is unique. A link found neither way is kept as *missing*, to be
 reported: the lead still counts, it is never dropped.
 
 Whole columns at a time: the ids are hashed once (:class:`~crm_roi.inputs.ids.IdIndex`), lists
@@ -24,6 +25,11 @@ import pyarrow.compute as pc
 from crm_roi.inputs.ids import IdIndex, encode_text
 from crm_roi.inputs.mapping import normalise_header
 
+# Other ids of a record: the CRM's own record id, when the file's id is a custom field.
+RECORD_IDS = frozenset({
+    "recordid", "id", "opportunityid", "dealid", "hsobjectid", "leadid", "contactid",
+    "donotmodifyopportunity", "donotmodifylead",
+})  # fmt: skip
 # The headers of a record's name, by which other files' lookups may name it.
 DEAL_NAMES = frozenset({
     "name", "topic", "dealname", "opportunityname", "opportunity", "title", "dealtitle",
@@ -56,30 +62,33 @@ def text_column(frame: pd.DataFrame, column: str) -> pa.Array:
 
 
 class _Target:
-    """One file's records, found by id, else by a unique name."""
+    """One file's records, found by id, else by another id or a name that is unique there."""
 
-    def __init__(self, ids: pa.Array, names: pa.Array | None) -> None:
+    def __init__(self, ids: pa.Array, others: list[pa.Array]) -> None:
         self.ids, codes = IdIndex.encode(ids)
         self.row = _first_rows(codes, len(self.ids))
-        self.names = names
+        self.others = others  # other keys of the records, in order: record ids, then names
 
     def find(self, refs: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-        """The row each ref names (-1: none), and which were found by name."""
+        """The row each ref names (-1: none), and which were found by another key."""
         rows = _take(self.row, self.ids.find(refs))
-        by_name = np.zeros(len(refs), dtype=bool)
-        if self.names is not None and (rows < 0).any():
-            distinct, codes = encode_text(self.names)
+        by_other = np.zeros(len(refs), dtype=bool)
+        for keys in self.others:
+            if not (rows < 0).any():
+                break
+            distinct, codes = encode_text(keys)
             unique = np.bincount(codes[codes >= 0], minlength=len(distinct)) == 1
             first = np.full(len(distinct), -1, dtype=np.int64)
             present = np.flatnonzero(codes >= 0)
             first[codes[present[::-1]]] = present[::-1]
-            first[~unique] = -1  # a name two records share links neither
+            first[~unique] = -1  # a key two records share links neither
             found = pc.index_in(refs, value_set=distinct)
             at = np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), np.int64)
             named = _take(first, at)
-            by_name = (rows < 0) & (named >= 0)
-            rows = np.where(by_name, named, rows)
-        return rows, by_name
+            now = (rows < 0) & (named >= 0)
+            by_other |= now
+            rows = np.where(now, named, rows)
+        return rows, by_other
 
 
 def _first_rows(codes: np.ndarray, distinct: int) -> np.ndarray:
@@ -100,11 +109,15 @@ def _take(values: np.ndarray, at: np.ndarray) -> np.ndarray:
     return np.where(at >= 0, values[np.clip(at, 0, None)], -1)
 
 
-def _name_column(frame: pd.DataFrame, names: frozenset[str]) -> pa.Array | None:
-    for column in frame.columns:
-        if normalise_header(column) in names and column not in ("deal_id", "lead_id"):
-            return text_column(frame, str(column))
-    return None
+def _other_keys(frame: pd.DataFrame, kinds: tuple[frozenset[str], ...]) -> list[pa.Array]:
+    """The kept columns of ``frame`` that may name its records besides the mapped id: the
+    CRM's record id when a custom id was mapped, then a name (in the order of ``kinds``)."""
+    found = []
+    for headers in kinds:
+        for column in frame.columns:
+            if normalise_header(column) in headers and column not in ("deal_id", "lead_id"):
+                found.append(text_column(frame, str(column)))
+    return found
 
 
 def _split(refs: pa.Array, whole_found: np.ndarray) -> tuple[np.ndarray, pa.Array]:
@@ -129,7 +142,8 @@ def link_leads(leads: pd.DataFrame, deals: pd.DataFrame) -> LeadLinks:
     missing_lead, missing_ref = np.zeros(0, dtype=np.int64), []
     named = by_name = 0
     if "deal_id" in leads and "deal_id" in deals and len(leads):
-        target = _Target(text_column(deals, "deal_id"), _name_column(deals, DEAL_NAMES))
+        others = _other_keys(deals, (RECORD_IDS, DEAL_NAMES))
+        target = _Target(text_column(deals, "deal_id"), others)
         refs = text_column(leads, "deal_id")
         rows, named_by = target.find(refs)
         given = np.asarray(pc.is_valid(refs).to_numpy(zero_copy_only=False), dtype=bool)
@@ -149,7 +163,8 @@ def link_leads(leads: pd.DataFrame, deals: pd.DataFrame) -> LeadLinks:
             + parts.filter(pa.array(part_rows < 0)).to_pylist()
         )
     if "lead_id" in deals and "lead_id" in leads and len(deals):
-        target = _Target(text_column(leads, "lead_id"), _name_column(leads, LEAD_NAMES))
+        others = _other_keys(leads, (RECORD_IDS, LEAD_NAMES))
+        target = _Target(text_column(leads, "lead_id"), others)
         refs = text_column(deals, "lead_id")
         rows, named_by = target.find(refs)
         found = rows >= 0

@@ -21,6 +21,8 @@ import pyarrow.compute as pc
 from crm_roi.errors import InputError, RowIssue
 from crm_roi.inputs.links import LeadLinks, link_leads
 from crm_roi.inputs.mapping import (
+    CONVERTED_LEADS,
+    DISQUALIFIED_LEADS,
     LOST_STAGES,
     WON_STAGES,
     ColumnMap,
@@ -236,12 +238,14 @@ def _fill_in(raw: RawTable, kind: InputKind, cmap: ColumnMap) -> tuple[ColumnMap
 STAGE_WORDS = WON_STAGES | LOST_STAGES | {"closed", "open"}
 
 
-def _stages_in(raw: RawTable, header: str, most: int) -> tuple[list[str], int]:
-    """The stage words among a column's distinct values (of its first 100,000 rows, the first
-    ``most`` of them), and how many distinct values there are."""
+def _stages_in(
+    raw: RawTable, header: str, most: int, words: frozenset[str] = STAGE_WORDS
+) -> tuple[list[str], int]:
+    """The stage words (``words``) among a column's distinct values (of its first 100,000 rows,
+    the first ``most`` of them), and how many distinct values there are."""
     values = raw.data.column(raw.headers.index(header)).slice(0, 100_000)
     distinct = pc.unique(values).to_pylist()
-    stages = [v for v in distinct[:most] if v and normalise_stage(v) in STAGE_WORDS]
+    stages = [v for v in distinct[:most] if v and normalise_stage(v) in words]
     return stages, len(distinct)
 
 
@@ -349,7 +353,8 @@ def _link_leads(leads: Loaded, deals: Loaded) -> None:
         )
     if links.by_name:
         leads.notices.append(
-            f"{links.by_name:,} links found by the deal's or lead's name, not an id"
+            f"{links.by_name:,} links found by the deal's or lead's record id or name, not the "
+            "id crm-roi reads"
         )
 
 
@@ -434,7 +439,7 @@ def guess_kind(path: Path, options: LoadOptions | None = None) -> InputKind:
             2 if spec.required or spec.required_when_status or spec.name in COST_DATES else 1
             for spec in field_specs(kind)
             if spec.name in cmap.fields
-        ) + (2 if kind is InputKind.DEALS and _holds_stages(raw, cmap.fields.get("status")) else 0)
+        ) + _status_words(raw, kind, cmap.fields.get("status"))
     ranked = sorted(scores.items(), key=lambda ks: -ks[1])
     if not ranked or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
         tied = [k.value for k, v in ranked if v == ranked[0][1]] if ranked else []
@@ -464,5 +469,16 @@ def _repeats(raw: RawTable, header: str) -> bool:
     return len(pc.unique(values)) < len(values)
 
 
-def _holds_stages(raw: RawTable, header: str | None) -> bool:
-    return header is not None and bool(_stages_in(raw, header, 500)[0])
+# Words only a deal's stage or only a lead's status says ("open" is either's).
+STATUS_WORDS = {
+    InputKind.DEALS: STAGE_WORDS - {"open"},
+    InputKind.LEADS: (CONVERTED_LEADS | DISQUALIFIED_LEADS) - STAGE_WORDS,
+}
+
+
+def _status_words(raw: RawTable, kind: InputKind, header: str | None) -> int:
+    """2 when the status column says what only this kind's statuses say, else 0."""
+    words = STATUS_WORDS.get(kind)
+    if header is None or words is None:
+        return 0
+    return 2 if _stages_in(raw, header, 500, words)[0] else 0
