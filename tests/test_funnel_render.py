@@ -501,6 +501,34 @@ def test_in_a_browser_the_page_renders_to_a_png(chromium, pages, tmp_path) -> No
     assert len(data) > 60_000  # bars, charts and tables, not a blank page
 
 
+# --- cost no group carries --------------------------------------------------------------------
+
+
+def test_cost_of_no_channel_is_said_once_in_each_output_and_drawn_in_no_chart(
+    files, tmp_path
+) -> None:
+    # 600 of cost with no channel: the (unattributed) group, with no lead; Web and Events
+    # cost nothing per lead, the total 600 / 6 = 100.
+    costs = tmp_path / "costs.csv"
+    costs.write_text("Date,Amount\n2024-01-15,600\n", encoding="utf-8")
+    args = (files["leads"], files["deals"], costs, "--by", "channel")
+    said = "By channel: 600.00 of acquisition cost is (unattributed)"
+    text = " ".join(table(args, 80))
+    assert said in text and re.search(r"Cost per lead +100\.00", text)
+    run(*args, "--output", tmp_path / "f.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "f.xlsx")
+    assert any(str(c.value).startswith(said) for c in book["By channel"]["A"])
+    data = book["Chart data"]  # what the charts draw
+    labels = {c.value for row in data.iter_rows() for c in row if isinstance(c.value, str)}
+    assert "Web" in labels and "(unattributed)" not in labels
+    run(*args, "--output", tmp_path / "f.html")
+    page = (tmp_path / "f.html").read_text(encoding="utf-8")
+    assert said in page
+    charts = re.findall(r"<svg.*?</svg>", page, re.S)
+    assert not any("(unattributed)" in chart for chart in charts)
+    assert '<td class="aside key">(unattributed)</td>' in page  # the table keeps it
+
+
 # --- the module's own examples -----------------------------------------------------------------
 
 

@@ -63,6 +63,7 @@ from crm_roi.render.workbook import (
     number_format,
     print_setup,
     put_date,
+    rejected_sheet,
     saved,
     set_properties,
     sheet_title,
@@ -107,7 +108,7 @@ def workbook_bytes(
         details = people_fields(report, DETAILS)
         _breakdown(sheet, breakdown_dims(name), rows, report, details, locale)
     _definitions(book.create_sheet("Definitions"), people_fields(report))
-    _rejected(book.create_sheet("Rejected rows"), rejected)
+    rejected_sheet(book.create_sheet("Rejected rows"), rejected)
     book.move_sheet(data, offset=len(book.sheetnames))
     _summary(summary, report, generated, titles, len(rejected), locale)
     window = report["window"]
@@ -598,31 +599,4 @@ def _definitions(sheet: Worksheet, shown: Sequence[str]) -> None:
             cell.alignment = WRAP
         fit_row_height(sheet, row[0].row)
     sheet.freeze_panes = "B2"
-    print_setup(sheet, "1:1", "A:A")
-
-
-def _rejected(sheet: Worksheet, rejected: list[dict[str, Any]]) -> None:
-    sheet.append(["File", "Row", "Column", "Value", "Reason"])
-    style_header(sheet[1])
-    sheet["B1"].alignment = Alignment(horizontal="right", vertical="bottom")
-    for letter, width in zip("ABCDE", (30, 8, 20, 24, 60), strict=True):
-        sheet.column_dimensions[letter].width = width
-    for issue in rejected:
-        sheet.append(
-            [
-                xml_text(issue["file"]),
-                issue["row"],
-                xml_text(issue["column"]),
-                xml_text(issue["value"]),
-                xml_text(issue["reason"]),
-            ]
-        )
-        for cell in sheet[sheet.max_row]:
-            cell.alignment = WRAP
-        fit_row_height(sheet, sheet.max_row)
-    if not rejected:
-        sheet.append(["Every input row was used."])
-    sheet.freeze_panes = "A2"
-    if rejected:
-        sheet.auto_filter.ref = f"A1:E{len(rejected) + 1}"
     print_setup(sheet, "1:1", "A:A")

@@ -11,7 +11,13 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from crm_roi.engine.figures import COUNT, NUMBER, figure
-from crm_roi.render.report import breakdown_name, input_entry, plain_figure, plain_number
+from crm_roi.render.report import (
+    breakdown_name,
+    input_entry,
+    plain_figure,
+    plain_number,
+    report_warnings,
+)
 
 if TYPE_CHECKING:
     from openpyxl.chart import BarChart
@@ -44,14 +50,10 @@ def stage_values(values: dict[str, Any]) -> dict[str, Any]:
 
 def funnel_dict(report: FunnelReport, inputs: list[Loaded]) -> dict[str, Any]:
     """The ``crm-roi/funnel@1`` document."""
-    from crm_roi.render.report import note_lines
-
     breakdowns = {
         breakdown_name(dims): [{**{d: row[d] for d in dims}, **stage_values(row)} for row in rows]
         for dims, rows in report.breakdowns.items()
     }
-    rejected = [str(issue) for loaded in inputs for issue in loaded.all_rejections]
-    rejected += [str(issue) for loaded in inputs for issue in loaded.warnings]
     return {
         "schema": FUNNEL_SCHEMA,
         "currency": report.currency,
@@ -61,7 +63,7 @@ def funnel_dict(report: FunnelReport, inputs: list[Loaded]) -> dict[str, Any]:
         "inputs": [input_entry(i) for i in inputs],
         "totals": stage_values(report.totals),
         "breakdowns": breakdowns,
-        "warnings": rejected + note_lines(report, inputs),  # type: ignore[arg-type]
+        "warnings": report_warnings(report, inputs),  # type: ignore[arg-type]
     }
 
 
@@ -207,14 +209,36 @@ def unknown_notes(totals: dict[str, Any]) -> list[str]:
     return notes
 
 
-def stage_rows(totals: dict[str, Any]) -> list[tuple[str, Any, Any, Any]]:
-    """Each stage of a group: its name, count, rate from the stage before and from leads
-    (leads have neither rate: None)."""
-    rates = totals["rates"]
+def unattributed_note(
+    name: str, rows: list[dict[str, Any]], currency: str | None, locale: str
+) -> str:
+    """What acquisition cost a breakdown's groups don't carry, in a sentence ("" if none):
+    the cost of no group is in the totals' cost per lead but in no group's."""
+    from crm_roi.engine.figures import UNATTRIBUTED
+    from crm_roi.render.locale import money_text
+    from crm_roi.render.report import breakdown_dims
+
+    dims = breakdown_dims(name)
+    stray = [r for r in rows if UNATTRIBUTED in [str(r[d]) for d in dims]]
+    cost = sum(r["acquisition_cost"] or 0 for r in stray)
+    if not cost:
+        return ""
+    what = " or ".join(dims)
+    return (
+        f"By {name}: {money_text(cost, currency, locale)} of acquisition cost is "
+        f"{UNATTRIBUTED}: cost rows and time logs with no {what} of their own. It counts in the "
+        "total cost per lead, in no group's."
+    )
+
+
+def stage_rows(group: dict[str, Any]) -> list[tuple[str, Any, Any, Any]]:
+    """Each stage of a group (or the totals): its name, count, rate from the stage before and
+    from leads (leads have neither rate: None)."""
+    rates = group["rates"]
     return [
         (
             stage,
-            totals[stage],
+            group[stage],
             *(
                 rates[stage][how] if stage in rates else None
                 for how in ("from_previous", "from_leads")
@@ -262,6 +286,9 @@ def print_funnel(out: Console, document: dict[str, Any], locale: str = "plain") 
     number or a label is never cut, and what is left out is named under its table."""
     from rich.text import Text
 
+    from crm_roi.render.fit import left_out
+    from crm_roi.render.safe import printable
+
     table, hidden = _funnel_table(out, document, locale)
     out.print(table)
     if hidden:
@@ -276,6 +303,9 @@ def print_funnel(out: Console, document: dict[str, Any], locale: str = "plain") 
             out.print(Text(f"Labels longer than {wrapped} characters are wrapped.", style="dim"))
         if left:
             out.print(left_out(left, REMEDY))
+        stray = unattributed_note(name, rows, document["currency"], locale)
+        if stray:
+            out.print(Text(printable(stray), style="dim"))
 
 
 def _count_text(value: Any, locale: str) -> str:
@@ -448,12 +478,6 @@ def _frame(title: Text | None = None) -> Table:
     return Table(title=title, title_justify="left", header_style="bold")
 
 
-def left_out(names: list[str], remedy: str) -> Text:
-    from crm_roi.render.fit import left_out as named
-
-    return named(names, remedy)
-
-
 # --- CSV ---------------------------------------------------------------------------------------
 CSV_HEAD = (
     "dimension", "key", "stage", "count", "rate_from_previous", "rate_from_leads", *FIGURES,
@@ -513,7 +537,7 @@ def funnel_workbook_bytes(
     draw on a hidden sheet; every number is a number with a format."""
     from openpyxl import Workbook
 
-    from crm_roi.render.workbook import saved, set_properties, sheet_title
+    from crm_roi.render.workbook import rejected_sheet, saved, set_properties, sheet_title
 
     book = Workbook()
     sheet = book.active
@@ -528,7 +552,7 @@ def funnel_workbook_bytes(
         _group_sheet(book.create_sheet(title), data, name, rows, document, locale)
     _definitions_sheet(book.create_sheet("Definitions"))
     if rejected_rows:
-        _rejected_sheet(book.create_sheet("Rejected rows"), rejected_rows)
+        rejected_sheet(book.create_sheet("Rejected rows"), rejected_rows)
     book.move_sheet(data, offset=len(book.sheetnames))
     window = document["window"]
     set_properties(book, f"crm-roi funnel {window['from']} to {window['to']}")
@@ -789,6 +813,7 @@ def _group_sheet(
     from crm_roi.render.safe import xml_text
     from crm_roi.render.workbook import (
         BOLD,
+        NOTE,
         Pages,
         fit_row_height,
         fit_widths,
@@ -820,9 +845,15 @@ def _group_sheet(
     fit_widths(sheet, range(len(dims) + 1, sheet.max_column + 1), header=1)
     fit_row_height(sheet, 1, least=30)
     print_setup(sheet, "1:1", f"A:{get_column_letter(len(dims))}")
-    if rows:
-        charts, height = _group_charts(data, dims, rows, columns)
-        Pages(sheet, sheet.max_column).place(len(groups) + 3, [charts], [height])
+    below = len(groups) + 3
+    stray = unattributed_note(name, rows, currency, locale)
+    if stray:
+        sheet.cell(below, 1, xml_text(stray)).font = NOTE
+        below += 1
+    drawn = [r for r in rows if r["leads"]]  # a group of cost alone has no stage to draw
+    if drawn:
+        charts, height = _group_charts(data, dims, drawn, columns)
+        Pages(sheet, sheet.max_column).place(below, [charts], [height])
 
 
 def _key_cells(
@@ -957,36 +988,6 @@ def _definitions_sheet(sheet: Worksheet) -> None:
     print_setup(sheet, "1:1", "A:A")
 
 
-def _rejected_sheet(sheet: Worksheet, rejected: list[dict[str, Any]]) -> None:
-    """The rows left out, with their file, row, column, value and reason."""
-    from openpyxl.styles import Alignment
-
-    from crm_roi.render.safe import xml_text
-    from crm_roi.render.workbook import WRAP, fit_row_height, print_setup, style_header
-
-    sheet.append(["File", "Row", "Column", "Value", "Reason"])
-    style_header(sheet[1])
-    sheet["B1"].alignment = Alignment(horizontal="right", vertical="bottom")
-    for letter, width in zip("ABCDE", (30, 8, 20, 24, 60), strict=True):
-        sheet.column_dimensions[letter].width = width
-    for issue in rejected:
-        sheet.append(
-            [
-                xml_text(issue["file"]),
-                issue["row"],
-                xml_text(issue["column"]),
-                xml_text(issue["value"]),
-                xml_text(issue["reason"]),
-            ]
-        )
-        for cell in sheet[sheet.max_row]:
-            cell.alignment = WRAP
-        fit_row_height(sheet, sheet.max_row)
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:E{len(rejected) + 1}"
-    print_setup(sheet, "1:1", "A:A")
-
-
 # --- the HTML page -----------------------------------------------------------------------------
 SVG_WIDTH = 1100  # px: about as wide as the page shows it, so that its text is the page's size
 SVG_LABEL = 120  # px: the stages' names, right-aligned before the bars
@@ -1036,15 +1037,16 @@ def _cards(totals: dict[str, Any], numbers: Numbers) -> str:
 
     cards = "".join(
         f'<div class="card"><div class="label">{esc(heading(n))}</div>'
-        f'<div class="figure">{esc(numbers.figure(n, _total(totals, n)))}</div></div>'
+        f'<div class="figure">{esc(numbers.figure(n, _value(totals, n)))}</div></div>'
         for n in CARDS
-        if _total(totals, n) is not None  # unknown without an input: the notes say why
+        if _value(totals, n) is not None  # unknown without an input: the notes say why
     )
     return f'<section id="headline" class="cards">{cards}</section>'
 
 
-def _total(totals: dict[str, Any], name: str) -> Any:
-    return BY_COLUMN[name].value(totals)
+def _value(group: dict[str, Any], name: str) -> Any:
+    """A group's value of the column ``name`` (of :data:`COLUMNS`)."""
+    return BY_COLUMN[name].value(group)
 
 
 def _funnel_part(document: dict[str, Any], numbers: Numbers) -> list[str]:
@@ -1151,10 +1153,14 @@ def _group_part(
     best first, and leads and the last known stage by group, the most leads first."""
     from crm_roi.engine.figures import PERIODS
     from crm_roi.render.report import breakdown_dims
+    from crm_roi.render.safe import html_text as esc
 
     dims = breakdown_dims(name)
     columns = known_columns(document["totals"], rows)
     table = _group_table_html(dims, rows, columns, document, numbers)
+    stray = unattributed_note(name, rows, document["currency"], numbers.locale)
+    if stray:
+        table += f'<p class="note">{esc(stray)}</p>'
     last = [c for c in columns if c.is_count][-1]  # won, or without deals converted
     if last.name == "leads":  # no group has a lead that converted: nothing to draw
         return [table]
@@ -1163,9 +1169,10 @@ def _group_part(
     if len(dims) == 1 and dims[0] in PERIODS:
         charts = [_period_chart(name, rows, counted, rate, numbers)]
     else:
+        drawn = [r for r in rows if r["leads"]]  # a group of cost alone has no stage to draw
         rates = [c for c in columns if c.name in ("lead_conversion_rate", "lead_to_win_rate")]
-        charts = [_rate_bars(name, dims, rows, rates, rate, numbers)]
-        charts.append(_count_bars(name, dims, rows, counted, numbers))
+        charts = [_rate_bars(name, dims, drawn, rates, rate, numbers)]
+        charts.append(_count_bars(name, dims, drawn, counted, numbers))
     return [f'<div class="charts">{"".join(charts)}</div>', table]
 
 

@@ -16,6 +16,7 @@ import math
 import re
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
@@ -30,6 +31,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 import crm_roi
 from crm_roi.engine.figures import COUNT, FIELDS, MONEY, PERCENT, TIMES, figure
 from crm_roi.render.locale import PLAIN, locale_number_format
+from crm_roi.render.safe import xml_text
 
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥"}
 # The decimals of the figures that are neither money, counts, percentages nor multiples.
@@ -386,3 +388,32 @@ def sheet_title(wanted: str, used: set[str]) -> str:
         title, n = base[: 31 - len(suffix)] + suffix, n + 1
     used.add(title)
     return title
+
+
+def rejected_sheet(sheet: Worksheet, rejected: list[dict[str, Any]]) -> None:
+    """The rows left out, with their file, row, column, value and reason: every workbook's
+    Rejected rows sheet."""
+    sheet.append(["File", "Row", "Column", "Value", "Reason"])
+    style_header(sheet[1])
+    sheet["B1"].alignment = Alignment(horizontal="right", vertical="bottom")
+    for letter, width in zip("ABCDE", (30, 8, 20, 24, 60), strict=True):
+        sheet.column_dimensions[letter].width = width
+    for issue in rejected:
+        sheet.append(
+            [
+                xml_text(issue["file"]),
+                issue["row"],
+                xml_text(issue["column"]),
+                xml_text(issue["value"]),
+                xml_text(issue["reason"]),
+            ]
+        )
+        for cell in sheet[sheet.max_row]:
+            cell.alignment = WRAP
+        fit_row_height(sheet, sheet.max_row)
+    if not rejected:
+        sheet.append(["Every input row was used."])
+    sheet.freeze_panes = "A2"
+    if rejected:
+        sheet.auto_filter.ref = f"A1:E{len(rejected) + 1}"
+    print_setup(sheet, "1:1", "A:A")
