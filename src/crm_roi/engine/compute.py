@@ -131,9 +131,12 @@ def lead_notes(prepared: Prepared) -> list[str]:
     ]
 
 
-def window(inputs: Inputs, settings: Settings) -> tuple[date, date]:
-    """The window: the settings' days, else the earliest and latest date of the inputs."""
-    first, last = data_window(inputs)
+def window(
+    inputs: Inputs, settings: Settings, dates: tuple[date | None, date | None] | None = None
+) -> tuple[date, date]:
+    """The window: the settings' days, else the earliest and latest date of the inputs (or of
+    ``dates``, the first and last of what a command is about)."""
+    first, last = dates if dates is not None else data_window(inputs)
     start, end = settings.start or first, settings.end or last
     if start is None or end is None:
         raise NoDates()

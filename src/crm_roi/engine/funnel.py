@@ -23,13 +23,13 @@ from crm_roi.engine.compute import (
     cost_sums,
     group_sums,
     lead_notes,
+    window,
 )
 from crm_roi.engine.groups import all_numbers, sort_key
 from crm_roi.engine.money import from_cents
 from crm_roi.engine.prepare import Inputs, Prepared, prepare
 from crm_roi.engine.settings import Settings
 from crm_roi.engine.sums import lead_sums
-from crm_roi.errors import EmptyWindow, NoDates
 
 STAGES = ("leads", "converted", "opportunities", "won")
 # The sums behind each stage's count.
@@ -67,7 +67,7 @@ def funnel(inputs: Inputs, settings: Settings, has_deals: bool = True) -> Funnel
     assert inputs.leads is not None, "a funnel needs leads"
     warnings: list[str] = []
     currency, inputs = convert_currencies(inputs, settings, warnings)
-    start, end = _window(inputs.leads, settings)
+    start, end = window(inputs, settings, _lead_dates(inputs.leads))
     prepared = prepare(inputs, settings, start, end)
     warnings += lead_notes(prepared)
     has_amounts = has_deals and "amount" in inputs.deals
@@ -94,17 +94,12 @@ def funnel(inputs: Inputs, settings: Settings, has_deals: bool = True) -> Funnel
     return report
 
 
-def _window(leads: pd.DataFrame, settings: Settings) -> tuple[date, date]:
+def _lead_dates(leads: pd.DataFrame) -> tuple[date | None, date | None]:
+    """The first and last day a lead was created: the funnel's window by default."""
     created = leads.get("created_date")
-    present = created is not None and created.notna().any()
-    first = created.min().date() if present else None
-    last = created.max().date() if present else None
-    start, end = settings.start or first, settings.end or last
-    if start is None or end is None:
-        raise NoDates()
-    if start > end:
-        raise EmptyWindow(start, end)
-    return start, end
+    if created is None or not created.notna().any():
+        return None, None
+    return created.min().date(), created.max().date()
 
 
 def _sums(prepared: Prepared, dims: tuple[str, ...]) -> dict[tuple[str, ...], Sums]:

@@ -595,19 +595,6 @@ def _warn_order(
     )
 
 
-def _deal_rules(
-    issues: _Issues,
-    cmap: ColumnMap,
-    columns: dict[str, pa.Array],
-    invalid: dict[str, np.ndarray],
-    options: ValidateOptions,
-) -> None:
-    _warn_order(
-        issues, cmap, columns, "created_date", "close_date", "closes ({}) before it was created"
-    )
-    _first_kept(issues, columns["deal_id"], cmap.fields["deal_id"], "deal_id")
-
-
 def _cost_rules(
     issues: _Issues,
     cmap: ColumnMap,
@@ -722,24 +709,6 @@ def _cost_types(issues: _Issues, types: pa.Array, header: str) -> pa.Array:
     return pc.fill_null(out, ACQUISITION)
 
 
-def _customer_rules(
-    issues: _Issues,
-    cmap: ColumnMap,
-    columns: dict[str, pa.Array],
-    invalid: dict[str, np.ndarray],
-    options: ValidateOptions,
-) -> None:
-    _warn_order(
-        issues,
-        cmap,
-        columns,
-        "acquired_date",
-        "churned_date",
-        "churned ({}) before it was acquired",
-    )
-    _first_kept(issues, columns["customer_id"], cmap.fields["customer_id"], "customer_id")
-
-
 def _time_rules(
     issues: _Issues,
     cmap: ColumnMap,
@@ -776,22 +745,32 @@ def _time_rules(
         )
 
 
-def _lead_rules(
-    issues: _Issues,
-    cmap: ColumnMap,
-    columns: dict[str, pa.Array],
-    invalid: dict[str, np.ndarray],
-    options: ValidateOptions,
-) -> None:
-    _warn_order(
-        issues,
-        cmap,
-        columns,
-        "created_date",
-        "converted_date",
-        "converted ({}) before it was created",
-    )
-    _first_kept(issues, columns["lead_id"], cmap.fields["lead_id"], "lead_id")
+def _record_rules(first: str, then: str, message: str, id_field: str) -> Callable[..., None]:
+    """The rules of a file of records: ``then`` not before ``first`` (a warning, ``message``
+    worded from the date); ids unique (the first kept)."""
+
+    def rules(
+        issues: _Issues,
+        cmap: ColumnMap,
+        columns: dict[str, pa.Array],
+        invalid: dict[str, np.ndarray],
+        options: ValidateOptions,
+    ) -> None:
+        _warn_order(issues, cmap, columns, first, then, message)
+        _first_kept(issues, columns[id_field], cmap.fields[id_field], id_field)
+
+    return rules
+
+
+_deal_rules = _record_rules(
+    "created_date", "close_date", "closes ({}) before it was created", "deal_id"
+)
+_customer_rules = _record_rules(
+    "acquired_date", "churned_date", "churned ({}) before it was acquired", "customer_id"
+)
+_lead_rules = _record_rules(
+    "created_date", "converted_date", "converted ({}) before it was created", "lead_id"
+)
 
 
 RULES: dict[InputKind, Callable[..., None]] = {

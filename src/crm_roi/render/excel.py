@@ -55,6 +55,7 @@ from crm_roi.render.workbook import (
     Pages,
     day,
     day_format,
+    definitions_sheet,
     fit_row_height,
     fit_widths,
     label,
@@ -585,18 +586,9 @@ def _trend_chart(sheet: Worksheet, groups: int, locale: str) -> LineChart:
 
 
 def _definitions(sheet: Worksheet, shown: Sequence[str]) -> None:
-    sheet.append(["Figure", "Unit", "What it is", "Not defined (empty) when"])
-    style_header(sheet[1])
-    for d in DEFINITIONS:
-        if not set(d.fields) & set(shown):
-            continue
-        names = ", ".join(map(label, d.fields))
-        sheet.append([names, d.unit, d.meaning.replace("`", ""), d.null_when.replace("`", "")])
-    for letter, width in zip("ABCD", (24, 12, 90, 30), strict=True):
-        sheet.column_dimensions[letter].width = width
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = WRAP
-        fit_row_height(sheet, row[0].row)
-    sheet.freeze_panes = "B2"
-    print_setup(sheet, "1:1", "A:A")
+    rows = [
+        (", ".join(map(label, d.fields)), d.unit, d.meaning, d.null_when)
+        for d in DEFINITIONS
+        if set(d.fields) & set(shown)
+    ]
+    definitions_sheet(sheet, "Figure", rows)

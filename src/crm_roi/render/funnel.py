@@ -972,20 +972,9 @@ def _clustered(
 
 def _definitions_sheet(sheet: Worksheet) -> None:
     """Each stage, rate and figure: its unit, what it is and when it is empty."""
-    from crm_roi.render.workbook import WRAP, fit_row_height, print_setup, style_header
+    from crm_roi.render.workbook import definitions_sheet
 
-    sheet.append(["Stage, rate or figure", "Unit", "What it is", "Empty when"])
-    style_header(sheet[1])
-    for term, unit, meaning, null_when in definitions():
-        sheet.append([term, unit, meaning.replace("`", ""), null_when.replace("`", "")])
-    for letter, width in zip("ABCD", (24, 12, 80, 30), strict=True):
-        sheet.column_dimensions[letter].width = width
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = WRAP
-        fit_row_height(sheet, row[0].row)
-    sheet.freeze_panes = "B2"
-    print_setup(sheet, "1:1", "A:A")
+    definitions_sheet(sheet, "Stage, rate or figure", definitions(), wide=80)
 
 
 # --- the HTML page -----------------------------------------------------------------------------

@@ -417,3 +417,22 @@ def rejected_sheet(sheet: Worksheet, rejected: list[dict[str, Any]]) -> None:
     if rejected:
         sheet.auto_filter.ref = f"A1:E{len(rejected) + 1}"
     print_setup(sheet, "1:1", "A:A")
+
+
+def definitions_sheet(
+    sheet: Worksheet, first: str, rows: Sequence[tuple[str, str, str, str]], wide: int = 90
+) -> None:
+    """A Definitions sheet: a row per term (headed ``first``) with its unit, what it is and
+    when it is empty; Markdown's backticks dropped, the meaning ``wide`` characters wide."""
+    sheet.append([first, "Unit", "What it is", "Not defined (empty) when"])
+    style_header(sheet[1])
+    for term, unit, meaning, null_when in rows:
+        sheet.append([term, unit, meaning.replace("`", ""), null_when.replace("`", "")])
+    for letter, width in zip("ABCD", (24, 12, wide, 30), strict=True):
+        sheet.column_dimensions[letter].width = width
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = WRAP
+        fit_row_height(sheet, row[0].row)
+    sheet.freeze_panes = "B2"
+    print_setup(sheet, "1:1", "A:A")
