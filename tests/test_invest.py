@@ -156,11 +156,13 @@ D5,Won,5000,2024-06-01
 D6,Won,5000,2024-08-01
 D7,Lost,0,2024-12-31
 """
-TIME_LOGS = """\
+TIME_LOGS = (
+    """\
 Date,Person,Hours,Hourly Rate
 2023-02-01,Ann,8,50
-""" + "".join(f"2023-{m:02d}-10,Ann,8,50\n" for m in range(1, 12)) + "".join(
-    f"2024-{m:02d}-10,Ann,10,60\n" for m in range(1, 13)
+"""
+    + "".join(f"2023-{m:02d}-10,Ann,8,50\n" for m in range(1, 12))
+    + "".join(f"2024-{m:02d}-10,Ann,10,60\n" for m in range(1, 13))
 )
 
 
@@ -246,3 +248,49 @@ def test_bad_options_are_usage_errors(tmp_path: Path, option: str, value: str) -
     )
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("Error:")
+
+
+def test_a_dutch_investment_file_reads_as_an_english_one(tmp_path: Path) -> None:
+    dutch = (
+        "Datum;Omschrijving;Bedrag;Soort\n"
+        "01-12-2023;Implementatie;€ 25.000,00;kosten\n"
+        "01-07-2024;Gemeten besparing;€ 100.000,00;baten\n"
+    )
+    path = tmp_path / "investering.csv"
+    path.write_bytes(dutch.encode("cp1252"))
+    doc = document(
+        write(tmp_path, "deals.csv", SEED_DEALS),
+        *("--investment", str(path), "--go-live", "2024-01-01", "--years", "1"),
+        *("--discount-rate", "0"),
+    )
+    # The seed again: 25,000 of cost (year 0), 100,000 of benefit (year 1): 300 %.
+    assert [y["costs"] for y in doc["years"]] == [25000.0, 0.0]
+    assert doc["years"][1]["other"] == 100000.0
+    assert doc["years"][0]["costs_by_category"] == {"Implementatie": 25000.0}
+    assert doc["totals"]["roi_undiscounted"] == 3.0
+
+
+def test_validate_reads_the_investment_file_with_row_reasons(tmp_path: Path) -> None:
+    investment = SEED_INVESTMENT + "2024-08-01,Guess,500,maybe\n,Undated,100,cost\n"
+    result = runner.invoke(
+        app,
+        [
+            "validate",
+            write(tmp_path, "deals.csv", SEED_DEALS),
+            "--investment",
+            write(tmp_path, "investment.csv", investment),
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 1, result.output  # rows rejected
+    report = json.loads(result.stdout)
+    text = json.dumps(report)
+    assert "kind 'maybe' is neither cost nor benefit" in text
+    assert "needs a date, or a start date and an end date" in text
+
+
+def test_invest_needs_the_investment_file(tmp_path: Path) -> None:
+    result = run(write(tmp_path, "deals.csv", SEED_DEALS), "--go-live", "2024-01-01")
+    assert result.exit_code == 2
+    assert "--investment FILE is needed" in result.stderr

@@ -64,7 +64,7 @@ EXAMPLES = """Examples:
 def invest(
     deals: DealsArg,
     costs: CostsArg = None,
-    investment: InvestmentOpt = ...,  # type: ignore[assignment]
+    investment: InvestmentOpt = None,
     go_live: InvestGoLiveOpt = ...,  # type: ignore[assignment]
     customers: CustomersOpt = None,
     time_logs: TimeLogsOpt = None,
@@ -97,6 +97,10 @@ def invest(
         fmt = resolve_format(output_format, output, TimeFormat)
         limit = values.max_rejected(max_rejected)
         how = _how(go_live, years, discount_rate, risk, no_projection)
+        if investment is None:
+            raise UsageError(
+                "--investment FILE is needed: what the CRM cost (date, amount, category, kind)"
+            )
         inputs, figures = gather(InputOptions, params), gather(FigureOptions, params)
         check_paths(inputs, output, rates, log_json)
         settings = figures.settings()

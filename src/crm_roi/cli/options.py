@@ -322,12 +322,13 @@ GoLiveOpt = Annotated[
     ),
 ]
 InvestmentOpt = Annotated[
-    Path,
+    Path | None,
     typer.Option(
         "--investment",
         metavar="FILE",
         help="What the CRM cost (licences, implementation, training, …) and any benefit "
-        "measured outside the exports: date or period, amount, category, kind cost|benefit.",
+        "measured outside the exports: date or period, amount, category, kind cost|benefit "
+        "(invest needs it).",
         rich_help_panel=INPUTS,
         show_default=False,
     ),
