@@ -424,3 +424,22 @@ def test_compare_counts_the_leads_of_each_window(files: dict[str, str]) -> None:
     assert doc["current"]["totals"]["leads"] == 2
     assert doc["current"]["totals"]["converted_leads"] == 2
     assert doc["change"]["totals"]["leads"]["abs"] == -1
+
+
+def test_a_deal_two_leads_share_counts_once_per_group(tmp_path: Path) -> None:
+    deals = tmp_path / "deals.csv"
+    deals.write_text("Deal ID,Stage,Amount,Close Date\nD1,Won,1000,2024-02-01\n")
+    leads = tmp_path / "leads.csv"
+    leads.write_text(
+        "Lead ID,Created Date,Lead Source,Deal ID\n"
+        "A,2024-01-02,Web,D1\nB,2024-01-03,Web,D1\nC,2024-01-04,Events,D1\n"
+    )
+    rep = document(
+        "compute", str(deals), "--leads", str(leads), "--by", "channel", "--from", "2024-01-01"
+    )
+    # D1 (1,000) came from A and B (Web) and from C (Events): once in the total, once in Web,
+    # once in Events; three won leads.
+    assert (rep["totals"]["won_leads"], rep["totals"]["lead_revenue"]) == (3, 1000.0)
+    rows = {r["channel"]: (r["won_leads"], r["lead_revenue"]) for r in rep["breakdowns"]["channel"]}
+    # The deal itself has no source: its revenue is in (none), with no lead.
+    assert rows == {"Events": (1, 1000.0), "Web": (2, 1000.0), "(none)": (0, 0.0)}

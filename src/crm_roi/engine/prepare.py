@@ -110,6 +110,7 @@ class Leads:
     customer: np.ndarray  # its customer index (its own, else its deal's); -1: none
     pair_lead: np.ndarray  # the (lead, deal) links, distinct
     pair_deal: np.ndarray
+    deal_once: bool  # no deal is linked to two leads (the usual case)
     outside: int  # leads created outside the window (not counted)
     first_outside: float  # the earliest created day of those (NaN: none)
 
@@ -437,6 +438,7 @@ def _leads(
         customer=np.where(own >= 0, own, via_deal),
         pair_lead=lead,
         pair_deal=deal,
+        deal_once=not len(deal) or int(np.bincount(deal).max()) <= 1,
         outside=int(outside.sum()),
         first_outside=float(created[outside].min()) if outside.any() else float("nan"),
     )

@@ -428,9 +428,11 @@ def lead_sums(prepared: Prepared, groups: np.ndarray, add: Any) -> dict[int, flo
     deals = prepared.deals
     chain = counted[leads.pair_lead] & deals.ever_won[leads.pair_deal]
     g, deal = groups[leads.pair_lead[chain]], leads.pair_deal[chain]
-    n_deals = max(len(deals.cents), 1)
-    once = np.unique(g * n_deals + deal) if len(g) else np.zeros(0, dtype=np.int64)
-    add("lead_revenue", once // n_deals, deals.cents[once % n_deals], mark=False)
+    if not leads.deal_once:  # a deal two leads of a group share counts once for it
+        n_deals = max(len(deals.cents), 1)
+        once = np.unique(g * n_deals + deal)
+        g, deal = once // n_deals, once % n_deals
+    add("lead_revenue", g, deals.cents[deal], mark=False)
     span = leads.converted_day - leads.created
     timed = counted & leads.converted & ~np.isnan(span) & (span >= 0)
     medians = pd.Series(span[timed]).groupby(groups[timed]).median()
