@@ -8,6 +8,9 @@ that LibreOffice reads (nothing installed here writes ODS or XLS).
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import subprocess
+import time
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -233,3 +236,33 @@ def runner() -> CliRunner:
 def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     """Rich wraps at 80 columns without a terminal: give it room so each issue is one line."""
     monkeypatch.setenv("COLUMNS", "250")
+
+
+# --- a real browser: the HTML pages are opened in headless Chromium ---------------------------
+HEADLESS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
+]  # fmt: skip
+BROWSER_TIMEOUT = 60
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        pytest.skip(
+            "Chromium is not installed (.ci/run installs Debian's chromium with apt-get when it "
+            "runs as root): the browser tests of the HTML pages are skipped"
+        )
+    return found
+
+
+def browse(chromium: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """Headless Chromium with a profile of its own, run to the end."""
+    profile = tmp_path / f"profile-{time.monotonic_ns()}"
+    return subprocess.run(
+        [chromium, *HEADLESS, f"--user-data-dir={profile}", *args],
+        capture_output=True,
+        timeout=BROWSER_TIMEOUT,
+        check=True,
+    )

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import select
-import shutil
 import struct
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from conftest import EXAMPLE_INPUTS
+from conftest import BROWSER_TIMEOUT, EXAMPLE_INPUTS, HEADLESS, browse
 from crm_roi.cli import app
 from crm_roi.engine.figures import DEFINITIONS, FIELDS, LEAD_FIELDS, figure
 from crm_roi.render import html as html_page
@@ -236,34 +235,6 @@ def test_ci_installs_chromium_beside_libreoffice() -> None:
 
 
 # --- the page in a browser ---------------------------------------------------------------------
-HEADLESS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
-]  # fmt: skip
-TIMEOUT = 60
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        pytest.skip(
-            "Chromium is not installed (.ci/run installs Debian's chromium with apt-get when it "
-            "runs as root): the browser tests of the HTML report are skipped"
-        )
-    return found
-
-
-def browse(chromium: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    profile = tmp_path / f"profile-{time.monotonic_ns()}"
-    return subprocess.run(
-        [chromium, *HEADLESS, f"--user-data-dir={profile}", *args],
-        capture_output=True,
-        timeout=TIMEOUT,
-        check=True,
-    )
-
-
 def test_in_a_browser_the_figures_show_and_the_injected_script_stays_text(
     chromium, hostile, tmp_path
 ) -> None:
@@ -321,7 +292,7 @@ class DevTools:
         )  # fmt: skip
         os.close(theirs_in)
         os.close(theirs_out)
-        self.deadline = time.monotonic() + TIMEOUT
+        self.deadline = time.monotonic() + BROWSER_TIMEOUT
         self.buffer = b""
         self.sent = 0
 
@@ -355,7 +326,7 @@ class DevTools:
     def close(self) -> None:
         try:
             self.send("Browser.close")
-            self.process.wait(timeout=TIMEOUT)
+            self.process.wait(timeout=BROWSER_TIMEOUT)
         finally:
             if self.process.poll() is None:
                 self.process.kill()

@@ -22,7 +22,6 @@ import os
 import re
 import shutil
 import subprocess
-import time
 import zipfile
 from datetime import datetime
 from html.parser import HTMLParser
@@ -35,7 +34,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from typer.testing import CliRunner
 
-from conftest import EXAMPLE_INPUTS, EXAMPLES
+from conftest import EXAMPLE_INPUTS, EXAMPLES, browse
 from crm_roi.cli import app
 from crm_roi.render import invest as render
 from crm_roi.render.locale import money_text
@@ -541,32 +540,8 @@ def test_the_page_from_the_library_follows_the_locale(worked) -> None:
     assert '<html lang="de-DE">' in page and "84,8" in page and "01.01.2024" in page
 
 
-HEADLESS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
-]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        pytest.skip("Chromium is not installed: the page's browser tests are skipped")
-    return found
-
-
-def browse(chromium: str, tmp_path: Path, *args: str) -> bytes:
-    profile = tmp_path / f"profile-{time.monotonic_ns()}"
-    return subprocess.run(
-        [chromium, *HEADLESS, f"--user-data-dir={profile}", *args],
-        capture_output=True,
-        timeout=60,
-        check=True,
-    ).stdout
-
-
 def test_in_a_browser_the_page_builds_and_the_script_stays_text(chromium, pages, tmp_path) -> None:
-    dom = browse(chromium, tmp_path, "--dump-dom", pages["hostile"].as_uri()).decode("utf-8")
+    dom = browse(chromium, tmp_path, "--dump-dom", pages["hostile"].as_uri()).stdout.decode("utf-8")
     assert "<script" not in dom and "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
     assert dom.count("<svg") == 1 and dom.count("<table") >= 2
 

@@ -58,6 +58,7 @@ from crm_roi.render.workbook import (
     definitions_sheet,
     fit_row_height,
     fit_widths,
+    inputs_block,
     label,
     month_format,
     month_start,
@@ -385,24 +386,7 @@ def _settings(sheet: Worksheet, row: int, settings: dict[str, Any]) -> int:
 
 def _inputs(sheet: Worksheet, row: int, inputs: list[dict[str, Any]]) -> int:
     """One row per input; its path whole, wrapped across the last columns."""
-    sheet.cell(row, 1, "Inputs").font = TITLE
-    row += 1
-    for col, head in enumerate(("Input", "Rows", "Used", "Rejected", "File"), start=1):
-        sheet.cell(row, col, head)
-    style_header(sheet[row][:6], numbers_from=2)
-    sheet.cell(row, 5).alignment = Alignment(horizontal="left", vertical="bottom", indent=1)
-    sheet.merge_cells(start_row=row, start_column=5, end_row=row, end_column=6)
-    for entry in inputs:
-        row += 1
-        sheet.cell(row, 1, xml_text(entry["kind"]))
-        for col, key in ((2, "rows"), (3, "used"), (4, "rejected")):
-            sheet.cell(row, col, entry[key]).number_format = "#,##0"
-        path = sheet.cell(row, 5, xml_text(entry["path"]))
-        path.alignment = Alignment(wrap_text=True, vertical="bottom", indent=1)
-        sheet.merge_cells(start_row=row, start_column=5, end_row=row, end_column=6)
-        lines = -(-len(str(entry["path"])) // int(sum(SUMMARY_WIDTHS[4:]) * PROSE))
-        sheet.row_dimensions[row].height = 15 * lines + 2
-    return row + 1
+    return inputs_block(sheet, row, inputs, sum(SUMMARY_WIDTHS[4:]))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -877,28 +877,9 @@ def _settings_block(sheet: Any, row: int, document: dict[str, Any], locale: str)
 
 def _inputs_block(sheet: Any, row: int, inputs: list[dict[str, Any]]) -> int:
     """One row per input: what it is, its rows, and its file (whole, wrapped)."""
-    from openpyxl.styles import Alignment
+    from crm_roi.render.workbook import inputs_block
 
-    from crm_roi.render.workbook import PROSE, TITLE, style_header
-
-    sheet.cell(row, 1, "Inputs").font = TITLE
-    row += 1
-    for col, head in enumerate(("Input", "Rows", "Used", "Rejected", "File"), start=1):
-        sheet.cell(row, col, head)
-    style_header(sheet[row][:6], numbers_from=2)
-    sheet.cell(row, 5).alignment = Alignment(horizontal="left", vertical="bottom", indent=2)
-    sheet.merge_cells(start_row=row, start_column=5, end_row=row, end_column=6)
-    for entry in inputs:
-        row += 1
-        sheet.cell(row, 1, _sheet_text(str(entry["kind"]).replace("_", " ")))
-        for col, key in ((2, "rows"), (3, "used"), (4, "rejected")):
-            sheet.cell(row, col, entry[key]).number_format = "#,##0"
-        path = sheet.cell(row, 5, _sheet_text(str(entry["path"])))
-        path.alignment = Alignment(wrap_text=True, vertical="bottom", indent=2)
-        sheet.merge_cells(start_row=row, start_column=5, end_row=row, end_column=6)
-        lines = -(-len(str(entry["path"])) // int(sum(ASSUMPTION_WIDTHS[4:]) * PROSE))
-        sheet.row_dimensions[row].height = 15 * max(lines, 1) + 2
-    return row + 1
+    return inputs_block(sheet, row, inputs, sum(ASSUMPTION_WIDTHS[4:]))
 
 
 def _notes(warnings: list[str], rejected_rows: list[dict[str, Any]]) -> list[str]:

@@ -436,3 +436,28 @@ def definitions_sheet(
         fit_row_height(sheet, row[0].row)
     sheet.freeze_panes = "B2"
     print_setup(sheet, "1:1", "A:A")
+
+
+def inputs_block(
+    sheet: Worksheet, row: int, inputs: list[dict[str, Any]], path_width: float
+) -> int:
+    """From ``row``: one row per input (what it is, its rows, used and rejected) with its file
+    whole, wrapped across the fifth and sixth columns (``path_width`` characters wide)."""
+    sheet.cell(row, 1, "Inputs").font = TITLE
+    row += 1
+    for col, head in enumerate(("Input", "Rows", "Used", "Rejected", "File"), start=1):
+        sheet.cell(row, col, head)
+    style_header(sheet[row][:6], numbers_from=2)
+    sheet.cell(row, 5).alignment = Alignment(horizontal="left", vertical="bottom", indent=1)
+    sheet.merge_cells(start_row=row, start_column=5, end_row=row, end_column=6)
+    for entry in inputs:
+        row += 1
+        sheet.cell(row, 1, xml_text(str(entry["kind"]).replace("_", " ")))
+        for col, key in ((2, "rows"), (3, "used"), (4, "rejected")):
+            sheet.cell(row, col, entry[key]).number_format = "#,##0"
+        path = sheet.cell(row, 5, xml_text(entry["path"]))
+        path.alignment = Alignment(wrap_text=True, vertical="bottom", indent=1)
+        sheet.merge_cells(start_row=row, start_column=5, end_row=row, end_column=6)
+        lines = -(-len(str(entry["path"])) // max(int(path_width * PROSE), 1))
+        sheet.row_dimensions[row].height = 15 * max(lines, 1) + 2
+    return row + 1
