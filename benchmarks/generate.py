@@ -3,7 +3,8 @@
     python benchmarks/generate.py --deals 1000000
 
 writes deals.csv (N deals), customers.csv (N/3), costs.csv (N/4), time_logs.csv (N) and
-leads.csv (N, or --leads) with the same headers as examples/.
+leads.csv (N, or --leads) with the same headers as examples/, and orders.csv (the orders of
+N/10 webshop customers, for crm-roi customers).
 """
 
 from __future__ import annotations
@@ -88,6 +89,39 @@ def generate(n: int, out: Path, seed: int = 7, leads: int | None = None) -> None
     )
     logs.to_csv(out / "time_logs.csv", index=False)
     generate_leads(n, n if leads is None else leads, out, campaigns, campaign_channel, seed)
+    generate_orders(max(1, n // 10), out, seed)
+
+
+def generate_orders(n: int, out: Path, seed: int) -> None:
+    """orders.csv, for crm-roi customers: n customers who first buy in 2023 and then buy as the
+    BG/NBD model describes (each at its own rate, each liable to stop after any purchase),
+    through 2024. Its own generator: the other files don't change."""
+    rng = np.random.default_rng(seed + 2)
+    rate = rng.gamma(0.5, 1 / 6.0, n)  # purchases a week while alive
+    stop = rng.beta(0.7, 3.0, n)
+    spend = rng.gamma(6.0, 15.0, n)
+    day = rng.integers(0, 365, n).astype(float)  # days since 2023-01-01
+    alive = np.ones(n, dtype=bool)
+    customers, days = [], []
+    while alive.any():
+        who = np.flatnonzero(alive)
+        customers.append(who)
+        days.append(day[who])
+        alive[who] = rng.random(len(who)) >= stop[who]
+        day[who] += np.maximum(1, np.round(rng.exponential(1 / np.maximum(rate[who], 1e-9)) * 7))
+        alive &= day < 731
+    who, when = np.concatenate(customers), np.concatenate(days)
+    start = np.datetime64("2023-01-01")
+    order = np.argsort(when, kind="stable")
+    orders = pd.DataFrame(
+        {
+            "Order ID": np.char.add("O-", np.arange(len(who)).astype(str)),
+            "Customer": np.char.add("C-", who[order].astype(str)),
+            "Order Date": (start + when[order].astype("timedelta64[D]")).astype(str),
+            "Amount": np.round(rng.gamma(6.0, spend[who[order]] / 6.0), 2),
+        }
+    )
+    orders.to_csv(out / "orders.csv", index=False, float_format="%.2f")
 
 
 def generate_leads(

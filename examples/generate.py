@@ -1170,6 +1170,51 @@ def main() -> None:
     for year in (2023, 2024):
         total = sum(d["amount"] for d in won if d["close"].year == year)
         print(f"won amount {year}: EUR {fmt_cents(total)}")
+    orders = build_orders()
+    write_csv(
+        "orders.csv",
+        ["Order ID", "Customer", "Order Date", "Amount", "Currency", "Segment"],
+        [[o["id"], o["customer"], iso(o["day"]), fmt_cents(o["cents"]), "EUR", o["segment"]]
+         for o in orders],
+    )
+    print(f"orders.csv:     {len(orders)} rows ({len({o['customer'] for o in orders})} customers)")
+
+
+# --------------------------------------------------------------------------
+# orders.csv: the webshop of the same company's consumables, repeat buying without contracts
+# (crm-roi customers). Simulated as the BG/NBD model describes it, with its own generator so
+# that the other files never change: each customer buys at its own rate (weeks between orders
+# drawn from its rate) and may stop for good after any order.
+# --------------------------------------------------------------------------
+
+order_rng = random.Random(19970101)
+ORDER_SEGMENTS = [("Retail", 0.5), ("Workshop", 0.35), ("Reseller", 0.15)]
+
+
+def build_orders() -> list[dict]:
+    orders: list[dict] = []
+    for n in range(1, 601):
+        segment = order_rng.choices(
+            [s for s, _ in ORDER_SEGMENTS], weights=[w for _, w in ORDER_SEGMENTS]
+        )[0]
+        rate = order_rng.gammavariate(0.9, 1 / 8.0)  # orders a week while it buys
+        if segment == "Reseller":
+            rate *= 2.5
+        stop = order_rng.betavariate(0.8, 3.0)  # the chance it stops after an order
+        spend = order_rng.gammavariate(6.0, 1.0) * (15.0 if segment != "Reseller" else 40.0)
+        day = WINDOW_START + timedelta(days=order_rng.randint(0, 364))  # first order in 2023
+        name = f"Webshop customer {n:04d}"
+        while day <= WINDOW_END:
+            cents = round(order_rng.gammavariate(6.0, spend / 6.0) * 100)
+            orders.append({"customer": name, "day": day, "cents": max(cents, 500),
+                           "segment": segment})
+            if order_rng.random() < stop:
+                break
+            day += timedelta(days=max(1, round(order_rng.expovariate(rate) * 7)))
+    orders.sort(key=lambda o: (o["day"], o["customer"]))
+    for i, order in enumerate(orders, start=1):
+        order["id"] = f"WS-{i:05d}"
+    return orders
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ MODULES = [
     "crm_roi.engine.compare", "crm_roi.inputs.ids", "crm_roi.render.safe", "crm_roi.render.table",
     "crm_roi.render.locale", "crm_roi.cli.values", "crm_roi.render.funnel", "crm_roi.engine.invest",
     "crm_roi.render.invest",
-    "crm_roi.engine.calendar",
+    "crm_roi.engine.calendar", "crm_roi.engine.buying", "crm_roi.render.customers",
 ]  # fmt: skip
 
 

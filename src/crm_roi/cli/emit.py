@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from crm_roi.inputs.load import Loaded
 
-Document = Literal["report", "cohorts", "compare", "funnel", "invest"]  # what commands make
+Document = Literal["report", "cohorts", "compare", "funnel", "invest", "customers"]
 
 # --- the format --------------------------------------------------------------------------------
 SUFFIX_FORMATS = {
@@ -80,7 +80,9 @@ def _stream_target(output: Path) -> bool:
 
 # --- the report --------------------------------------------------------------------------------
 # A table written to a file: this wide.
-TABLE_WIDTH = {"report": 160, "cohorts": 250, "compare": 250, "funnel": 160, "invest": 160}
+TABLE_WIDTH = {
+    "report": 160, "cohorts": 250, "compare": 250, "funnel": 160, "invest": 160, "customers": 160,
+}  # fmt: skip
 
 
 def emit(
@@ -92,13 +94,15 @@ def emit(
     rejected_rows: list[dict[str, Any]] | None = None,
     columns: Sequence[str] | None = None,
     inputs: list[dict[str, Any]] | None = None,
+    top: int = 20,
 ) -> None:
     """The report in ``fmt``: a table on the terminal, else its bytes to stdout or --output.
     ``locale`` is for the formats people read; ``rejected_rows`` fill the workbook's Rejected
     sheet; ``columns`` (--columns) are the figures the table shows by group; ``inputs`` are the
-    inputs' accounts for an HTML page of cohorts (the other documents hold theirs)."""
+    inputs' accounts for an HTML page of cohorts (the other documents hold theirs); ``top``:
+    the customers a table or page of customers lists."""
     if fmt == "table" and output is None:
-        _print_table(console(), document, kind, locale, columns)
+        _print_table(console(), document, kind, locale, columns, top)
         return
     data: bytes
     if fmt == "json":
@@ -110,15 +114,33 @@ def emit(
 
         with open(os.devnull, "w") as nowhere:
             recorder = Console(record=True, width=TABLE_WIDTH[kind], file=nowhere)
-            _print_table(recorder, document, kind, locale, columns)
+            _print_table(recorder, document, kind, locale, columns, top)
         data = recorder.export_text().encode("utf-8")
     elif fmt == "xlsx":
         data = _workbook(document, kind, locale, rejected_rows or [])
     elif fmt == "html":
-        data = _page(document, kind, locale, rejected_rows or [], inputs or [])
+        data = _page(document, kind, locale, rejected_rows or [], inputs or [], top)
     else:
         data = _text(document, fmt, kind, locale).encode("utf-8")
     write(data, output)
+
+
+# Documents whose module in render/ names its renderers after it: print_funnel, funnel_csv,
+# funnel_workbook_bytes and funnel_html in render/funnel.py.
+NAMED = ("funnel", "invest", "customers")
+
+
+def _named(kind: str, pattern: str) -> Callable[..., Any]:
+    """The renderer of ``kind`` named by ``pattern`` (``"{}_csv"``), imported when needed."""
+    import importlib
+
+    module = importlib.import_module(f"crm_roi.render.{kind}")
+    return getattr(module, pattern.format(kind))  # type: ignore[no-any-return]
+
+
+def _extra(kind: str, top: int) -> dict[str, Any]:
+    """What one kind's table and page take besides the document: the customers, --top."""
+    return {"top": top} if kind == "customers" else {}
 
 
 def _print_table(
@@ -127,6 +149,7 @@ def _print_table(
     kind: Document,
     locale: str,
     columns: Sequence[str] | None = None,
+    top: int = 20,
 ) -> None:
     if kind == "report":
         from crm_roi.render.table import print_report
@@ -137,14 +160,8 @@ def _print_table(
         from crm_roi.render.timeaware import print_cohorts
 
         print_cohorts(out, document, locale=locale)
-    elif kind == "funnel":
-        from crm_roi.render.funnel import print_funnel
-
-        print_funnel(out, document, locale=locale)
-    elif kind == "invest":
-        from crm_roi.render.invest import print_invest
-
-        print_invest(out, document, locale=locale)
+    elif kind in NAMED:
+        _named(kind, "print_{}")(out, document, locale, **_extra(kind, top))
     else:
         from crm_roi.render.timeaware import print_compare
 
@@ -162,14 +179,8 @@ def _workbook(
         return excel.workbook_bytes(document, rejected_rows, dt.datetime.now(), locale)
     if kind == "cohorts":
         return excel.cohorts_workbook_bytes(document, locale)
-    if kind == "funnel":
-        from crm_roi.render.funnel import funnel_workbook_bytes
-
-        return funnel_workbook_bytes(document, rejected_rows, locale)
-    if kind == "invest":
-        from crm_roi.render.invest import invest_workbook_bytes
-
-        return invest_workbook_bytes(document, rejected_rows, locale)
+    if kind in NAMED:
+        return bytes(_named(kind, "{}_workbook_bytes")(document, rejected_rows, locale))
     return excel.compare_workbook_bytes(document, locale)
 
 
@@ -179,6 +190,7 @@ def _page(
     locale: str,
     rejected_rows: list[dict[str, Any]],
     inputs: list[dict[str, Any]],
+    top: int = 20,
 ) -> bytes:
     """The self-contained HTML page."""
     from crm_roi.render import html
@@ -187,14 +199,9 @@ def _page(
         return html.report_html(document, rejected_rows, locale)
     if kind == "cohorts":
         return html.cohorts_html(document, rejected_rows, inputs, locale)
-    if kind == "funnel":
-        from crm_roi.render.funnel import funnel_html
-
-        return funnel_html(document, rejected_rows, locale)
-    if kind == "invest":
-        from crm_roi.render.invest import invest_html
-
-        return invest_html(document, rejected_rows, locale)
+    if kind in NAMED:
+        page = _named(kind, "{}_html")(document, rejected_rows, locale, **_extra(kind, top))
+        return bytes(page)
     return html.compare_html(document, rejected_rows, locale)
 
 
@@ -204,14 +211,8 @@ def _text(document: dict[str, Any], fmt: str, kind: Document, locale: str) -> st
         from crm_roi.render.tabular import to_csv, to_markdown
 
         return to_markdown(document, locale) if fmt == "markdown" else to_csv(document)
-    if kind == "funnel":
-        from crm_roi.render.funnel import funnel_csv
-
-        return funnel_csv(document)
-    if kind == "invest":
-        from crm_roi.render.invest import invest_csv
-
-        return invest_csv(document)
+    if kind in NAMED:
+        return str(_named(kind, "{}_csv")(document))
     from crm_roi.render import timeaware
 
     return timeaware.cohorts_csv(document) if kind == "cohorts" else timeaware.compare_csv(document)

@@ -86,6 +86,9 @@ MONTHS = 12  # for --go-live
 YEARS = 3  # invest's horizon
 DISCOUNT_RATE = 0.10
 RISK = 0.0
+HORIZON = 12  # customers: months ahead
+RISK_THRESHOLD = 0.5
+TOP = 20
 LIMIT = 20  # rejected rows validate lists per file
 ROWS = 5  # records inspect shows
 
@@ -375,6 +378,55 @@ NoProjectionOpt = Annotated[
         help="Leave years the exports don't cover in full out of the horizon, instead of "
         "projecting the last full year's benefits.",
         rich_help_panel=FIGURES,
+    ),
+]
+CalibrationEndOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--calibration-end",
+        metavar="DATE",
+        help="Fit the models on purchases up to this day (default: the data's last day).",
+        rich_help_panel=FIGURES,
+    ),
+]
+HorizonOpt = Annotated[
+    int,
+    typer.Option(
+        "--horizon",
+        metavar="MONTHS",
+        min=1,
+        max=600,
+        help="Months ahead for expected purchases and CLV.",
+        rich_help_panel=FIGURES,
+    ),
+]
+RiskThresholdOpt = Annotated[
+    float,
+    typer.Option(
+        "--risk-threshold",
+        metavar="P",
+        help="Customers whose chance of still buying is below P are at risk.",
+        rich_help_panel=FIGURES,
+    ),
+]
+HoldoutToOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--holdout-to",
+        metavar="DATE",
+        help="Check the model: predicted against actual purchases from the calibration end "
+        "to this day.",
+        rich_help_panel=FIGURES,
+    ),
+]
+TopOpt = Annotated[
+    int,
+    typer.Option(
+        "--top",
+        metavar="N",
+        min=1,
+        help="Customers the table lists (the JSON and CSV list every one).",
+        rich_help_panel=OUTPUT,
     ),
 ]
 MonthsOpt = Annotated[

@@ -41,7 +41,16 @@ EXIT_TERM = process.EXIT_TERM  # 143
 
 def build_app() -> typer.Typer:
     """The ``crm-roi`` app and its commands, in the order ``--help`` lists them."""
-    from crm_roi.cli import cohorts, compare, compute, funnel, inspect, invest, validate
+    from crm_roi.cli import (
+        cohorts,
+        compare,
+        compute,
+        customers,
+        funnel,
+        inspect,
+        invest,
+        validate,
+    )
 
     app = typer.Typer(
         name="crm-roi",
@@ -56,7 +65,7 @@ def build_app() -> typer.Typer:
         rich_markup_mode="rich" if sys.stderr is not None and sys.stderr.isatty() else None,
     )
     app.callback()(root)
-    for module in (validate, inspect, compute, funnel, cohorts, compare, invest):
+    for module in (validate, inspect, compute, funnel, cohorts, compare, invest, customers):
         name = module.__name__.rsplit(".", 1)[1]
         app.command(cls=WithExamples, epilog=module.EXAMPLES)(getattr(module, name))
     return app

@@ -64,6 +64,18 @@ class IdIndex:
         distinct = self._text if self._text is not None else self._numbers
         return len(distinct) if distinct is not None else 0
 
+    def values(self, positions: np.ndarray) -> list[str]:
+        """The ids at ``positions`` among the distinct ids, as the files wrote them.
+
+        >>> index, _ = IdIndex.encode(pa.array(["D-7", "D-9"]))
+        >>> index.values(np.array([1, 0]))
+        ['D-9', 'D-7']
+        """
+        if self._text is not None:
+            return [str(v) for v in self._text.take(pa.array(positions)).to_pylist()]
+        assert self._numbers is not None
+        return [f"{self._prefix}{n}" for n in self._numbers[positions].tolist()]
+
     def find(self, values: pa.Array) -> np.ndarray:
         """Position of each value among the distinct ids; -1 where it is null or not there."""
         if self._text is not None:

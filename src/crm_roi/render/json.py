@@ -31,6 +31,13 @@ def clean(value: Any) -> Any:
 
 
 def dumps(report: Any) -> str:
-    return json.dumps(
-        clean(report), default=_default, allow_nan=False, ensure_ascii=False, indent=2
-    )
+    """The document as strict JSON, two spaces indented. Written as it is when it holds no
+    NaN or infinity (the usual case: one pass), else cleaned first."""
+    try:
+        return _dumps(report)
+    except ValueError:  # a NaN or an infinity somewhere: null instead
+        return _dumps(clean(report))
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, default=_default, allow_nan=False, ensure_ascii=False, indent=2)
