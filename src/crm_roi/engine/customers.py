@@ -23,7 +23,6 @@ from crm_roi.engine.prepare import Prepared, prepare
 from crm_roi.engine.settings import Settings
 from crm_roi.errors import CrmRoiError
 
-
 ONE = Decimal(1)
 
 
