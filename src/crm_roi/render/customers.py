@@ -1099,7 +1099,7 @@ def _model_sheet(
     settings; the inputs; the notes. Each block kept on one printed page."""
     from openpyxl.utils import get_column_letter
 
-    from crm_roi.render.workbook import TITLE, Pages, print_setup
+    from crm_roi.render.workbook import TITLE, Pages, notes_block, print_setup
 
     for col, width in enumerate(MODEL_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(col)].width = width
@@ -1120,14 +1120,8 @@ def _model_sheet(
     notes = _notes(document["warnings"], rejected_rows)
     if notes:
         start = row + 1
-        sheet.cell(start, 1, "Notes").font = TITLE
-        row = start + 1
-        shown = notes[:NOTES_LISTED]
-        if len(notes) > NOTES_LISTED:
-            shown.append(f"… and {len(notes) - NOTES_LISTED:,} more (the JSON and HTML list all).")
-        for text in shown:
-            _sentence(sheet, row, text, note=True)
-            row += 1
+        more = " (the JSON and HTML list all)"
+        row = notes_block(sheet, start, notes, MODEL_WIDTHS, NOTES_LISTED, more)
         blocks.append((start, row - 1))
     print_setup(sheet, None, None)
     Pages(sheet, len(MODEL_WIDTHS)).keep_together(blocks)
@@ -1135,16 +1129,9 @@ def _model_sheet(
 
 def _sentence(sheet: Worksheet, row: int, text: str, note: bool = False) -> None:
     """A sentence across the sheet's width, wrapped, its row tall enough."""
-    from crm_roi.render.safe import xml_text
-    from crm_roi.render.workbook import NOTE, PROSE, WRAP, wrapped_lines
+    from crm_roi.render.workbook import NOTE, sentence
 
-    cell = sheet.cell(row, 1, xml_text(text))
-    cell.alignment = WRAP
-    if note:
-        cell.font = NOTE
-    sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(MODEL_WIDTHS))
-    lines = wrapped_lines(text, sum(MODEL_WIDTHS) * PROSE)
-    sheet.row_dimensions[row].height = 15 * lines + 3
+    sentence(sheet, row, text, MODEL_WIDTHS, NOTE if note else None)
 
 
 def _summary_block(sheet: Worksheet, row: int, document: dict[str, Any], locale: str) -> int:

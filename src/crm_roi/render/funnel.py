@@ -644,15 +644,9 @@ def _funnel_sheet(
 
 def _sentence(sheet: Worksheet, row: int, text: str, font: Any) -> None:
     """A sentence across the sheet's width, wrapped, its row tall enough."""
-    from crm_roi.render.safe import xml_text
-    from crm_roi.render.workbook import PROSE, WRAP, wrapped_lines
+    from crm_roi.render.workbook import sentence
 
-    cell = sheet.cell(row, 1, xml_text(text))
-    cell.alignment = WRAP
-    cell.font = font
-    sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(SHEET_WIDTHS))
-    lines = wrapped_lines(text, sum(SHEET_WIDTHS) * PROSE)
-    sheet.row_dimensions[row].height = 15 * lines + 2
+    sentence(sheet, row, text, SHEET_WIDTHS, font)
 
 
 def _funnel_chart(data: Worksheet, totals: dict[str, Any], locale: str) -> BarChart:

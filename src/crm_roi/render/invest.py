@@ -781,7 +781,7 @@ def _assumptions_sheet(
     """What the result rests on, in sentences; the settings; the inputs; the notes."""
     from openpyxl.utils import get_column_letter
 
-    from crm_roi.render.workbook import TITLE, Pages, print_setup
+    from crm_roi.render.workbook import TITLE, Pages, notes_block, print_setup
 
     for col, width in enumerate(ASSUMPTION_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(col)].width = width
@@ -801,14 +801,7 @@ def _assumptions_sheet(
     notes = _notes(document["warnings"], rejected_rows)
     if notes:
         start = row + 1
-        sheet.cell(start, 1, "Notes").font = TITLE
-        row = start + 1
-        shown = notes[:NOTES_LISTED]
-        if len(notes) > NOTES_LISTED:
-            shown.append(f"… and {len(notes) - NOTES_LISTED:,} more.")
-        for text in shown:
-            _sentence(sheet, row, text, note=True)
-            row += 1
+        row = notes_block(sheet, start, notes, ASSUMPTION_WIDTHS, NOTES_LISTED, "")
         blocks.append((start, row - 1))
     print_setup(sheet, None, None)
     Pages(sheet, len(ASSUMPTION_WIDTHS)).keep_together(blocks)
@@ -816,16 +809,9 @@ def _assumptions_sheet(
 
 def _sentence(sheet: Any, row: int, text: str, note: bool = False) -> None:
     """A sentence across the sheet's width, wrapped, its row tall enough."""
-    from crm_roi.render.workbook import NOTE, PROSE, WRAP, wrapped_lines
+    from crm_roi.render.workbook import NOTE, sentence
 
-    cell = sheet.cell(row, 1, _sheet_text(text))
-    cell.alignment = WRAP
-    if note:
-        cell.font = NOTE
-    end = len(ASSUMPTION_WIDTHS)
-    sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=end)
-    lines = wrapped_lines(text, sum(ASSUMPTION_WIDTHS) * PROSE)
-    sheet.row_dimensions[row].height = 15 * lines + 3
+    sentence(sheet, row, text, ASSUMPTION_WIDTHS, NOTE if note else None)
 
 
 def _settings_block(sheet: Any, row: int, document: dict[str, Any], locale: str) -> int:

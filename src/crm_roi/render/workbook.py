@@ -461,3 +461,32 @@ def inputs_block(
         lines = -(-len(str(entry["path"])) // max(int(path_width * PROSE), 1))
         sheet.row_dimensions[row].height = 15 * max(lines, 1) + 2
     return row + 1
+
+
+def sentence(
+    sheet: Worksheet, row: int, text: str, widths: Sequence[float], font: Font | None = None
+) -> None:
+    """A sentence across the sheet's columns (``widths``, in characters), wrapped, its row
+    tall enough for it."""
+    cell = sheet.cell(row, 1, xml_text(text))
+    cell.alignment = WRAP
+    if font is not None:
+        cell.font = font
+    sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(widths))
+    sheet.row_dimensions[row].height = 15 * wrapped_lines(text, sum(widths) * PROSE) + 3
+
+
+def notes_block(
+    sheet: Worksheet, row: int, notes: Sequence[str], widths: Sequence[float], most: int, more: str
+) -> int:
+    """From ``row``: the heading Notes and the first ``most`` notes, a sentence each (``more``
+    says where the rest are); the row after them."""
+    sheet.cell(row, 1, "Notes").font = TITLE
+    row += 1
+    shown = list(notes[:most])
+    if len(notes) > most:
+        shown.append(f"… and {len(notes) - most:,} more{more}.")
+    for text in shown:
+        sentence(sheet, row, text, widths, NOTE)
+        row += 1
+    return row
