@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from crm_roi.cli import values
-from crm_roi.cli.emit import emit, rejected_rows, resolve_format, row_issues, warn
-from crm_roi.cli.load import check_paths, check_rejected, load
+from crm_roi.cli.emit import emit, rejected_rows, row_issues, warn
+from crm_roi.cli.load import begin
 from crm_roi.cli.options import (
     GROSS_MARGIN,
     HORIZON,
@@ -21,11 +21,9 @@ from crm_roi.cli.options import (
     DayFirstOpt,
     DealsArg,
     DebugOpt,
-    FigureOptions,
     GrossMarginOpt,
     HoldoutToOpt,
     HorizonOpt,
-    InputOptions,
     LocaleOpt,
     LogJsonOpt,
     MappingOpt,
@@ -39,7 +37,6 @@ from crm_roi.cli.options import (
     TimeFormat,
     TimeFormatOpt,
     TopOpt,
-    gather,
 )
 from crm_roi.cli.root import exit_codes
 from crm_roi.errors import UsageError
@@ -90,19 +87,12 @@ def customers(
     """
     params = locals()
     with exit_codes(debug, log_json, "customers") as run:
-        locale = values.locale(locale)
-        fmt = resolve_format(output_format, output, TimeFormat)
-        limit = values.max_rejected(max_rejected)
         how = _how(calibration_end, horizon, risk_threshold, holdout_to)
-        inputs, figures = gather(InputOptions, params), gather(FigureOptions, params)
-        check_paths(inputs, output, rates, log_json)
-        settings = figures.settings()
-        loaded = load(inputs, MEANWHILE)
-        run.inputs = [i.account() for i in loaded]
-        check_rejected(loaded, limit)
-        document = _document(loaded, settings, how)
-        warn(loaded, document["warnings"][row_issues(loaded) :], quiet)
-        emit(document, fmt, output, "customers", locale, rejected_rows(loaded), top=top)
+        begun = begin(run, params, TimeFormat, MEANWHILE)
+        document = _document(begun.loaded, begun.settings, how)
+        warn(begun.loaded, document["warnings"][row_issues(begun.loaded) :], quiet)
+        rejected = rejected_rows(begun.loaded)
+        emit(document, begun.fmt, output, "customers", begun.locale, rejected, top=top)
 
 
 def _how(

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from crm_roi.cli import values
-from crm_roi.cli.emit import emit, rejected_rows, resolve_format, row_issues, warn
-from crm_roi.cli.load import check_paths, check_rejected, load
+from crm_roi.cli.emit import emit, rejected_rows, row_issues, warn
+from crm_roi.cli.load import begin
 from crm_roi.cli.options import (
     LOCALE,
     ByOpt,
@@ -16,11 +15,9 @@ from crm_roi.cli.options import (
     CustomersOpt,
     DayFirstOpt,
     DebugOpt,
-    FigureOptions,
     FromOpt,
     FunnelDealsArg,
     HourlyRateOpt,
-    InputOptions,
     LeadsArg,
     LocaleOpt,
     LogJsonOpt,
@@ -35,7 +32,6 @@ from crm_roi.cli.options import (
     TimeFormatOpt,
     TimeLogsOpt,
     ToOpt,
-    gather,
 )
 from crm_roi.cli.root import exit_codes
 
@@ -83,18 +79,10 @@ def funnel(
     """
     params = locals()
     with exit_codes(debug, log_json, "funnel") as run:
-        locale = values.locale(locale)
-        fmt = resolve_format(output_format, output, TimeFormat)
-        limit = values.max_rejected(max_rejected)
-        inputs, figures = gather(InputOptions, params), gather(FigureOptions, params)
-        check_paths(inputs, output, rates, log_json)
-        settings = figures.settings()
-        loaded = load(inputs, MEANWHILE, unneeded=frozenset({"amount"}))
-        run.inputs = [i.account() for i in loaded]
-        check_rejected(loaded, limit)
-        document = _document(loaded, settings, deals is not None)
-        warn(loaded, document["warnings"][row_issues(loaded) :], quiet)
-        emit(document, fmt, output, "funnel", locale, rejected_rows(loaded))
+        begun = begin(run, params, TimeFormat, MEANWHILE, unneeded=frozenset({"amount"}))
+        document = _document(begun.loaded, begun.settings, deals is not None)
+        warn(begun.loaded, document["warnings"][row_issues(begun.loaded) :], quiet)
+        emit(document, begun.fmt, output, "funnel", begun.locale, rejected_rows(begun.loaded))
 
 
 def _document(loaded: list[Loaded], settings: Settings, has_deals: bool) -> dict[str, Any]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from crm_roi.cli import values
-from crm_roi.cli.emit import emit, rejected_rows, resolve_format, row_issues, say, warn
-from crm_roi.cli.load import check_paths, check_rejected, load
+from crm_roi.cli.emit import emit, rejected_rows, row_issues, say, warn
+from crm_roi.cli.load import begin
 from crm_roi.cli.options import (
     DISCOUNT_RATE,
     GROSS_MARGIN,
@@ -21,10 +21,8 @@ from crm_roi.cli.options import (
     DealsArg,
     DebugOpt,
     DiscountRateOpt,
-    FigureOptions,
     GrossMarginOpt,
     HourlyRateOpt,
-    InputOptions,
     InvestGoLiveOpt,
     InvestmentOpt,
     LocaleOpt,
@@ -42,7 +40,6 @@ from crm_roi.cli.options import (
     TimeFormatOpt,
     TimeLogsOpt,
     YearsOpt,
-    gather,
 )
 from crm_roi.cli.root import exit_codes
 from crm_roi.errors import UsageError
@@ -93,26 +90,18 @@ def invest(
     benefit the investment file names, year by year; NPV, ROI and payback."""
     params = locals()
     with exit_codes(debug, log_json, "invest") as run:
-        locale = values.locale(locale)
-        fmt = resolve_format(output_format, output, TimeFormat)
-        limit = values.max_rejected(max_rejected)
         how = _how(go_live, years, discount_rate, risk, no_projection)
         if investment is None:
             raise UsageError(
                 "--investment FILE is needed: what the CRM cost (date, amount, category, kind)"
             )
-        inputs, figures = gather(InputOptions, params), gather(FigureOptions, params)
-        check_paths(inputs, output, rates, log_json)
-        settings = figures.settings()
-        loaded = load(inputs, MEANWHILE)
-        run.inputs = [i.account() for i in loaded]
-        check_rejected(loaded, limit)
-        document = _document(loaded, settings, how)
-        warn(loaded, document["warnings"][row_issues(loaded) :], quiet)
-        if not quiet and fmt != "table":
+        begun = begin(run, params, TimeFormat, MEANWHILE)
+        document = _document(begun.loaded, begun.settings, how)
+        warn(begun.loaded, document["warnings"][row_issues(begun.loaded) :], quiet)
+        if not quiet and begun.fmt != "table":
             for line in document["assumptions"]:
                 say(line, "note: ")
-        emit(document, fmt, output, "invest", locale, rejected_rows(loaded))
+        emit(document, begun.fmt, output, "invest", begun.locale, rejected_rows(begun.loaded))
 
 
 def _how(

@@ -5,8 +5,10 @@ engine's ``Inputs``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from crm_roi.cli.emit import say
 from crm_roi.cli.options import InputOptions
@@ -15,6 +17,7 @@ from crm_roi.errors import CrmRoiError, UsageError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from crm_roi.cli.root import Run
     from crm_roi.engine.compute import Inputs
     from crm_roi.engine.settings import Settings
     from crm_roi.inputs.load import Loaded
@@ -74,6 +77,42 @@ def load(
     return load_inputs(
         given, options, meanwhile=lambda: [importlib.import_module(m) for m in meanwhile]
     )
+
+
+@dataclass(frozen=True)
+class Begun:
+    """What a command has once its options are checked and its inputs read."""
+
+    locale: str
+    fmt: str
+    settings: Settings
+    loaded: list[Loaded]
+
+
+def begin(
+    run: Run,
+    params: dict[str, Any],
+    formats: type[StrEnum],
+    meanwhile: tuple[str, ...],
+    unneeded: frozenset[str] = frozenset(),
+) -> Begun:
+    """The start every command of one report shares: the locale and the format, the inputs
+    checked before reading, the settings, the inputs read (``meanwhile`` imported then) and
+    held to --max-rejected. ``params``: the command's parameters (``locals()``)."""
+    from crm_roi.cli import values
+    from crm_roi.cli.emit import resolve_format
+    from crm_roi.cli.options import FigureOptions, gather
+
+    locale = values.locale(params["locale"])
+    fmt = resolve_format(params["output_format"], params["output"], formats)
+    limit = values.max_rejected(params["max_rejected"])
+    inputs, figures = gather(InputOptions, params), gather(FigureOptions, params)
+    check_paths(inputs, params["output"], params.get("rates"), params.get("log_json"))
+    settings = figures.settings()
+    loaded = load(inputs, meanwhile, unneeded=unneeded)
+    run.inputs = [i.account() for i in loaded]
+    check_rejected(loaded, limit)
+    return Begun(locale, fmt, settings, loaded)
 
 
 def check_rejected(loaded: list[Loaded], limit: tuple[float, bool] | None) -> None:
