@@ -443,3 +443,16 @@ def test_a_deal_two_leads_share_counts_once_per_group(tmp_path: Path) -> None:
     rows = {r["channel"]: (r["won_leads"], r["lead_revenue"]) for r in rep["breakdowns"]["channel"]}
     # The deal itself has no source: its revenue is in (none), with no lead.
     assert rows == {"Events": (1, 1000.0), "Web": (2, 1000.0), "(none)": (0, 0.0)}
+
+
+def test_leads_with_nothing_to_say_who_converted_are_an_error(tmp_path: Path) -> None:
+    mqls = tmp_path / "mqls.csv"
+    mqls.write_text("mql id,first contact date,origin\nM1,2024-01-02,Webinar\nM2,2024-01-05,Ads\n")
+    result = run("funnel", str(mqls))
+    # Not a confident 0 % conversion: nothing in the files says who converted.
+    assert result.exit_code == 1 and result.stdout == ""
+    assert "nothing in it says which leads converted" in result.stderr
+    closed = tmp_path / "closed.csv"
+    closed.write_text("Order ID,MQL ID,Stage,Close Date\nO1,M1,Won,2024-02-01\n")
+    doc = document("funnel", str(mqls), str(closed))  # the deals name their MQL: it says
+    assert [doc["totals"][s] for s in doc["stages"]] == [2, 1, 1, 1]

@@ -319,6 +319,25 @@ def check_links(loaded: list[Loaded]) -> None:
         _link_leads(leads, deals)
 
 
+def check_conversion(loaded: list[Loaded]) -> None:
+    """Something must say which leads converted — a status, a converted date, or a link to the
+    deals either way — or every conversion figure would be a confident 0."""
+    leads = next((i for i in loaded if i.kind is InputKind.LEADS), None)
+    if leads is None or not leads.used:
+        return
+    deals = next((i for i in loaded if i.kind is InputKind.DEALS), None)
+    said = [name for name in ("status", "converted_date", "deal_id") if name in leads.frame]
+    if said or (deals is not None and "lead_id" in deals.frame):
+        return
+    raise InputError(
+        leads.path,
+        "nothing in it says which leads converted: no status, converted date or deal column "
+        f"(headers are {', '.join(map(repr, leads.raw.own_headers[:8]))}), and the deals "
+        "don't name their leads; map one in a mapping file ([leads.columns] status = ..., or "
+        "[deals.columns] lead_id = ...)",
+    )
+
+
 def _link_leads(leads: Loaded, deals: Loaded) -> None:
     """The deals the leads became. Links given and not one found: the two files name deals
     differently, and every lead figure past conversion would be 0 — an error. Some not found:
@@ -406,6 +425,7 @@ def load_inputs(
             run()
             loaded = batch.result()
     check_links(loaded)
+    check_conversion(loaded)
     return loaded
 
 

@@ -160,6 +160,11 @@ def _first_given(*headers: str) -> Callable[[dict[str, pa.Array]], pa.Array]:
     return build
 
 
+def _all_open(cols: dict[str, pa.Array]) -> pa.Array:
+    """Every lead open: a list of unconverted leads (Pipedrive's) says so by being one."""
+    return pa.array(["Open"] * len(cols["id"]), pa.string())
+
+
 def _campaign_day(cols: dict[str, pa.Array]) -> pa.Array:
     """A campaign with a start but no end date is a cost on its start date."""
     end = cols.get("end date")
@@ -498,9 +503,10 @@ PRESETS: tuple[Preset, ...] = (
             "owner": ("owner",),
             "customer_id": ("organization", "organisation"),
         },
+        derived=(Derived("status", "Status (open: Pipedrive lists unconverted leads)", ("id",), _all_open),),
         prefix="lead - ",
-        notes=("Pipedrive's leads list holds the leads not yet converted; a lead's Value is its "
-               "potential, not revenue: not used",),
+        notes=("Pipedrive's leads list holds the leads not yet converted: every one is open; a "
+               "lead's Value is its potential, not revenue: not used",),
     ),
     Preset(
         "zoho", "Zoho CRM leads export", InputKind.LEADS,
