@@ -456,3 +456,16 @@ def test_leads_with_nothing_to_say_who_converted_are_an_error(tmp_path: Path) ->
     closed.write_text("Order ID,MQL ID,Stage,Close Date\nO1,M1,Won,2024-02-01\n")
     doc = document("funnel", str(mqls), str(closed))  # the deals name their MQL: it says
     assert [doc["totals"][s] for s in doc["stages"]] == [2, 1, 1, 1]
+
+
+def test_salesforce_converted_flag_decides_over_the_status_word(tmp_path: Path) -> None:
+    leads = tmp_path / "sf.csv"
+    leads.write_text(
+        "Lead ID,Lead Status,Converted,Created Date,Lead Source\n"
+        "L1,Qualified,0,1/5/2024,Web\n"  # Salesforce's Qualified: not yet converted
+        "L2,Qualified,1,1/6/2024,Web\n"
+        "L3,Unqualified,0,1/7/2024,Web\n"
+        "L4,Closed - Converted,0,1/8/2024,Web\n"  # the flag says no: not converted
+    )
+    doc = document("funnel", str(leads))
+    assert [doc["totals"][s] for s in doc["stages"]] == [4, 1, None, None]

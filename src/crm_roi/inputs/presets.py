@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crm_roi.errors import UsageError
-from crm_roi.inputs.mapping import normalise_header
+from crm_roi.inputs.mapping import CONVERTED_LEADS, normalise_header, normalise_stage
 from crm_roi.inputs.read import RawTable
 from crm_roi.inputs.schema import InputKind
 
@@ -108,13 +108,21 @@ _PIPEDRIVE_CLOSE = Derived(
 
 
 def _converted_flag(flag: str, status: str) -> Callable[[dict[str, pa.Array]], pa.Array]:
-    """Salesforce's ``Converted``/``IsConverted`` true → converted; else the lead status."""
+    """Salesforce's ``Converted``/``IsConverted`` decides: true → converted; false → the lead
+    status, but never converted (Salesforce's *Qualified* is a lead not yet converted)."""
 
     def build(cols: dict[str, pa.Array]) -> pa.Array:
         text = cols.get(status)
         if text is None:
             text = pa.array([""] * len(cols[flag]), pa.string())
-        return pc.if_else(_truthy(cols[flag]), "Converted", text)
+        encoded = pc.dictionary_encode(text)  # a status per distinct text, not per row
+        words = [
+            bool(v) and normalise_stage(v) in CONVERTED_LEADS
+            for v in encoded.dictionary.to_pylist()
+        ]
+        converted = pc.fill_null(pa.array(words, pa.bool_()).take(encoded.indices), False)
+        not_yet = pc.if_else(converted, "Open", text)
+        return pc.if_else(_truthy(cols[flag]), "Converted", not_yet)
 
     return build
 
