@@ -207,7 +207,7 @@ def test_the_table_follows_the_locale(many) -> None:
 def test_hostile_names_are_shown_as_text_on_the_terminal(files) -> None:
     leads = files["hostile"].parent / "escapes.csv"
     leads.write_text(
-        "Lead ID,Created Date,Lead Source\nE1,2024-01-01,\x1b[31mred\x1b]0;title\x07\n",
+        "Lead ID,Created Date,Status,Lead Source\nE1,2024-01-01,Open,\x1b[31mred\x1b]0;title\x07\n",
         encoding="utf-8",
     )
     text = run(leads, "--by", "channel", "--format", "table")
