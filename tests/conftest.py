@@ -266,3 +266,33 @@ def browse(chromium: str, tmp_path: Path, *args: str) -> subprocess.CompletedPro
         timeout=BROWSER_TIMEOUT,
         check=True,
     )
+
+
+# --- a real spreadsheet program: the workbooks are printed by LibreOffice ----------------------
+needs_libreoffice = pytest.mark.skipif(
+    shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+    reason="LibreOffice (soffice) and poppler are needed to print the workbook",
+)
+
+
+def print_to_pdf(books: Sequence[Path], out: Path) -> dict[str, Path]:
+    """Each workbook printed to a PDF in ``out`` by LibreOffice (with a profile of its own, so
+    that another LibreOffice running meanwhile doesn't hold it), by the workbook's name."""
+    profile = (out / "profile").as_uri()
+    done = subprocess.run(
+        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(out), *map(str, books)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    pdfs = {book.stem: out / f"{book.stem}.pdf" for book in books}
+    for pdf in pdfs.values():
+        assert pdf.exists(), done.stderr
+    return pdfs
+
+
+def pdf_pages(pdf: Path) -> list[str]:
+    """A PDF's pages as text, laid out as printed (a form feed ends every page)."""
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return text.split("\f")[:-1]

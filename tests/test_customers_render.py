@@ -37,7 +37,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, needs_libreoffice, pdf_pages, print_to_pdf
 from crm_roi.cli import app
 from crm_roi.render import customers as render
 from crm_roi.render.locale import money_text
@@ -622,26 +622,11 @@ def test_the_commands_workbook_and_page(files, fitted) -> None:
 
 # --- printed and in a browser ------------------------------------------------------------------
 
-needs_libreoffice = pytest.mark.skipif(
-    shutil.which("soffice") is None or shutil.which("pdftotext") is None,
-    reason="LibreOffice (soffice) and poppler are needed to print the workbook",
-)
-
 
 @needs_libreoffice
 def test_printed_no_number_is_hashes_and_the_tracking_chart_is_on_one_page(files, tmp_path):
-    profile = (tmp_path / "profile").as_uri()
-    subprocess.run(
-        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(tmp_path), str(files["xlsx"])],
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    pdf = tmp_path / "customers.pdf"
-    assert pdf.exists()
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
-    ).stdout
-    pages = text.split("\f")[:-1]
+    pdf = print_to_pdf([files["xlsx"]], tmp_path)[files["xlsx"].stem]
+    pages = pdf_pages(pdf)
     assert not any("###" in p for p in pages)
     assert "every customer, the most CLV first" in pages[0]
     holdout = [p for p in pages if "Holdout: the model against what happened" in p]

@@ -20,8 +20,6 @@ import io
 import json
 import os
 import re
-import shutil
-import subprocess
 import zipfile
 from datetime import datetime
 from html.parser import HTMLParser
@@ -34,7 +32,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from typer.testing import CliRunner
 
-from conftest import EXAMPLE_INPUTS, EXAMPLES, browse
+from conftest import EXAMPLE_INPUTS, EXAMPLES, browse, needs_libreoffice, pdf_pages, print_to_pdf
 from crm_roi.cli import app
 from crm_roi.render import invest as render
 from crm_roi.render.locale import money_text
@@ -406,31 +404,11 @@ def test_the_workbook_from_the_library_follows_the_locale(worked) -> None:
     assert sheet["B2"].number_format == "dd.mm.yyyy"
 
 
-needs_libreoffice = pytest.mark.skipif(
-    shutil.which("soffice") is None or shutil.which("pdftotext") is None,
-    reason="LibreOffice (soffice) and poppler are needed to print the workbook",
-)
-
-
 @pytest.fixture(scope="module")
 def printed(books, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     """Each workbook as LibreOffice prints it, a text per page."""
-    out = tmp_path_factory.mktemp("printed")
-    profile = (out / "profile").as_uri()
-    subprocess.run(
-        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(out), *map(str, books.values())],
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    pages = {}
-    for name in books:
-        pdf = out / f"{name}.pdf"
-        assert pdf.exists(), name
-        text = subprocess.run(
-            ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
-        ).stdout
-        pages[name] = text.split("\f")[:-1]
-    return pages
+    pdfs = print_to_pdf(list(books.values()), tmp_path_factory.mktemp("printed"))
+    return {name: pdf_pages(pdfs[books[name].stem]) for name in books}
 
 
 @needs_libreoffice

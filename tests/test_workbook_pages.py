@@ -23,7 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from typer.testing import CliRunner
 
 import crm_roi
-from conftest import EXAMPLE_INPUTS
+from conftest import EXAMPLE_INPUTS, pdf_pages, print_to_pdf
 from crm_roi.cli import app
 
 runner = CliRunner()
@@ -63,16 +63,7 @@ def pdfs(books: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> di
     LibreOffice running meanwhile doesn't hold it)."""
     if shutil.which("soffice") is None:
         pytest.skip("LibreOffice (soffice) is not installed")
-    out = tmp_path_factory.mktemp("pdf")
-    profile = (out / "profile").as_uri()
-    done = subprocess.run(
-        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(out), *map(str, books.values())],
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    for name in books:
-        assert (out / f"{name}.pdf").exists(), done.stderr
-    return {name: out / f"{name}.pdf" for name in books}
+    return print_to_pdf(list(books.values()), tmp_path_factory.mktemp("pdf"))
 
 
 @pytest.fixture(scope="module")
@@ -80,10 +71,7 @@ def pages(pdfs: dict[str, Path]) -> dict[str, list[str]]:
     """Each workbook's pages as text."""
     texts = {}
     for name, pdf in pdfs.items():
-        text = subprocess.run(
-            ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
-        ).stdout
-        texts[name] = text.split("\f")[:-1]  # a form feed ends every page
+        texts[name] = pdf_pages(pdf)
         print(f"{name}: {len(texts[name])} pages")  # shown with pytest -s
     return texts
 
