@@ -43,9 +43,8 @@ from crm_roi.engine.figures import NONE, UNATTRIBUTED
 from crm_roi.engine.groups import (
     MAX_GROUPS,
     Keys,
-    all_numbers,
     dimension_keys,
-    sort_key,
+    keyed_rows,
     unravel,
 )
 from crm_roi.engine.money import from_cents, scale_cents
@@ -108,11 +107,7 @@ def compute(inputs: Inputs, settings: Settings) -> Report:
         warnings.extend(found)
     breakdowns = {}
     for dims, rows in zip(settings.by, results[1:], strict=True):
-        numeric = [all_numbers(key[i] for key in rows) for i in range(len(dims))]
-        breakdowns[dims] = [
-            {**dict(zip(dims, key, strict=True)), **values}
-            for key, values in sorted(rows.items(), key=lambda kv: sort_key(kv[0], numeric))
-        ]
+        breakdowns[dims] = keyed_rows(dims, rows)
     settled = replace(settings, start=start, end=end)
     return Report(currency, start, end, settled, results[0][()], breakdowns, warnings)
 

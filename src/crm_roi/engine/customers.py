@@ -18,7 +18,7 @@ import numpy as np
 from crm_roi.engine import buying
 from crm_roi.engine.calendar import day_date, epoch_day
 from crm_roi.engine.compute import Inputs, convert_currencies, data_window
-from crm_roi.engine.groups import dimension_keys
+from crm_roi.engine.groups import dimension_keys, keyed_rows, unravel
 from crm_roi.engine.prepare import Prepared, prepare
 from crm_roi.engine.settings import Settings
 from crm_roi.errors import CrmRoiError
@@ -227,18 +227,13 @@ def _groups(
     n = np.bincount(where)
     mean_alive = np.bincount(where, weights=alive) / n
     total = np.bincount(where, weights=clv)
-    rows = []
-    for i, code in enumerate(codes.tolist()):
-        labels = []
-        for k, size in zip(reversed(keys), reversed(sizes), strict=True):
-            code, at = divmod(code, size)
-            labels.append(k.labels[at])
-        rows.append(
-            {
-                **dict(zip(dims, reversed(labels), strict=True)),
-                "customers": int(n[i]),
-                "mean_p_alive": float(mean_alive[i]),
-                "clv": _money(total[i]),
-            }
-        )
-    return rows
+    labels = [k.labels for k in keys]
+    rows = {
+        unravel(int(code), labels, sizes): {
+            "customers": int(n[i]),
+            "mean_p_alive": float(mean_alive[i]),
+            "clv": _money(total[i]),
+        }
+        for i, code in enumerate(codes.tolist())
+    }
+    return keyed_rows(dims, rows)

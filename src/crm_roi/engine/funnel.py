@@ -25,7 +25,7 @@ from crm_roi.engine.compute import (
     lead_notes,
     window,
 )
-from crm_roi.engine.groups import all_numbers, sort_key
+from crm_roi.engine.groups import keyed_rows
 from crm_roi.engine.money import from_cents
 from crm_roi.engine.prepare import Inputs, Prepared, prepare
 from crm_roi.engine.settings import Settings
@@ -85,12 +85,8 @@ def funnel(inputs: Inputs, settings: Settings, has_deals: bool = True) -> Funnel
     )
     report.totals = stages(report, _sums(prepared, ())[()])
     for dims in settings.by:
-        rows = _sums(prepared, dims)
-        numeric = [all_numbers(key[i] for key in rows) for i in range(len(dims))]
-        report.breakdowns[dims] = [
-            {**dict(zip(dims, key, strict=True)), **stages(report, sums)}
-            for key, sums in sorted(rows.items(), key=lambda kv: sort_key(kv[0], numeric))
-        ]
+        rows = {key: stages(report, sums) for key, sums in _sums(prepared, dims).items()}
+        report.breakdowns[dims] = keyed_rows(dims, rows)
     return report
 
 

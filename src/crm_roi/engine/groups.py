@@ -115,6 +115,18 @@ def sort_key(key: tuple[str, ...], numeric: Sequence[bool]) -> tuple[tuple[int, 
     )
 
 
+def keyed_rows(
+    dims: tuple[str, ...], rows: dict[tuple[str, ...], dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """A breakdown's rows in order (:func:`sort_key`), each with its key's labels by dimension
+    before its values."""
+    numeric = [all_numbers(key[i] for key in rows) for i in range(len(dims))]
+    return [
+        {**dict(zip(dims, key, strict=True)), **values}
+        for key, values in sorted(rows.items(), key=lambda kv: sort_key(kv[0], numeric))
+    ]
+
+
 def _number(text: str) -> Decimal:
     try:
         return Decimal(text)
