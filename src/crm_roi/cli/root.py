@@ -273,6 +273,8 @@ def main(argv: Any = None) -> None:
     except process.Terminated:  # before or after a command: starting up, parsing the options
         process.exit_now(EXIT_TERM)
     except SystemExit as exc:
-        if exc.code == EXIT_TERM:
-            process.exit_now(EXIT_TERM)
+        if exc.code == EXIT_TERM or isinstance(exc.code, int) or exc.code is None:
+            # The report is written and closed: exit without tearing down a heap of a
+            # gigabyte object by object (0.1-0.2 s on a million deals).
+            process.exit_now(exc.code or 0)
         raise
