@@ -55,9 +55,9 @@ def loaded_by(*args: str) -> list[str]:
     imports it)."""
     code = (
         "import sys\n"
-        "from crm_roi.cli import main\n"
+        "from crm_roi.cli import app\n"  # main() ends the process itself: no looking after
         "try:\n"
-        f"    main({list(args)!r})\n"
+        f"    app(args={list(args)!r})\n"
         "except SystemExit:\n"
         "    pass\n"
         "heavy = ('pandas', 'pyarrow', 'pydantic', 'openpyxl')\n"

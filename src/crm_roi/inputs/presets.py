@@ -609,4 +609,4 @@ def apply(raw: RawTable, preset: Preset) -> Applied:
 
 
 def _column(raw: RawTable, header: str) -> pa.Array:
-    return raw.data.column(raw.headers.index(header)).combine_chunks()
+    return raw.column(header)

@@ -67,6 +67,10 @@ class RawTable:
     rejected: list[RowIssue] = field(default_factory=list)  # rows that don't fit the header
     locale_hint: str | None = None  # "," when the file is written the continental way
 
+    def column(self, header: str) -> pa.Array:
+        """One column's text as one array (without copying what is already one piece)."""
+        return whole(self.data.column(self.headers.index(header)))
+
     def add_column(self, header: str, values: pa.Array) -> None:
         """A column derived from others (a CRM preset's), as if the file had it."""
         self.data = self.data.append_column(f"c{len(self.headers)}", values)
@@ -92,8 +96,13 @@ class RawTable:
         """Let go of the text cells once they are parsed: on big inputs they are the bulk of
         memory. The counts, headers and detections stay."""
         self.read_rows = self.data.num_rows
-        self.data = self.data.slice(0, 0)
+        self.data = self.data.schema.empty_table()  # a slice would hold on to the buffers
         self.row_numbers = self.row_numbers[:0]
+
+
+def whole(column: pa.ChunkedArray) -> pa.Array:
+    """A column as one array: its one piece as it is, else its pieces joined."""
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
 def read_table(path: Path, sheet: str | None = None) -> RawTable:
@@ -328,7 +337,22 @@ def _fast_read(
         if encoding.startswith("utf-8") and "UTF8" in str(exc):
             raise _NotUtf8 from None
         return None
-    return None if misfits or _ends_in_an_open_quote(table, raw) else table
+    if misfits or _ends_in_an_open_quote(table, raw):
+        return None
+    return _in_one_piece(table)
+
+
+def _in_one_piece(table: pa.Table) -> pa.Table:
+    """Each column as one array (Arrow reads a file in blocks, a piece per block per column):
+    every later step works on whole columns. A column's pieces are let go as soon as they
+    are joined, so the next column's copy reuses their memory rather than new pages."""
+    names, columns = table.column_names, table.columns
+    del table
+    for i, column in enumerate(columns):
+        if column.num_chunks != 1:
+            columns[i] = pa.chunked_array([column.combine_chunks()], column.type)
+        del column
+    return pa.table(columns, names=names)
 
 
 def _ends_in_an_open_quote(table: pa.Table, raw: bytes) -> bool:

@@ -51,7 +51,7 @@ from crm_roi.inputs.parse import (
     parse_periods,
     per_distinct,
 )
-from crm_roi.inputs.read import RawTable
+from crm_roi.inputs.read import RawTable, whole
 from crm_roi.inputs.schema import (
     ACQUISITION_WORDS,
     BENEFIT_WORDS,
@@ -151,8 +151,7 @@ def validate(
 ) -> Validated:
     """Parse and check every mapped column of ``raw``; see the module docstring for the rules."""
     issues = _Issues(raw.path, raw.row_numbers)
-    index = {h: f"c{i}" for i, h in enumerate(raw.headers)}
-    text = {h: clean_text(raw.data.column(index[h]).combine_chunks()) for h in raw.headers}
+    text = {h: clean_text(raw.column(h)) for h in raw.headers}
     parsed, periods = _parse_columns(raw, kind, cmap, text, options)
     columns: dict[str, pa.Array] = {}
     invalid: dict[str, np.ndarray] = {}
@@ -453,7 +452,7 @@ def likely_columns(
     for i, header in enumerate(raw.own_headers):
         if header in taken:
             continue
-        values = raw.data.column(i).combine_chunks()
+        values = whole(raw.data.column(i))
         if rows is not None:
             values = values.filter(pa.array(rows))
         values = clean_text(values.slice(0, 5000))
