@@ -461,3 +461,56 @@ def test_zip_that_is_no_workbook_can_not_be_opened(tmp_path: Path) -> None:
         archive.writestr("word/document.xml", "<w/>")
     with pytest.raises(InputError, match="can't be opened as a spreadsheet"):
         read_table(path)
+
+
+TEXT_FILES = sorted(
+    p
+    for folder in ("fixtures", "fixtures/shapes", "fixtures/leads", "corpus")
+    for p in (Path(__file__).parent / folder).glob("*")
+    if p.suffix in (".csv", ".tsv", ".txt")
+)
+
+
+@pytest.mark.parametrize("path", TEXT_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_a_big_file_read_into_huge_pages_reads_as_a_small_one(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From 32 MB on a file is read into memory of its own (an mmap) rather than bytes: every
+    way through the reader (UTF-16, NULs, cp1252, quotes, the careful path) must give the same
+    table, rows, skips, rejections and sha256."""
+    import crm_roi.inputs.read as read
+
+    def outcome() -> object:
+        try:
+            raw = read_table(path)
+        except InputError as exc:
+            return str(exc)
+        return (
+            raw.headers,
+            raw.data.to_pydict(),
+            raw.row_numbers.tolist(),
+            [str(i) for i in raw.skipped],
+            [str(i) for i in raw.rejected],
+            raw.encoding,
+            raw.sha256,
+        )
+
+    small = outcome()
+    monkeypatch.setattr(read, "HUGE_PAGES_FROM", 0)
+    assert outcome() == small
+
+
+def test_a_file_that_grows_while_read_is_read_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The buffer is sized from the file's size; what a growing file holds past it is kept."""
+    import io
+    import mmap
+
+    import crm_roi.inputs.read as read
+
+    monkeypatch.setattr(read, "HUGE_PAGES_FROM", 0)
+    assert isinstance(read._read_all(io.BufferedReader(io.BytesIO(b"abc")), 3), mmap.mmap)
+
+    data = b"Deal ID,Amount\n" + b"".join(b"D-%d,%d\n" % (i, i) for i in range(1000))
+    handle = io.BufferedReader(io.BytesIO(data))
+    got = read._read_all(handle, 100)  # as if the file had been 100 bytes when sized
+    assert bytes(got) == data
