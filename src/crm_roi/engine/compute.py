@@ -52,12 +52,12 @@ from crm_roi.engine.prepare import Inputs, Prepared, prepare
 from crm_roi.engine.settings import Settings
 from crm_roi.engine.sums import (
     ALLOCATIONS,
+    GroupSums,
     acquisition,
     allocate,
     cost_segments,
     customer_sums,
     lead_sums,
-    sparse_sums,
     trailing_deal_sums,
 )
 from crm_roi.errors import CrmRoiError, EmptyWindow, NoDates, TooManyGroups
@@ -298,27 +298,16 @@ def group_sums(
     n_groups = math.prod(sizes)  # every combination: only those with rows are kept
     if n_groups >= 2**62:
         raise TooManyGroups(dims, n_groups)
-    gathered: dict[str, list[tuple[np.ndarray, np.ndarray | None]]] = {}
-    marked: list[np.ndarray] = []
-
-    def add(
-        name: str, groups: np.ndarray, weights: np.ndarray | None = None, mark: bool = True
-    ) -> None:
-        """Sum ``weights`` (or count rows) per group; ``mark``: the groups now have rows
-        (False where another call marks the same rows already)."""
-        gathered.setdefault(name, []).append((groups, weights))
-        if mark:
-            marked.append(groups)
-
-    medians = collect(Grouping(all_keys, sizes, n_groups, cost_rows, cost_cents), add)
-    groups, sums, present = sparse_sums(gathered, marked, bool(dims), n_groups)
+    sums = GroupSums(bool(dims), n_groups)
+    medians = collect(Grouping(all_keys, sizes, n_groups, cost_rows, cost_cents), sums.add)
+    groups, totals, present = sums.result()
     if len(present) > MAX_GROUPS:
         raise TooManyGroups(dims, len(present), MAX_GROUPS)
     parts: dict[tuple[str, ...], Sums] = {}
     labels = [k.labels for k in all_keys]
     for i in present:
         g = int(groups[i])
-        part: Sums = {name: values[i] for name, values in sums.items()}
+        part: Sums = {name: values[i] for name, values in totals.items()}
         for name, by_group in medians.items():
             if g in by_group:
                 part[name] = by_group[g]

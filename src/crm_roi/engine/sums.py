@@ -72,35 +72,56 @@ def days_at_risk(
     return running[:, hi] - running[:, lo]
 
 
-def sparse_sums(
-    gathered: dict[str, list[tuple[np.ndarray, np.ndarray | None]]],
-    marked: list[np.ndarray],
-    grouped: bool,
-    n_groups: int,
-) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
-    """The groups (sorted dense ids: all combinations when there are few, else those that
-    occur), each sum per group, and the positions of the groups that have rows (all of them
-    for the totals). Memory grows with rows, never with a product of many values."""
-    pieces = [g for chunks in gathered.values() for g, _ in chunks] + marked
-    if not grouped:
-        groups = np.zeros(1, dtype=np.int64)
-    elif n_groups <= DENSE_GROUPS:  # few combinations: each is its own index, no sorting
-        groups = np.arange(n_groups, dtype=np.int64)
-    else:
+class GroupSums:
+    """Exact sums per group, added up as they come.
+
+    Where the combinations of labels are few (the totals; up to ``DENSE_GROUPS``), each is its
+    own index and every ``add`` is summed at once, so no row-sized array outlives its call.
+    Otherwise the groups that occur are known only at the end: the pieces are kept until then.
+    Memory grows with rows, never with a product of many values."""
+
+    def __init__(self, grouped: bool, n_groups: int) -> None:
+        self.grouped = grouped
+        self.dense = not grouped or n_groups <= DENSE_GROUPS
+        self.n = n_groups if grouped else 1
+        self.sums: dict[str, np.ndarray] = {}
+        self.has = np.zeros(self.n if self.dense else 0, dtype=bool)
+        self.gathered: dict[str, list[tuple[np.ndarray, np.ndarray | None]]] = {}
+        self.marked: list[np.ndarray] = []
+
+    def add(
+        self, name: str, groups: np.ndarray, weights: np.ndarray | None = None, mark: bool = True
+    ) -> None:
+        """Sum ``weights`` (or count rows) per group; ``mark``: the groups now have rows
+        (False where another call marks the same rows already)."""
+        if not self.dense:
+            self.gathered.setdefault(name, []).append((groups, weights))
+            if mark:
+                self.marked.append(groups)
+            return
+        total = group_sum(groups, weights, self.n)
+        self.sums[name] = self.sums[name] + total if name in self.sums else total
+        if mark and self.grouped:
+            self.has[groups] = True
+
+    def result(self) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+        """The groups (sorted ids), each sum per group, and the positions of the groups that
+        have rows (all of them for the totals)."""
+        if not self.grouped:
+            return np.zeros(1, dtype=np.int64), self.sums, np.zeros(1, dtype=np.int64)
+        if self.dense:
+            return np.arange(self.n, dtype=np.int64), self.sums, np.flatnonzero(self.has)
+        pieces = [g for chunks in self.gathered.values() for g, _ in chunks] + self.marked
         groups = np.unique(np.concatenate(pieces)) if pieces else np.zeros(0, dtype=np.int64)
-    dense = len(groups) == n_groups or not grouped
-    n = len(groups)
-    sums: dict[str, np.ndarray] = {}
-    for name, chunks in gathered.items():
-        for g, weights in chunks:
-            total = group_sum(g if dense else np.searchsorted(groups, g), weights, n)
-            sums[name] = sums[name] + total if name in sums else total
-    if not grouped:
-        return groups, sums, np.zeros(1, dtype=np.int64)
-    has = np.zeros(n, dtype=bool)
-    for g in marked:
-        has[g if dense else np.searchsorted(groups, g)] = True
-    return groups, sums, np.flatnonzero(has)
+        sums: dict[str, np.ndarray] = {}
+        for name, chunks in self.gathered.items():
+            for g, weights in chunks:
+                total = group_sum(np.searchsorted(groups, g), weights, len(groups))
+                sums[name] = sums[name] + total if name in sums else total
+        has = np.zeros(len(groups), dtype=bool)
+        for g in self.marked:
+            has[np.searchsorted(groups, g)] = True
+        return groups, sums, np.flatnonzero(has)
 
 
 def group_sum(groups: np.ndarray, weights: np.ndarray | None, n: int) -> np.ndarray:
