@@ -12,13 +12,16 @@ the same answer; only the speed differs.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from crm_roi.inputs.parse import string_buffers
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _MAX_DIGITS = 18  # fits an int64
 _MAX_PREFIX = 16  # longer is no id prefix ("Acme Corporation Benelux"): hashed as text
@@ -93,6 +96,8 @@ class IdIndex:
             out[ok] = self._table[number[ok] - lo]
             return out
         if self._hashed is None:
+            import pandas as pd  # not on the way to reading (see load_inputs)
+
             self._hashed = pd.Index(self._numbers)
         out[ok] = self._hashed.get_indexer(number[ok])
         return out

@@ -16,14 +16,17 @@ are split with Arrow's kernels.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from crm_roi.inputs.ids import IdIndex, encode_text
 from crm_roi.inputs.mapping import normalise_header
+
+if TYPE_CHECKING:
+    import pandas as pd  # the records are frames; reading comes before pandas is imported
 
 # Other ids of a record: the CRM's own record id, when the file's id is a custom field.
 RECORD_IDS = frozenset({
