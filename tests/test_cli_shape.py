@@ -95,3 +95,24 @@ def test_a_run_refused_by_max_rejected_says_why_in_the_log(tmp_path: Path) -> No
     run = json.loads(log.read_text())
     assert run["exit_code"] == 1 and run["error"].startswith(said)
     assert run["rows"] == 2 and run["rejected"] == 1
+
+
+def test_the_console_script_puts_arrow_on_the_tuned_heap() -> None:
+    """main() tunes glibc's malloc and puts Arrow's buffers on it before Arrow is loaded (see
+    process.tune_allocator); a user's own ARROW_DEFAULT_MEMORY_POOL is kept."""
+    import os
+    import platform
+
+    code = (
+        "from crm_roi.cli import process\n"
+        "process.tune_allocator()\n"
+        "import pyarrow as pa\n"
+        "print(pa.default_memory_pool().backend_name)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    expected = "system" if platform.libc_ver()[0] == "glibc" else run.stdout.strip()
+    assert run.returncode == 0 and run.stdout.strip() == expected
+    env["ARROW_DEFAULT_MEMORY_POOL"] = "jemalloc"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert run.stdout.strip() == "jemalloc"
