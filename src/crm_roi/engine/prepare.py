@@ -304,6 +304,14 @@ def _with_channel(frame: pd.DataFrame, channel_of: dict[str, str]) -> pd.DataFra
     return frame
 
 
+def _rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """The rows kept, numbered from 0: the frame itself when all are (no copy of a million
+    time logs; nothing here changes a frame in place)."""
+    if keep.all() and isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0:
+        return frame
+    return frame[keep].reset_index(drop=True)
+
+
 def _costs(
     records: pd.DataFrame | None, start: float, end: float, channel_of: dict[str, str]
 ) -> Costs:
@@ -316,7 +324,7 @@ def _costs(
     first = np.where(np.isnan(single), span_start, single)
     last = np.where(np.isnan(single), span_end, single)
     touch = (first <= end) & (last >= start)
-    frame = _with_channel(records[touch].reset_index(drop=True), channel_of)
+    frame = _with_channel(_rows(records, touch), channel_of)
     retention = (
         (frame["type"] == "retention").to_numpy(dtype=bool, na_value=False)
         if "type" in frame
@@ -356,7 +364,7 @@ def _time(
         )
     day = day_numbers(logs["date"], len(logs))
     keep = (day >= start) & (day <= end)
-    frame = _with_channel(logs[keep].reset_index(drop=True), channel_of)
+    frame = _with_channel(_rows(logs, keep), channel_of)
     hours = frame["hours"].to_numpy(dtype=float)
     rate = frame["hourly_rate"].to_numpy(dtype=np.int64)
     retention = (
