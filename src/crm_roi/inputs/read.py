@@ -508,11 +508,15 @@ def _drop_blank(
     path does: they are skipped and mentioned, not data."""
     if not table.num_rows or not table.num_columns:
         return table, row_numbers, []
-    blank = np.ones(table.num_rows, dtype=bool)
+    rows: np.ndarray | None = None  # the rows blank in every column so far
     for column in table.columns:
-        blank &= pc.equal(pc.utf8_trim_whitespace(column), "").to_numpy()
-        if not blank.any():  # usually settled by the first column
+        values = column if rows is None else column.take(pa.array(rows))
+        empty = pc.equal(pc.utf8_trim_whitespace(values), "").to_numpy()
+        rows = np.flatnonzero(empty) if rows is None else rows[empty]
+        if not len(rows):  # usually settled by the first column
             return table, row_numbers, []
+    blank = np.zeros(table.num_rows, dtype=bool)
+    blank[rows] = True
     keep = np.logical_not(blank)
     found = [
         RowIssue(display, int(n), "", "", "blank row, skipped", Severity.WARNING, "blank")
