@@ -199,7 +199,6 @@ def load_input(path: Path, kind: InputKind, options: LoadOptions | None = None) 
     if loaded.rows and not loaded.used and not options.unusable_ok:
         raise InputError(loaded.path, _unusable(loaded))
     raw.release_text()
-    pa.default_memory_pool().release_unused()  # give the parse's scratch memory back
     assert loaded.rows == loaded.used + loaded.rejected_total, "every row is used or rejected"
     return loaded
 
@@ -421,11 +420,22 @@ def load_inputs(
         else:
             # Big inputs one at a time: reading is faster in parallel, but each file in flight
             # holds its bytes, its text table and its parsed columns at once.
-            batch = pool.submit(lambda: [load_input(path, kind, options) for path, kind in wanted])
+            batch = pool.submit(_one_by_one, wanted, options)
             run()
             loaded = batch.result()
     check_links(loaded)
     check_conversion(loaded)
+    return loaded
+
+
+def _one_by_one(wanted: list[tuple[Path, InputKind]], options: LoadOptions | None) -> list[Loaded]:
+    """Big inputs, each file's parse scratch given back before the next is read. (Smaller
+    ones keep it: the engine's arrays reuse it, rather than fresh pages the kernel must
+    clear.)"""
+    loaded = []
+    for path, kind in wanted:
+        loaded.append(load_input(path, kind, options))
+        pa.default_memory_pool().release_unused()
     return loaded
 
 
