@@ -138,11 +138,13 @@ def prepare(inputs: Inputs, settings: Settings, start: date, end: date) -> Prepa
     deals = _deals(inputs.deals, first, last)
     logs = inputs.time_logs
     with ThreadPoolExecutor(max_workers=1) as pool:
-        # The time logs' deal links are the biggest lookup: it runs beside the rest.
+        # The time logs' deal links are the biggest lookup, and the campaigns' channels need
+        # only the deals: they run beside the customers.
         links = pool.submit(_deal_links, deals.ids, logs)
+        channels = pool.submit(_campaign_channels, deals.frame)
         customers, deal_customer = _customers(deals, inputs.customers, settings)
         deals = _with_customers(deals, deal_customer)
-        channel_of = _campaign_channels(deals.frame)
+        channel_of = channels.result()
         costs = _costs(inputs.costs, first, last, channel_of)
         time = _time(logs, first, last, links.result(), customers.ids, channel_of)
     leads = None

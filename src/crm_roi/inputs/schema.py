@@ -65,7 +65,7 @@ def canonical(
 
 
 class Record(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
 
 class Deal(Record):
