@@ -335,26 +335,21 @@ def _combined(all_keys: list[Keys], sizes: list[int], kind: str, n: int) -> np.n
 def _deal_sums(prepared: Prepared, g_deal: np.ndarray, n_groups: int, add: Any) -> dict[int, float]:
     """Revenue, won, lost, open and active customers per group; the median sales cycle of each
     group is returned (a median is no sum)."""
-    deals = prepared.deals
-    counted = deals.won | deals.lost | deals.open
-    add("revenue", g_deal[deals.won], deals.cents[deals.won], mark=False)
-    add("won", g_deal[deals.won], mark=False)
-    add("lost", g_deal[deals.lost], mark=False)
-    add("open", g_deal[deals.open], mark=False)
-    add("counted", g_deal[counted])  # won, lost and open: marks their groups
-    cycle_rows = deals.won & ~np.isnan(deals.created)
-    cycles = (
-        pd.Series(deals.close[cycle_rows] - deals.created[cycle_rows])
-        .groupby(g_deal[cycle_rows])
-        .median()
-    )
-    active = deals.won & (deals.customer >= 0)
+    rows = prepared.deals.rows
+    won = g_deal[rows.won]
+    add("revenue", won, rows.won_cents, mark=False)
+    add("won", won, mark=False)
+    add("lost", g_deal[rows.lost], mark=False)
+    add("open", g_deal[rows.open], mark=False)
+    add("counted", g_deal[rows.counted])  # won, lost and open: marks their groups
+    cycles = pd.Series(rows.cycle_days).groupby(g_deal[rows.cycle]).median()
     n_cust = max(len(prepared.customers.ids), 1)
+    active = g_deal[rows.active]
     if n_groups * n_cust < 2**62:
-        pairs = pd.unique(g_deal[active] * n_cust + deals.customer[active])
+        pairs = pd.unique(active * n_cust + rows.active_customer)
         add("active", pairs // n_cust, mark=False)  # won deals: marked
     else:  # too many combinations for one number: distinct (group, customer) rows
-        both = pd.DataFrame({"g": g_deal[active], "c": deals.customer[active]})
+        both = pd.DataFrame({"g": active, "c": rows.active_customer})
         add("active", both.drop_duplicates()["g"].to_numpy(), mark=False)
     return {int(k): float(v) for k, v in cycles.items()}
 

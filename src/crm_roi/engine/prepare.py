@@ -12,6 +12,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -58,6 +59,49 @@ class Deals:
     open: np.ndarray  # open and created in the window (or with no created date)
     ids: pa.Array
     customer: np.ndarray  # the customer of each deal: an index into Customers, -1 for none
+
+    @cached_property
+    def rows(self) -> DealRows:
+        """The rows each deal figure sums, picked once for every breakdown."""
+        return DealRows.of(self)
+
+
+@dataclass(frozen=True)
+class DealRows:
+    """Which deals each deal figure counts (row numbers), and what it adds up of them: the
+    same for every breakdown, so worked out once per window rather than once per breakdown."""
+
+    won: np.ndarray
+    won_cents: np.ndarray
+    lost: np.ndarray
+    open: np.ndarray
+    counted: np.ndarray  # won, lost or open
+    cycle: np.ndarray  # won, with a created date
+    cycle_days: np.ndarray  # close - created
+    active: np.ndarray  # won, with a customer
+    active_customer: np.ndarray
+    bought: np.ndarray  # won whenever it closed (ever won, with a close date and a customer)
+    bought_customer: np.ndarray
+
+    @classmethod
+    def of(cls, deals: Deals) -> DealRows:
+        won = np.flatnonzero(deals.won)
+        cycle = won[~np.isnan(deals.created[won])]
+        active = won[deals.customer[won] >= 0]
+        bought = np.flatnonzero(deals.ever_won & (deals.customer >= 0) & ~np.isnan(deals.close))
+        return cls(
+            won=won,
+            won_cents=deals.cents[won],
+            lost=np.flatnonzero(deals.lost),
+            open=np.flatnonzero(deals.open),
+            counted=np.flatnonzero(deals.won | deals.lost | deals.open),
+            cycle=cycle,
+            cycle_days=deals.close[cycle] - deals.created[cycle],
+            active=active,
+            active_customer=deals.customer[active],
+            bought=bought,
+            bought_customer=deals.customer[bought],
+        )
 
 
 @dataclass(frozen=True)

@@ -398,8 +398,7 @@ def _to_date(
     first = np.where(
         has_acquired, np.searchsorted(ends, np.nan_to_num(acquired), side="left"), len(ends)
     )
-    won = deals.ever_won & (deals.customer >= 0) & ~np.isnan(deals.close)
-    cust = deals.customer[won]
+    won, cust = deals.rows.bought, deals.rows.bought_customer
     deal_first = np.maximum(np.searchsorted(ends, deals.close[won], side="left"), first[cust])
     for name, rows, starts_at, weights in (
         ("customers_to_date", where, first, None),
