@@ -325,7 +325,10 @@ def group_sums(
 
 
 def _combined(all_keys: list[Keys], sizes: list[int], kind: str, n: int) -> np.ndarray:
-    """Each row's group among all combinations of the dimensions' labels."""
+    """Each row's group among all combinations of the dimensions' labels (read-only: with one
+    dimension, its own keys)."""
+    if len(all_keys) == 1:
+        return np.asarray(getattr(all_keys[0], kind), dtype=np.int64)
     out = np.zeros(n, dtype=np.int64)
     for keys, size in zip(all_keys, sizes, strict=True):
         out = out * size + getattr(keys, kind)
