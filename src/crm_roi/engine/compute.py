@@ -157,19 +157,31 @@ def data_window(inputs: Inputs) -> tuple[date | None, date | None]:
     anything happened on: it doesn't widen the window.
     """
     deals = inputs.deals
-    close = deals.get("close_date")
-    if close is not None:
-        close = close.where(deals["status"] != "open")
-    columns = [deals.get("created_date"), close]
+    closed = None
+    if "close_date" in deals:
+        closed = (deals["status"] != "open").to_numpy(dtype=bool, na_value=True)
+    columns = [(deals.get("created_date"), None), (deals.get("close_date"), closed)]
     if inputs.costs is not None:
-        columns += [inputs.costs.get(c) for c in ("date", "start_date", "end_date")]
+        columns += [(inputs.costs.get(c), None) for c in ("date", "start_date", "end_date")]
     if inputs.time_logs is not None:
-        columns.append(inputs.time_logs.get("date"))
-    lows = [c.min() for c in columns if c is not None and c.notna().any()]
-    highs = [c.max() for c in columns if c is not None and c.notna().any()]
-    if not lows:
+        columns.append((inputs.time_logs.get("date"), None))
+    days = [_first_and_last(column, keep) for column, keep in columns if column is not None]
+    found = [d for d in days if d is not None]
+    if not found:
         return None, None
-    return min(lows).date(), max(highs).date()
+    return min(lo for lo, _ in found), max(hi for _, hi in found)
+
+
+def _first_and_last(column: pd.Series, keep: np.ndarray | None) -> tuple[date, date] | None:
+    """The earliest and latest day of a date column (of the rows ``keep``); None without."""
+    values = np.asarray(column.to_numpy(), dtype="datetime64[ms]")
+    has = ~np.isnat(values)
+    if keep is not None:
+        has &= keep
+    if not has.any():
+        return None
+    days = values[has].astype("datetime64[D]")
+    return days.min().item(), days.max().item()
 
 
 def convert_currencies(

@@ -181,16 +181,16 @@ def prepare(inputs: Inputs, settings: Settings, start: date, end: date) -> Prepa
     first, last = epoch_day(start), epoch_day(end)
     deals = _deals(inputs.deals, first, last)
     logs = inputs.time_logs
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # The time logs' deal links are the biggest lookup, and the campaigns' channels need
-        # only the deals: they run beside the customers.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        # Beside the customers: the time logs' deal links (the biggest lookup), and the
+        # campaigns' channels (from the deals alone), then the costs they give a channel to.
         links = pool.submit(_deal_links, deals.ids, logs)
         channels = pool.submit(_campaign_channels, deals.frame)
+        costs_of = pool.submit(lambda: _costs(inputs.costs, first, last, channels.result()))
         customers, deal_customer = _customers(deals, inputs.customers, settings)
         deals = _with_customers(deals, deal_customer)
-        channel_of = channels.result()
-        costs = _costs(inputs.costs, first, last, channel_of)
-        time = _time(logs, first, last, links.result(), customers.ids, channel_of)
+        time = _time(logs, first, last, links.result(), customers.ids, channels.result())
+        costs = costs_of.result()
     leads = None
     if inputs.leads is not None:
         leads = _leads(inputs.leads, inputs.lead_links, deals, customers.ids, first, last)
