@@ -472,12 +472,13 @@ TEXT_FILES = sorted(
 
 
 @pytest.mark.parametrize("path", TEXT_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_a_big_file_read_into_huge_pages_reads_as_a_small_one(
+def test_a_big_file_read_into_huge_pages_and_hashed_aside_reads_as_a_small_one(
     path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """From 32 MB on a file is read into memory of its own (an mmap) rather than bytes: every
-    way through the reader (UTF-16, NULs, cp1252, quotes, the careful path) must give the same
-    table, rows, skips, rejections and sha256."""
+    """From 32 MB on a file is read into memory of its own (an mmap) rather than bytes, and
+    from 4 MB on hashed in a thread while it is parsed: every way through the reader (UTF-16,
+    NULs, cp1252, quotes, the careful path, a file refused) must give the same table, rows,
+    skips, rejections and sha256, or the same error."""
     import crm_roi.inputs.read as read
 
     def outcome() -> object:
@@ -497,6 +498,7 @@ def test_a_big_file_read_into_huge_pages_reads_as_a_small_one(
 
     small = outcome()
     monkeypatch.setattr(read, "HUGE_PAGES_FROM", 0)
+    monkeypatch.setattr(read, "HASH_BESIDE_FROM", 0)  # hashed in a thread beside the parse
     assert outcome() == small
 
 
