@@ -488,3 +488,29 @@ def test_any_mix_of_good_and_bad_rows_rejects_exactly_the_bad_ones(
     assert loaded.rows == loaded.used + loaded.rejected_total
     assert set(loaded.frame["_row"].tolist()) == good_rows
     assert {i.row for i in loaded.all_rejections} == bad_rows
+
+
+CUSTOMERS_WITH_REPEATS = "Customer ID,Name\n00123,A\n123,B\n00123,C\n,D\n7,E\n7,F\n"
+
+
+@pytest.mark.parametrize("kind", [InputKind.DEALS, InputKind.CUSTOMERS])
+def test_ids_checked_beside_the_parsing_are_rejected_alike(
+    kind: InputKind, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From 100,000 rows a file's ids are checked for repeats in a thread of their own while
+    the other columns are parsed: the same rows rejected, for the same reasons."""
+    import crm_roi.inputs.validate as validate
+
+    path: str | Path = "deals_rejections.csv"
+    if kind is InputKind.CUSTOMERS:
+        path = tmp_path / "customers.csv"
+        path.write_text(CUSTOMERS_WITH_REPEATS, encoding="utf-8")
+
+    def outcome() -> tuple[list[tuple[int, str, str]], list[tuple[int, str, str]], list[int]]:
+        loaded = load(path, kind)
+        return issues(loaded), warnings(loaded), loaded.frame["_row"].tolist()
+
+    inline = outcome()
+    monkeypatch.setattr(validate, "ASIDE_FROM_ROWS", 0)
+    assert outcome() == inline
+    assert any("duplicate" in reason for _, _, reason in inline[0])

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -111,6 +112,8 @@ class _Issues:
         self.bad = np.zeros(len(row_numbers), dtype=bool)
         self.errors: list[RowIssue] = []
         self.warnings: list[RowIssue] = []
+        # Whether an id column's ids are all different, worked out beside the parsing.
+        self.distinct: dict[str, tuple[pa.Array, Future[bool]]] = {}
 
     def add(
         self,
@@ -152,6 +155,7 @@ def validate(
     """Parse and check every mapped column of ``raw``; see the module docstring for the rules."""
     issues = _Issues(raw.path, raw.row_numbers)
     text = {h: clean_text(raw.column(h)) for h in raw.headers}
+    _check_ids_aside(issues, kind, cmap, text)
     parsed, periods = _parse_columns(raw, kind, cmap, text, options)
     columns: dict[str, pa.Array] = {}
     invalid: dict[str, np.ndarray] = {}
@@ -554,9 +558,31 @@ def _days(arr: pa.Array) -> np.ndarray:
     return np.asarray(pc.cast(arr, pa.int32()).to_numpy(zero_copy_only=False), dtype=float)
 
 
+# The id column of each file of records, and from how many rows it is checked for repeats in
+# a thread of its own while the other columns are parsed (hashing a million ids: 50 ms).
+ID_FIELDS = {
+    InputKind.DEALS: "deal_id",
+    InputKind.CUSTOMERS: "customer_id",
+    InputKind.LEADS: "lead_id",
+}
+ASIDE_FROM_ROWS = 100_000
+
+
+def _check_ids_aside(
+    issues: _Issues, kind: InputKind, cmap: ColumnMap, text: dict[str, pa.Array]
+) -> None:
+    header = cmap.fields.get(ID_FIELDS.get(kind, ""))
+    if header is None or header not in text or len(text[header]) < ASIDE_FROM_ROWS:
+        return
+    pool = ThreadPoolExecutor(max_workers=1)
+    issues.distinct[header] = text[header], pool.submit(all_different, text[header])
+    pool.shutdown(wait=False)
+
+
 def _first_kept(issues: _Issues, ids: pa.Array, column: str, label: str) -> None:
     """Reject repeats of an id among the rows still in; the first one is kept."""
-    if all_different(ids):
+    checked, aside = issues.distinct.pop(column, (None, None))
+    if aside.result() if aside is not None and checked is ids else all_different(ids):
         return  # the usual case
     values = pd.Series(_strings(ids), dtype=object)
     live = ~issues.bad & ~_nulls(ids)
