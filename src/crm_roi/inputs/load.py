@@ -6,6 +6,7 @@ This is the one entry point the commands use to get records from a file.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -412,7 +413,11 @@ def load_inputs(
     """
     size = sum(path.stat().st_size for path, _ in wanted if path.is_file())
     run = meanwhile or (lambda: None)
-    with ThreadPoolExecutor(max_workers=len(wanted) or 1) as pool:
+    # As many files at a time as there are cores (more only share them, and hold their
+    # scratch at once): the deals, which take longest, start at once; the small files, in
+    # turn on the other core, are done while the deals are still being parsed.
+    workers = max(1, min(len(wanted), os.cpu_count() or 2))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         if len(wanted) > 1 and size <= PARALLEL_BYTES:
             futures = [pool.submit(load_input, path, kind, options) for path, kind in wanted]
             run()
