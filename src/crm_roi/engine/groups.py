@@ -29,7 +29,9 @@ from crm_roi.inputs.validate import ROW
 def arrow_text(values: pd.Series) -> pa.Array:
     """A text column as one Arrow string array (zero-copy for pandas' Arrow-backed text)."""
     arr = pa.array(values, type=pa.string(), from_pandas=True)
-    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    if isinstance(arr, pa.ChunkedArray):  # one piece as it is (combining would copy it)
+        return arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
+    return arr
 
 
 if TYPE_CHECKING:
