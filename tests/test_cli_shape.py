@@ -99,13 +99,13 @@ def test_a_run_refused_by_max_rejected_says_why_in_the_log(tmp_path: Path) -> No
 
 def test_the_console_script_puts_arrow_on_the_tuned_heap() -> None:
     """main() tunes glibc's malloc and puts Arrow's buffers on it before Arrow is loaded (see
-    process.tune_allocator); a user's own ARROW_DEFAULT_MEMORY_POOL is kept."""
+    process.tune_runtime); a user's own ARROW_DEFAULT_MEMORY_POOL is kept."""
     import os
     import platform
 
     code = (
         "from crm_roi.cli import process\n"
-        "process.tune_allocator()\n"
+        "process.tune_runtime()\n"
         "import pyarrow as pa\n"
         "print(pa.default_memory_pool().backend_name)\n"
     )
@@ -113,6 +113,11 @@ def test_the_console_script_puts_arrow_on_the_tuned_heap() -> None:
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     expected = "system" if platform.libc_ver()[0] == "glibc" else run.stdout.strip()
     assert run.returncode == 0 and run.stdout.strip() == expected
+    blas = "from crm_roi.cli import process; import os; process.tune_runtime(); "
+    blas += "print(os.environ['OPENBLAS_NUM_THREADS'])"
+    env.pop("OPENBLAS_NUM_THREADS", None)
+    run = subprocess.run([sys.executable, "-c", blas], capture_output=True, text=True, env=env)
+    assert run.stdout.strip() == "1"  # NumPy's OpenBLAS: one thread
     env["ARROW_DEFAULT_MEMORY_POOL"] = "jemalloc"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert run.stdout.strip() == "jemalloc"

@@ -113,27 +113,36 @@ def silence_stdout() -> None:
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8
 
 
-def tune_allocator() -> None:
-    """Keep freed memory in the process for the next array instead of handing it back to the
-    system and taking fresh pages, which the kernel must clear, for the next: one malloc arena
-    for all threads, blocks up to 32 MB from the heap, and the heap never trimmed mid-run. On
-    a million deals: a quarter fewer page faults and 40 MB less at the peak; with Arrow on
-    the same heap, 0.2 s less and 50 MB less again. (glibc only: elsewhere nothing changes.)"""
+def tune_runtime() -> None:
+    """Set the process up for one big run: before any thread starts, before NumPy and Arrow
+    are loaded; a user's own settings of these variables are kept. Measured on a million
+    deals (docs/benchmark.md):
+
+    - NumPy's OpenBLAS starts a thread per core at import, which spins and holds buffers;
+      crm-roi does no matrix algebra worth threads (the customer models' 4×4 Hessians): one
+      thread (0.1 s of CPU and 50 MB less).
+    - glibc: freed memory is kept in the process for the next array instead of handed back
+      to the system, whose fresh pages the kernel must clear: one malloc arena for all
+      threads, blocks up to 32 MB from the heap, the heap never trimmed mid-run (a quarter
+      fewer page faults, 40 MB less at the peak).
+    - Arrow's buffers from that same heap: its own mimalloc took fresh 2 MB pages for every
+      thread's pieces, and clearing them was a third of a run's CPU (0.2 s and 50 MB less).
+      (glibc only, like the above: elsewhere Arrow keeps its own allocator.)
+    """
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     import ctypes
 
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (AttributeError, OSError):  # not glibc (macOS, musl, Windows)
         return
-    # Arrow's buffers from the same heap (its own mimalloc takes fresh 2 MB pages for the
-    # pieces of every thread: a third of a run's CPU went to the kernel clearing them).
-    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     for parameter, value in (
         (M_ARENA_MAX, 1),
         (M_MMAP_THRESHOLD, 32 * 1024**2),
         (M_TRIM_THRESHOLD, 1024**3),
     ):
         mallopt(parameter, value)
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
 
 def exit_now(code: int) -> NoReturn:

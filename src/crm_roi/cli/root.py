@@ -266,7 +266,7 @@ def main(argv: Any = None) -> None:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, process.on_sigterm_in_main)
     process.hold_closed_descriptors()
-    process.tune_allocator()  # before any thread starts, before Arrow is loaded
+    process.tune_runtime()  # before any thread starts, before Arrow is loaded
     from crm_roi.cli import app
 
     try:
