@@ -514,3 +514,27 @@ def test_ids_checked_beside_the_parsing_are_rejected_alike(
     monkeypatch.setattr(validate, "ASIDE_FROM_ROWS", 0)
     assert outcome() == inline
     assert any("duplicate" in reason for _, _, reason in inline[0])
+
+
+def test_deal_ids_hashed_in_validation_link_time_logs_as_hashing_them_again_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A big deals file's ids, hashed while checking them for repeats, are handed to the engine
+    (which links time logs by them): the kept rows only — a time log naming a rejected deal,
+    or the rejected repeat of a kept one, links as it would without them."""
+    import numpy as np
+
+    import crm_roi.inputs.validate as validate
+    from crm_roi.engine.groups import arrow_text
+    from crm_roi.engine.prepare import _deal_links
+
+    monkeypatch.setattr(validate, "ASIDE_FROM_ROWS", 0)
+    loaded = load("deals_rejections.csv")
+    assert loaded.ids is not None and len(loaded.ids[1]) == loaded.used == 3
+    logs = pd.DataFrame(
+        {"deal_id": pd.array(["D-001", "D-002", "D-011", "D-404", None, "D-012"], dtype="str")}
+    )
+    ids = arrow_text(loaded.frame["deal_id"])
+    known = _deal_links(ids, logs, loaded.ids)
+    assert known.tolist() == _deal_links(ids, logs).tolist() == [0, -1, 1, -1, -1, 2]
+    assert np.array_equal(loaded.frame["_row"].to_numpy()[known[[0, 2, 5]]], [2, 12, 13])

@@ -42,6 +42,8 @@ class Inputs:
     aliases: dict[InputKind, dict[str, str]] = field(default_factory=dict)
     leads: pd.DataFrame | None = None
     lead_links: LeadLinks | None = None  # found while loading; else found by prepare
+    # The deals' ids as validation hashed them, row by row (None: hashed here).
+    deal_ids: tuple[IdIndex, np.ndarray] | None = None
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,7 @@ def prepare(inputs: Inputs, settings: Settings, start: date, end: date) -> Prepa
     with ThreadPoolExecutor(max_workers=2) as pool:
         # Beside the customers: the time logs' deal links (the biggest lookup), and the
         # campaigns' channels (from the deals alone), then the costs they give a channel to.
-        links = pool.submit(_deal_links, deals.ids, logs)
+        links = pool.submit(_deal_links, deals.ids, logs, inputs.deal_ids)
         channels = pool.submit(_campaign_channels, deals.frame)
         costs_of = pool.submit(lambda: _costs(inputs.costs, first, last, channels.result()))
         customers, deal_customer = _customers(deals, inputs.customers, settings)
@@ -380,14 +382,18 @@ def _costs(
     return Costs(frame, first[touch], last[touch], cents, retention)
 
 
-def _deal_links(deal_ids: pa.Array, logs: pd.DataFrame | None) -> np.ndarray:
-    """The deal row each time log names; -1 for none."""
+def _deal_links(
+    deal_ids: pa.Array, logs: pd.DataFrame | None, known: tuple[IdIndex, np.ndarray] | None = None
+) -> np.ndarray:
+    """The deal row each time log names; -1 for none. ``known``: the deals' ids as validation
+    hashed them (unique among the rows kept; an id of a rejected row names no row)."""
     if logs is None or "deal_id" not in logs:
         return np.full(0 if logs is None else len(logs), -1, dtype=np.int64)
-    index, codes = IdIndex.encode(deal_ids)
+    validated = known is not None and len(known[1]) == len(deal_ids)
+    index, codes = known if known is not None and validated else IdIndex.encode(deal_ids)
     row = np.full(len(index), -1, dtype=np.int64)
     named = np.flatnonzero(codes >= 0)
-    if len(index) == len(named):
+    if validated or len(index) == len(named):
         row[codes[named]] = named
     else:  # a repeated id (records not from validation): the first row counts
         row[:] = len(codes)

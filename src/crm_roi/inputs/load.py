@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crm_roi.errors import InputError, RowIssue
+from crm_roi.inputs.ids import IdIndex
 from crm_roi.inputs.links import LeadLinks, link_leads
 from crm_roi.inputs.mapping import (
     CONVERTED_LEADS,
@@ -76,6 +77,7 @@ class Loaded:
     notices: list[str] = field(default_factory=list)  # what every run tells the user
     numbered: bool = False  # no id column: each row's id is its row number
     links: LeadLinks | None = None  # leads: the deals they became (found by check_links)
+    ids: tuple[IdIndex, np.ndarray] | None = None  # the kept rows' ids, hashed (validation)
 
     @property
     def path(self) -> str:
@@ -196,6 +198,7 @@ def load_input(path: Path, kind: InputKind, options: LoadOptions | None = None) 
         notes=[*(applied.notes if applied else []), *notices],
         notices=notices,
         numbered=cmap.fields.get("deal_id") == ROW_ID_HEADER,
+        ids=checked.ids,
     )
     if loaded.rows and not loaded.used and not options.unusable_ok:
         raise InputError(loaded.path, _unusable(loaded))

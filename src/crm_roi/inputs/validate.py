@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crm_roi.errors import InputError, RowIssue, Severity
-from crm_roi.inputs.ids import all_different
+from crm_roi.inputs.ids import IdIndex, all_different
 from crm_roi.inputs.mapping import (
     SPREAD_KINDS,
     ColumnMap,
@@ -101,6 +101,9 @@ class Validated:
     warnings: list[RowIssue]
     columns: list[ColumnReport]
     rejected_rows: int
+    # The ids of a big file's rows kept, as found while checking them for repeats (the
+    # engine links time logs to deals by them without hashing them again); None: not kept.
+    ids: tuple[IdIndex, np.ndarray] | None = None
 
 
 class _Issues:
@@ -112,8 +115,9 @@ class _Issues:
         self.bad = np.zeros(len(row_numbers), dtype=bool)
         self.errors: list[RowIssue] = []
         self.warnings: list[RowIssue] = []
-        # Whether an id column's ids are all different, worked out beside the parsing.
-        self.distinct: dict[str, tuple[pa.Array, Future[bool]]] = {}
+        # An id column's ids hashed beside the parsing, to check them for repeats.
+        self.distinct: dict[str, tuple[pa.Array, Future[tuple[IdIndex, np.ndarray]]]] = {}
+        self.encoded: dict[str, tuple[IdIndex, np.ndarray]] = {}
 
     def add(
         self,
@@ -185,12 +189,14 @@ def validate(
     _check_currency(issues, cmap, columns, money_currency, text)
     RULES[kind](issues, cmap, columns, invalid, options)
     _check_total(raw.path, kind, cmap, columns, ~issues.bad)
+    encoded = issues.encoded.get(cmap.fields.get(ID_FIELDS.get(kind, ""), ""))
     return Validated(
         frame=_records(raw, cmap, columns, text, ~issues.bad),
         rejected=sorted(issues.errors, key=lambda i: i.row),
         warnings=sorted(issues.warnings, key=lambda i: i.row),
         columns=reports,
         rejected_rows=int(issues.bad.sum()),
+        ids=(encoded[0], encoded[1][~issues.bad]) if encoded is not None else None,
     )
 
 
@@ -579,14 +585,20 @@ def _check_ids_aside(
     if header is None or header not in text or len(text[header]) < ASIDE_FROM_ROWS:
         return
     pool = ThreadPoolExecutor(max_workers=1)
-    issues.distinct[header] = text[header], pool.submit(all_different, text[header])
+    issues.distinct[header] = text[header], pool.submit(IdIndex.encode, text[header])
     pool.shutdown(wait=False)
 
 
 def _first_kept(issues: _Issues, ids: pa.Array, column: str, label: str) -> None:
     """Reject repeats of an id among the rows still in; the first one is kept."""
+    present = len(ids) - ids.null_count
     checked, aside = issues.distinct.pop(column, (None, None))
-    if aside.result() if aside is not None and checked is ids else all_different(ids):
+    if aside is not None and checked is ids:
+        issues.encoded[column] = aside.result()
+        distinct = len(issues.encoded[column][0]) == present
+    else:
+        distinct = all_different(ids)
+    if distinct:
         return  # the usual case
     values = pd.Series(_strings(ids), dtype=object)
     live = ~issues.bad & ~_nulls(ids)
