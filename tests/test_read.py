@@ -475,10 +475,11 @@ TEXT_FILES = sorted(
 def test_a_big_file_read_into_huge_pages_and_hashed_aside_reads_as_a_small_one(
     path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """From 32 MB on a file is read into memory of its own (an mmap) rather than bytes, and
-    from 4 MB on hashed in a thread while it is parsed: every way through the reader (UTF-16,
-    NULs, cp1252, quotes, the careful path, a file refused) must give the same table, rows,
-    skips, rejections and sha256, or the same error."""
+    """From 32 MB on a UTF-8 file is parsed by Arrow from the file itself, else read into
+    memory of its own (an mmap) rather than bytes, and from 4 MB on hashed in a thread while
+    it is parsed: every way through the reader (UTF-16, NULs, cp1252, quotes, the careful
+    path, a file refused) must give the same table, rows, skips, rejections and sha256, or the
+    same error."""
     import crm_roi.inputs.read as read
 
     def outcome() -> object:
@@ -500,6 +501,8 @@ def test_a_big_file_read_into_huge_pages_and_hashed_aside_reads_as_a_small_one(
     monkeypatch.setattr(read, "HUGE_PAGES_FROM", 0)
     monkeypatch.setattr(read, "HASH_BESIDE_FROM", 0)  # hashed in a thread beside the parse
     assert outcome() == small
+    monkeypatch.setattr(read, "FROM_THE_FILE", 0)  # parsed by Arrow from the file itself
+    assert outcome() == small
 
 
 def test_a_file_that_grows_while_read_is_read_whole(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -516,3 +519,46 @@ def test_a_file_that_grows_while_read_is_read_whole(monkeypatch: pytest.MonkeyPa
     handle = io.BufferedReader(io.BytesIO(data))
     got = read._read_all(handle, 100)  # as if the file had been 100 bytes when sized
     assert bytes(got) == data
+
+
+def test_a_big_file_that_changes_while_parsed_from_itself_is_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parsed from the file, then found changed (a new modification time): read again whole,
+    as it is now, and hashed as such."""
+    import hashlib
+    import os
+
+    import crm_roi.inputs.read as read
+
+    path = tmp_path / "deals.csv"
+    path.write_bytes(b"Deal ID,Amount\nD-1,100\n")
+    now = b"Deal ID,Amount\nD-1,100\nD-2,250\n"
+    parse = read._fast_read
+
+    def rewritten_meanwhile(*args: object, **kwargs: object) -> object:
+        table = parse(*args, **kwargs)  # type: ignore[arg-type]
+        path.write_bytes(now)
+        os.utime(path, ns=(1, 1))
+        return table
+
+    monkeypatch.setattr(read, "FROM_THE_FILE", 0)
+    monkeypatch.setattr(read, "_fast_read", rewritten_meanwhile)
+    raw = read_table(path)
+    assert raw.data.num_rows == 2 and raw.sha256 == hashlib.sha256(now).hexdigest()
+
+
+def test_a_big_utf8_file_is_parsed_from_itself_not_read_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import crm_roi.inputs.read as read
+
+    def whole(*args: object) -> object:
+        raise AssertionError("read whole into memory")
+
+    monkeypatch.setattr(read, "FROM_THE_FILE", 0)
+    monkeypatch.setattr(read, "_read_all", whole)
+    raw = read_table(fixture_path("deals_same_utf8.csv"))
+    assert raw.data.num_rows and raw.encoding == "utf-8"
+    with pytest.raises(AssertionError, match="read whole"):  # UTF-16 is read whole
+        read_table(fixture_path("deals_same_utf16.txt"))

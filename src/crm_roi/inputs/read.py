@@ -130,6 +130,10 @@ def read_table(path: Path, sheet: str | None = None) -> RawTable:
         return _read_spreadsheet(path, display, sheet)
     if sheet is not None:
         raise InputError(display, "--sheet applies to spreadsheets (.xlsx, .xls, .ods) only")
+    if size >= FROM_THE_FILE:
+        table = _read_from_the_file(path, display)
+        if table is not None:
+            return table
     try:
         with path.open("rb") as handle:
             head = handle.read(HEAD_BYTES)
@@ -139,6 +143,85 @@ def read_table(path: Path, sheet: str | None = None) -> RawTable:
     except OSError as exc:
         raise InputError(display, f"can't be read ({exc.strerror})") from None
     return _read_hashed(raw, display)
+
+
+FROM_THE_FILE = 32 * 1024**2
+SCAN_BYTES = 16 * 1024**2
+
+
+def _read_from_the_file(path: Path, display: str) -> RawTable | None:
+    """A big UTF-8 export parsed by Arrow from the file itself, never held whole in memory
+    (a gigabyte less at the peak of a 10M-deal run) and hashed in a thread meanwhile. None
+    for anything else, which is then read whole as any file is: another encoding, a NUL byte,
+    a row that doesn't fit the header, a file that changed while it was read."""
+    try:
+        before = _identity(path)
+        with path.open("rb") as handle:
+            start = handle.read(MAX_HEADER_BYTES)
+    except OSError:
+        return None  # read whole, which says what is wrong
+    _check_head(start[:HEAD_BYTES], display)
+    encoding = sniff.detect_encoding(start[:HEAD_BYTES])
+    if encoding not in ("utf-8", "utf-8-sig"):
+        return None
+    found = _scan(path)
+    if found is None or found[1]:
+        return None  # NULs are dropped from the text: read whole
+    quotes, _, tail = found
+    head = start[:HEAD_BYTES].decode(encoding, errors="replace").removeprefix("\ufeff")
+    if not head.strip():
+        return None
+    delimiter = sniff.detect_delimiter(head)
+    first_rows, header_index = _header_rows(start, head, delimiter, encoding, display)
+    headers = sniff.dedupe_headers(first_rows[header_index])
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(_file_sha256, path)
+        try:
+            table = _fast_read(
+                pa.OSFile(str(path)), encoding, delimiter, header_index, headers, quotes, tail
+            )
+        except (_NotUtf8, OSError):
+            table = None
+        sha256 = digest.result()
+    if table is None or sha256 is None or _identity(path) != before:
+        return None
+    row_numbers = np.arange(header_index + 2, header_index + 2 + table.num_rows, dtype=np.int64)
+    table, row_numbers, skipped = _drop_blank(table, row_numbers, display)
+    found_table = _finished(
+        table, row_numbers, skipped, [], display, first_rows, header_index, headers, delimiter
+    )
+    found_table.encoding, found_table.sha256 = encoding, sha256
+    return found_table
+
+
+def _identity(path: Path) -> tuple[int, int, int, int]:
+    st = path.stat()
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _scan(path: Path) -> tuple[bool, bool, bytes] | None:
+    """Whether a file holds a quote, whether a NUL, and its last 4 kB: read in pieces into
+    one buffer (no memory taken per piece)."""
+    buffer = bytearray(SCAN_BYTES)
+    quotes = nul = False
+    try:
+        with path.open("rb") as handle:
+            while n := handle.readinto(buffer):
+                quotes = quotes or buffer.find(b'"', 0, n) >= 0
+                nul = nul or buffer.find(b"\x00", 0, n) >= 0
+            handle.seek(max(0, handle.tell() - 4096))
+            tail = handle.read()
+    except OSError:
+        return None
+    return quotes, nul, tail
+
+
+def _file_sha256(path: Path) -> str | None:
+    try:
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return None
 
 
 # The bytes of a file as read: a big file's in memory of its own (see _read_all).
@@ -247,6 +330,26 @@ def _read_text(raw: Raw, display: str) -> RawTable:
         row_numbers = np.arange(header_index + 2, header_index + 2 + table.num_rows, dtype=np.int64)
         table, row_numbers, skipped = _drop_blank(table, row_numbers, display)
         rejected = []
+    raw_table = _finished(
+        table, row_numbers, skipped, rejected, display, first_rows, header_index, headers, delimiter
+    )
+    raw_table.encoding = encoding
+    return raw_table
+
+
+def _finished(
+    table: pa.Table,
+    row_numbers: np.ndarray,
+    skipped: list[RowIssue],
+    rejected: list[RowIssue],
+    display: str,
+    first_rows: list[list[str]],
+    header_index: int,
+    headers: list[str],
+    delimiter: str,
+) -> RawTable:
+    """The table read, with the title rows above the header and the footer rows below it
+    counted as skipped."""
     skipped = _titles(display, first_rows[:header_index]) + skipped
     table, row_numbers, tail = _drop_footer(table, row_numbers, display)
     return RawTable(
@@ -256,7 +359,6 @@ def _read_text(raw: Raw, display: str) -> RawTable:
         data=table,
         row_numbers=row_numbers,
         header_row=header_index + 1,
-        encoding=encoding,
         delimiter=delimiter,
         skipped=sorted(skipped + tail, key=lambda i: i.row),
         rejected=rejected,
@@ -343,9 +445,17 @@ def _settle_encoding(raw: Raw, encoding: str) -> tuple[str, Raw]:
 
 
 def _fast_read(
-    raw: Raw, encoding: str, delimiter: str, header_index: int, headers: list[str]
+    raw: Raw | pa.NativeFile,
+    encoding: str,
+    delimiter: str,
+    header_index: int,
+    headers: list[str],
+    quotes: bool | None = None,
+    tail: bytes | None = None,
 ) -> pa.Table | None:
-    """Arrow's CSV reader, or None when a row doesn't fit the header (the careful path then)."""
+    """Arrow's CSV reader, or None when a row doesn't fit the header (the careful path then).
+    ``raw``: the bytes, or the file itself; then ``quotes`` (does it hold one) and ``tail``
+    (its last 4 kB) are known from a scan of it."""
     misfits: list[object] = []
 
     def on_invalid(row: object) -> str:
@@ -355,7 +465,7 @@ def _fast_read(
     names = [f"c{i}" for i in range(len(headers))]
     try:
         table = pacsv.read_csv(
-            pa.BufferReader(raw),
+            raw if isinstance(raw, pa.NativeFile) else pa.BufferReader(raw),
             read_options=pacsv.ReadOptions(
                 skip_rows=header_index + 1,
                 column_names=names,
@@ -366,7 +476,7 @@ def _fast_read(
                 delimiter=delimiter,
                 # A line break can only be inside a value between quotes: a file without a
                 # quote is split at every line break, which Arrow does a third faster.
-                newlines_in_values=raw.find(b'"') >= 0,
+                newlines_in_values=quotes if quotes is not None else raw.find(b'"') >= 0,
                 ignore_empty_lines=False,
                 invalid_row_handler=on_invalid,
             ),
@@ -380,7 +490,7 @@ def _fast_read(
         if encoding.startswith("utf-8") and "UTF8" in str(exc):
             raise _NotUtf8 from None
         return None
-    if misfits or _ends_in_an_open_quote(table, raw):
+    if misfits or _ends_in_an_open_quote(table, tail if tail is not None else raw):
         return None
     return _in_one_piece(table)
 
