@@ -410,3 +410,20 @@ def test_the_report_hashes_the_bytes_it_read(tmp_path: Path) -> None:
     report = compute(str(book), str(text))
     digests = [entry["sha256"] for entry in report["inputs"]]
     assert digests == [hashlib.sha256(p.read_bytes()).hexdigest() for p in (book, text)]
+
+
+def test_a_lone_value_after_a_blank_line_at_the_end_is_data_unless_it_starts_the_line(
+    tmp_path: Path,
+) -> None:
+    """A note at the end ("Report run by Jan") starts its line; a row whose one value is in
+    another column (an open deal with only its stage filled in) is a row, never skipped as a
+    footer (found by tests/test_fuzz.py)."""
+    deals = write(
+        tmp_path,
+        "deals.csv",
+        "Deal ID,Stage,Amount,Close Date\nD-1,Closed Won,100,2024-01-05\n\n,Open,,\n",
+    )
+    listed = runner.invoke(app, ["validate", str(deals), "--format", "json"])
+    entry = json.loads(listed.stdout)["inputs"][0]
+    assert entry["rows"] == 2
+    assert [s["code"] for s in entry["skipped"]] == ["blank"]  # the blank line only

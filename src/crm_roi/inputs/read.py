@@ -672,6 +672,7 @@ def _drop_footer(
             found.append(_footer_issue(display, number, cells))
         elif (
             _filled(cells) == 1
+            and cells[0].strip()  # a note starts the line; a lone value further on is data
             and offset
             and (
                 not any(str(v).strip() for v in tail[offset - 1].values())
