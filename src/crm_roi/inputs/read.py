@@ -168,12 +168,7 @@ def _read_from_the_file(path: Path, display: str) -> RawTable | None:
     if found is None or found[1]:
         return None  # NULs are dropped from the text: read whole
     quotes, _, tail = found
-    head = start[:HEAD_BYTES].decode(encoding, errors="replace").removeprefix("\ufeff")
-    if not head.strip():
-        return None
-    delimiter = sniff.detect_delimiter(head)
-    first_rows, header_index = _header_rows(start, head, delimiter, encoding, display)
-    headers = sniff.dedupe_headers(first_rows[header_index])
+    delimiter, first_rows, header_index, headers = _layout(start, encoding, display)
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(_file_sha256, path)
         try:
@@ -185,8 +180,7 @@ def _read_from_the_file(path: Path, display: str) -> RawTable | None:
         sha256 = digest.result()
     if table is None or sha256 is None or _identity(path) != before:
         return None
-    row_numbers = np.arange(header_index + 2, header_index + 2 + table.num_rows, dtype=np.int64)
-    table, row_numbers, skipped = _drop_blank(table, row_numbers, display)
+    table, row_numbers, skipped = _numbered(table, header_index, display)
     found_table = _finished(
         table, row_numbers, skipped, [], display, first_rows, header_index, headers, delimiter
     )
@@ -301,12 +295,7 @@ def _read_stream(raw: bytes, display: str, sheet: str | None) -> RawTable:
 
 def _read_text(raw: Raw, display: str) -> RawTable:
     raw, encoding, body_encoding = _decode_plan(raw, display)
-    head = raw[:HEAD_BYTES].decode(body_encoding, errors="replace").removeprefix("\ufeff")
-    if not head.strip():
-        raise InputError(display, "the file is empty (only blank lines)")
-    delimiter = sniff.detect_delimiter(head)
-    first_rows, header_index = _header_rows(raw, head, delimiter, body_encoding, display)
-    headers = sniff.dedupe_headers(first_rows[header_index])
+    delimiter, first_rows, header_index, headers = _layout(raw, body_encoding, display)
     try:
         # Arrow checks the UTF-8 as it reads: no separate pass over the whole file.
         table = _fast_read(raw, body_encoding, delimiter, header_index, headers)
@@ -327,14 +316,32 @@ def _read_text(raw: Raw, display: str) -> RawTable:
             headers,
         )
     else:
-        row_numbers = np.arange(header_index + 2, header_index + 2 + table.num_rows, dtype=np.int64)
-        table, row_numbers, skipped = _drop_blank(table, row_numbers, display)
+        table, row_numbers, skipped = _numbered(table, header_index, display)
         rejected = []
     raw_table = _finished(
         table, row_numbers, skipped, rejected, display, first_rows, header_index, headers, delimiter
     )
     raw_table.encoding = encoding
     return raw_table
+
+
+def _layout(raw: Raw, encoding: str, display: str) -> tuple[str, list[list[str]], int, list[str]]:
+    """From a file's first bytes: its delimiter, its first rows, which is the header, and the
+    header's names (made unique)."""
+    head = raw[:HEAD_BYTES].decode(encoding, errors="replace").removeprefix("\ufeff")
+    if not head.strip():
+        raise InputError(display, "the file is empty (only blank lines)")
+    delimiter = sniff.detect_delimiter(head)
+    first_rows, header_index = _header_rows(raw, head, delimiter, encoding, display)
+    return delimiter, first_rows, header_index, sniff.dedupe_headers(first_rows[header_index])
+
+
+def _numbered(
+    table: pa.Table, header_index: int, display: str
+) -> tuple[pa.Table, np.ndarray, list[RowIssue]]:
+    """Arrow's rows, each with its row number in the file, blank rows skipped."""
+    row_numbers = np.arange(header_index + 2, header_index + 2 + table.num_rows, dtype=np.int64)
+    return _drop_blank(table, row_numbers, display)
 
 
 def _finished(
