@@ -22,6 +22,7 @@ from crm_roi.engine.figures import NONE, UNATTRIBUTED
 from crm_roi.inputs.dimensions import find_column
 from crm_roi.inputs.ids import encode_text
 from crm_roi.inputs.mapping import normalise_header
+from crm_roi.inputs.parse import one_array
 from crm_roi.inputs.schema import InputKind, Kind, field_specs
 from crm_roi.inputs.validate import ROW
 
@@ -29,9 +30,7 @@ from crm_roi.inputs.validate import ROW
 def arrow_text(values: pd.Series) -> pa.Array:
     """A text column as one Arrow string array (zero-copy for pandas' Arrow-backed text)."""
     arr = pa.array(values, type=pa.string(), from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):  # one piece as it is (combining would copy it)
-        return arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
-    return arr
+    return one_array(arr) if isinstance(arr, pa.ChunkedArray) else arr
 
 
 if TYPE_CHECKING:

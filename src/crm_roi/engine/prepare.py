@@ -390,7 +390,7 @@ def _deal_links(
     if logs is None or "deal_id" not in logs:
         return np.full(0 if logs is None else len(logs), -1, dtype=np.int64)
     validated = known is not None and len(known[1]) == len(deal_ids)
-    index, codes = known if known is not None and validated else IdIndex.encode(deal_ids)
+    index, codes = known if validated and known is not None else IdIndex.encode(deal_ids)
     row = np.full(len(index), -1, dtype=np.int64)
     named = np.flatnonzero(codes >= 0)
     if validated or len(index) == len(named):

@@ -71,6 +71,12 @@ def clean_text(values: pa.Array) -> pa.Array:
     return pc.if_else(empty, pa.scalar(None, pa.string()), trimmed)
 
 
+def one_array(values: pa.ChunkedArray) -> pa.Array:
+    """A column as one array: its one piece as it is (Arrow's ``combine_chunks`` copies even
+    one piece), else its pieces joined."""
+    return values.chunk(0) if values.num_chunks == 1 else values.combine_chunks()
+
+
 def string_buffers(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Where each value starts and ends in the bytes of a string array, and the bytes (no
     copy); None for an empty array or another type."""

@@ -36,6 +36,7 @@ import pyarrow.csv as pacsv
 from crm_roi.errors import InputError, RowIssue, Severity
 from crm_roi.inputs import sniff
 from crm_roi.inputs.mapping import known_headers
+from crm_roi.inputs.parse import one_array
 from crm_roi.inputs.source import stream_bytes
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
@@ -71,7 +72,7 @@ class RawTable:
 
     def column(self, header: str) -> pa.Array:
         """One column's text as one array (without copying what is already one piece)."""
-        return whole(self.data.column(self.headers.index(header)))
+        return one_array(self.data.column(self.headers.index(header)))
 
     def add_column(self, header: str, values: pa.Array) -> None:
         """A column derived from others (a CRM preset's), as if the file had it."""
@@ -100,11 +101,6 @@ class RawTable:
         self.read_rows = self.data.num_rows
         self.data = self.data.schema.empty_table()  # a slice would hold on to the buffers
         self.row_numbers = self.row_numbers[:0]
-
-
-def whole(column: pa.ChunkedArray) -> pa.Array:
-    """A column as one array: its one piece as it is, else its pieces joined."""
-    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
 def read_table(path: Path, sheet: str | None = None) -> RawTable:

@@ -52,7 +52,7 @@ from crm_roi.inputs.parse import (
     parse_periods,
     per_distinct,
 )
-from crm_roi.inputs.read import RawTable, whole
+from crm_roi.inputs.read import RawTable
 from crm_roi.inputs.schema import (
     ACQUISITION_WORDS,
     BENEFIT_WORDS,
@@ -459,10 +459,10 @@ def likely_columns(
     if parse is None:
         return []
     found: list[tuple[float, str, str]] = []
-    for i, header in enumerate(raw.own_headers):
+    for header in raw.own_headers:
         if header in taken:
             continue
-        values = whole(raw.data.column(i))
+        values = raw.column(header)
         if rows is not None:
             values = values.filter(pa.array(rows))
         values = clean_text(values.slice(0, 5000))
