@@ -526,15 +526,18 @@ def test_deal_ids_hashed_in_validation_link_time_logs_as_hashing_them_again_does
 
     import crm_roi.inputs.validate as validate
     from crm_roi.engine.groups import arrow_text
-    from crm_roi.engine.prepare import _deal_links
+    from crm_roi.engine.prepare import Inputs, _deal_links
 
     monkeypatch.setattr(validate, "ASIDE_FROM_ROWS", 0)
     loaded = load("deals_rejections.csv")
-    assert loaded.ids is not None and len(loaded.ids[1]) == loaded.used == 3
+    hashed = loaded.ids["deal_id"]
+    assert len(hashed[1]) == loaded.used == 3 and not hashed[0].exact  # text, rows rejected
     logs = pd.DataFrame(
         {"deal_id": pd.array(["D-001", "D-002", "D-011", "D-404", None, "D-012"], dtype="str")}
     )
     ids = arrow_text(loaded.frame["deal_id"])
-    known = _deal_links(ids, logs, loaded.ids)
-    assert known.tolist() == _deal_links(ids, logs).tolist() == [0, -1, 1, -1, -1, 2]
+    given = Inputs(loaded.frame, ids={(InputKind.DEALS, "deal_id"): hashed})
+    known = _deal_links(ids, logs, given)
+    again = _deal_links(ids, logs, Inputs(loaded.frame))
+    assert known.tolist() == again.tolist() == [0, -1, 1, -1, -1, 2]
     assert np.array_equal(loaded.frame["_row"].to_numpy()[known[[0, 2, 5]]], [2, 12, 13])

@@ -182,7 +182,7 @@ def engine_inputs(
         aliases={i.kind: i.header_fields() for i in loaded},
         leads=leads.frame if leads is not None else None,
         lead_links=leads.links if leads is not None else None,
-        deal_ids=given["deals"].ids if "deals" in given else None,
+        ids={(i.kind, name): hashed for i in loaded for name, hashed in i.ids.items()},
     )
     for dims in settings.by:
         for dim in dims:

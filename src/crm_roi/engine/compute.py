@@ -242,7 +242,7 @@ def convert_currencies(
         aliases=inputs.aliases,
         leads=inputs.leads,
         lead_links=inputs.lead_links,
-        deal_ids=inputs.deal_ids,  # converting keeps every row where it was
+        ids=inputs.ids,  # converting keeps every row where it was
     )
     warnings.append(
         "converted into "

@@ -42,8 +42,14 @@ class Inputs:
     aliases: dict[InputKind, dict[str, str]] = field(default_factory=dict)
     leads: pd.DataFrame | None = None
     lead_links: LeadLinks | None = None  # found while loading; else found by prepare
-    # The deals' ids as validation hashed them, row by row (None: hashed here).
-    deal_ids: tuple[IdIndex, np.ndarray] | None = None
+    # Ids as validation hashed them, by (kind, field): the distinct ids and each row's
+    # position among them (see validate.ENCODED_ASIDE); what is missing is hashed here.
+    ids: dict[tuple[InputKind, str], tuple[IdIndex, np.ndarray]] = field(default_factory=dict)
+
+    def hashed(self, kind: InputKind, name: str, rows: int) -> tuple[IdIndex, np.ndarray] | None:
+        """The ids of a field as validation hashed them, if they are those of these ``rows``."""
+        found = self.ids.get((kind, name))
+        return found if found is not None and len(found[1]) == rows else None
 
 
 @dataclass(frozen=True)
@@ -186,10 +192,10 @@ def prepare(inputs: Inputs, settings: Settings, start: date, end: date) -> Prepa
     with ThreadPoolExecutor(max_workers=2) as pool:
         # Beside the customers: the time logs' deal links (the biggest lookup), and the
         # campaigns' channels (from the deals alone), then the costs they give a channel to.
-        links = pool.submit(_deal_links, deals.ids, logs, inputs.deal_ids)
+        links = pool.submit(_deal_links, deals.ids, logs, inputs)
         channels = pool.submit(_campaign_channels, deals.frame)
         costs_of = pool.submit(lambda: _costs(inputs.costs, first, last, channels.result()))
-        customers, deal_customer = _customers(deals, inputs.customers, settings)
+        customers, deal_customer = _customers(deals, inputs, settings)
         deals = _with_customers(deals, deal_customer)
         time = _time(logs, first, last, links.result(), customers.ids, channels.result())
         costs = costs_of.result()
@@ -241,24 +247,12 @@ def _with_customers(deals: Deals, customer: np.ndarray) -> Deals:
     return replace(deals, customer=customer)
 
 
-def _customers(
-    deals: Deals, records: pd.DataFrame | None, settings: Settings
-) -> tuple[Customers, np.ndarray]:
+def _customers(deals: Deals, inputs: Inputs, settings: Settings) -> tuple[Customers, np.ndarray]:
     """Every customer: the deals' and the customers file's, and each deal's customer index.
     Acquisition: the file's date, else its first won deal ever (ties: the smallest deal id)."""
-    frame = deals.frame
-    from_deals = (
-        arrow_text(frame["customer_id"])
-        if "customer_id" in frame
-        else pa.nulls(len(frame), pa.string())
-    )
-    from_file = (
-        arrow_text(records["customer_id"]) if records is not None else pa.array([], pa.string())
-    )
-    # One hash pass over both: the dictionary is every customer, the indices the links.
-    ids, codes = IdIndex.encode(pa.concat_arrays([from_deals, from_file]))
+    frame, records = deals.frame, inputs.customers
+    ids, deal_customer, file_codes = _customer_ids(frame, inputs)
     n = len(ids)
-    deal_customer, file_codes = codes[: len(frame)], codes[len(frame) :]
     won = np.flatnonzero(deals.ever_won & ~np.isnan(deals.close) & (deal_customer >= 0))
     acquisition_deal = _first_won(deal_customer[won], deals.close[won], won, frame["deal_id"], n)
     has = acquisition_deal >= 0
@@ -283,6 +277,34 @@ def _customers(
         churned = _churn_by_silence(deals, last_won, settings.churn_after_days)
     customers = Customers(ids, fields, acquisition_deal, acquired, churned)
     return customers, deal_customer
+
+
+def _customer_ids(frame: pd.DataFrame, inputs: Inputs) -> tuple[IdIndex, np.ndarray, np.ndarray]:
+    """Every customer id, the deals' and the customers file's, as one hash of the two
+    columns one after the other gives them (the dictionary is every customer, the indices the
+    links), and each deal's and each record's position among them. From the ids validation
+    hashed, when it hashed both (a big file) and their kind allows (IdIndex.union)."""
+    records = inputs.customers
+    has_ids = "customer_id" in frame
+    on_deals = inputs.hashed(InputKind.DEALS, "customer_id", len(frame)) if has_ids else None
+    if records is None and on_deals is not None:
+        return on_deals[0], on_deals[1], np.zeros(0, dtype=np.int64)
+    on_file = (
+        inputs.hashed(InputKind.CUSTOMERS, "customer_id", len(records))
+        if records is not None
+        else None
+    )
+    if on_deals is not None and on_file is not None:
+        union = IdIndex.union(on_deals[0], on_file[0])
+        if union is not None:
+            index, at_deals, at_file = union
+            return index, take(at_deals, on_deals[1]), take(at_file, on_file[1])
+    from_deals = arrow_text(frame["customer_id"]) if has_ids else pa.nulls(len(frame), pa.string())
+    from_file = (
+        arrow_text(records["customer_id"]) if records is not None else pa.array([], pa.string())
+    )
+    index, codes = IdIndex.encode(pa.concat_arrays([from_deals, from_file]))
+    return index, codes[: len(frame)], codes[len(frame) :]
 
 
 def _churn_by_silence(deals: Deals, last_won: np.ndarray, after_days: int) -> np.ndarray:
@@ -382,15 +404,15 @@ def _costs(
     return Costs(frame, first[touch], last[touch], cents, retention)
 
 
-def _deal_links(
-    deal_ids: pa.Array, logs: pd.DataFrame | None, known: tuple[IdIndex, np.ndarray] | None = None
-) -> np.ndarray:
-    """The deal row each time log names; -1 for none. ``known``: the deals' ids as validation
-    hashed them (unique among the rows kept; an id of a rejected row names no row)."""
+def _deal_links(deal_ids: pa.Array, logs: pd.DataFrame | None, inputs: Inputs) -> np.ndarray:
+    """The deal row each time log names; -1 for none. The deals' ids as validation hashed
+    them, unique among the rows kept, when it did; the time logs' too: then each distinct
+    id is looked up once."""
     if logs is None or "deal_id" not in logs:
         return np.full(0 if logs is None else len(logs), -1, dtype=np.int64)
-    validated = known is not None and len(known[1]) == len(deal_ids)
-    index, codes = known if validated and known is not None else IdIndex.encode(deal_ids)
+    known = inputs.hashed(InputKind.DEALS, "deal_id", len(deal_ids))
+    validated = known is not None
+    index, codes = known if known is not None else IdIndex.encode(deal_ids)
     row = np.full(len(index), -1, dtype=np.int64)
     named = np.flatnonzero(codes >= 0)
     if validated or len(index) == len(named):
@@ -398,6 +420,9 @@ def _deal_links(
     else:  # a repeated id (records not from validation): the first row counts
         row[:] = len(codes)
         np.minimum.at(row, codes[named], named)
+    on_logs = inputs.hashed(InputKind.TIME_LOGS, "deal_id", len(logs))
+    if on_logs is not None:
+        return take(take(row, index.positions_of(on_logs[0])), on_logs[1])
     return take(row, index.find(arrow_text(logs["deal_id"])))
 
 

@@ -38,6 +38,9 @@ class IdIndex:
         self._numbers = numbers  # the distinct ids' numbers, ascending, when numbered
         self._table: np.ndarray | None = None  # dense numbers: position by number - lowest
         self._hashed: pd.Index | None = None  # sparse numbers: hashed as integers
+        # The distinct ids are those of the rows hashed, in the order hashing them gives
+        # (False: also those of rows since dropped; fine for finding, not for a union).
+        self.exact = True
 
     @classmethod
     def encode(cls, values: pa.Array) -> tuple[IdIndex, np.ndarray]:
@@ -63,6 +66,92 @@ class IdIndex:
         codes[ok] = index._table[valid - lo]
         return index, codes
 
+    @classmethod
+    def union(cls, a: IdIndex, b: IdIndex) -> tuple[IdIndex, np.ndarray, np.ndarray] | None:
+        """The distinct ids of two columns hashed apart, as hashing the two one after the
+        other would give them (``encode(concat([x, y]))``), and where each one's distinct
+        ids went among them: ``(index, position of a's, position of b's)``. None where that
+        can't be worked out from the distinct ids alone (one column numbered, the other not;
+        two prefixes): hash the values again.
+
+        >>> x = IdIndex.encode(pa.array(["C-7", "C-2"]))
+        >>> y = IdIndex.encode(pa.array(["C-9", "C-7"]))
+        >>> index, at_x, at_y = IdIndex.union(x[0], y[0])
+        >>> index.values(at_x[x[1]]), index.values(at_y[y[1]])
+        (['C-7', 'C-2'], ['C-9', 'C-7'])
+        """
+        if not (a.exact and b.exact):
+            return None
+        if a._text is not None and b._text is not None:
+            # Text: a's in a's order, then those only b names, in b's (a hash's order).
+            in_a = np.asarray(pc.fill_null(pc.index_in(b._text, value_set=a._text), -1), np.int64)
+            new = in_a < 0
+            at_b = np.where(new, len(a._text) + np.cumsum(new) - 1, in_a)
+            text = pa.concat_arrays([a._text, b._text.filter(pa.array(new))])
+            return cls(text), np.arange(len(a._text), dtype=np.int64), at_b
+        if a._numbers is None or b._numbers is None or a._prefix != b._prefix:
+            return None
+        # Ascending, as hashing both sorts them.
+        both = [n for n in (a._numbers, b._numbers) if len(n)]
+        if not both:
+            return cls(None, a._prefix, a._numbers), a._numbers, b._numbers
+        lo, hi = min(int(n[0]) for n in both), max(int(n[-1]) for n in both)
+        if _sparse(np.array([lo, hi]), sum(map(len, both))):
+            numbers = np.union1d(a._numbers, b._numbers)
+            at_a, at_b = np.searchsorted(numbers, a._numbers), np.searchsorted(numbers, b._numbers)
+            return cls(None, a._prefix, numbers), at_a, at_b
+        # Dense: a table the size of the span, as encode makes it.
+        present = np.zeros(hi - lo + 1, dtype=bool)
+        present[a._numbers - lo] = True
+        present[b._numbers - lo] = True
+        index = cls(None, a._prefix, np.flatnonzero(present) + lo)
+        index._table = np.where(present, np.cumsum(present) - 1, -1)
+        return index, index._table[a._numbers - lo], index._table[b._numbers - lo]
+
+    def compacted(self, codes: np.ndarray) -> tuple[IdIndex, np.ndarray] | None:
+        """Only the ids ``codes`` name (some rows were dropped), as hashing those rows alone
+        would give them; None for text ids, whose order (that of first appearance) the
+        dropped rows may have changed.
+
+        >>> index, codes = IdIndex.encode(pa.array(["D-5", "D-3", "D-8"]))
+        >>> kept, renamed = index.compacted(codes[[0, 2]])
+        >>> kept.values(renamed)
+        ['D-5', 'D-8']
+        """
+        if self._numbers is None:
+            return None
+        present = np.zeros(len(self._numbers), dtype=bool)
+        present[codes[codes >= 0]] = True
+        renumbered = np.cumsum(present) - 1
+        kept = self._numbers[present]
+        index = IdIndex(None, self._prefix, kept)
+        if self._table is not None and len(kept):
+            index._table = np.full(len(self._table), -1, dtype=np.int64)
+            numbers = kept - self._numbers[0]
+            index._table[numbers] = np.arange(len(numbers))
+            index._table = index._table[numbers[0] :]  # its lowest number is now numbers[0]
+        return index, np.where(codes >= 0, renumbered[codes], -1)
+
+    def positions_of(self, other: IdIndex) -> np.ndarray:
+        """Where each of ``other``'s distinct ids is among these; -1 where it is not: what
+        :meth:`find` gives each value, worked out once per distinct id.
+
+        >>> deals, _ = IdIndex.encode(pa.array(["D-1", "D-2", "D-3"]))
+        >>> logs, codes = IdIndex.encode(pa.array(["D-3", "D-9", "D-3"]))
+        >>> deals.positions_of(logs)[codes].tolist()
+        [2, -1, 2]
+        """
+        if other._text is not None:
+            return self.find(other._text)
+        assert other._numbers is not None
+        if self._numbers is not None and self._prefix == other._prefix:
+            return self._find_numbers(other._numbers, np.ones(len(other._numbers), dtype=bool))
+        if self._numbers is not None:
+            # Numbered ids with two prefixes never meet: an id's prefix is all it has before
+            # its first digit.
+            return np.full(len(other._numbers), -1, dtype=np.int64)
+        return self.find(pa.array(other.values(np.arange(len(other))), pa.string()))
+
     def __len__(self) -> int:
         distinct = self._text if self._text is not None else self._numbers
         return len(distinct) if distinct is not None else 0
@@ -87,7 +176,12 @@ class IdIndex:
         assert self._numbers is not None
         number, ok = _numbers(values, self._prefix, strict=False) or (None, None)
         assert number is not None and ok is not None
-        out = np.full(len(values), -1, dtype=np.int64)
+        return self._find_numbers(number, ok)
+
+    def _find_numbers(self, number: np.ndarray, ok: np.ndarray) -> np.ndarray:
+        """Position of each number (where ``ok``) among these numbered ids; -1 elsewhere."""
+        assert self._numbers is not None
+        out = np.full(len(number), -1, dtype=np.int64)
         if not len(self._numbers):
             return out
         if self._table is not None:
@@ -126,12 +220,13 @@ def all_different(values: pa.Array) -> bool:
     return bool(len(index) == len(values) - values.null_count)
 
 
-def _sparse(numbers: np.ndarray) -> bool:
-    """Numbers spread too thin for a table of their span (HubSpot's 11-digit ids)."""
+def _sparse(numbers: np.ndarray, count: int | None = None) -> bool:
+    """Numbers spread too thin for a table of their span (HubSpot's 11-digit ids); ``count``:
+    how many there are, when ``numbers`` holds only the lowest and highest."""
     if not len(numbers):
         return False
     span = int(numbers.max()) - int(numbers.min()) + 1
-    return span > max(4 * len(numbers), 1 << 16)
+    return span > max(4 * (len(numbers) if count is None else count), 1 << 16)
 
 
 def _prefix(values: pa.Array) -> str | None:

@@ -77,7 +77,8 @@ class Loaded:
     notices: list[str] = field(default_factory=list)  # what every run tells the user
     numbered: bool = False  # no id column: each row's id is its row number
     links: LeadLinks | None = None  # leads: the deals they became (found by check_links)
-    ids: tuple[IdIndex, np.ndarray] | None = None  # the kept rows' ids, hashed (validation)
+    # The kept rows' ids by field, as validation hashed them (a big file's; see validate).
+    ids: dict[str, tuple[IdIndex, np.ndarray]] = field(default_factory=dict)
 
     @property
     def path(self) -> str:

@@ -101,9 +101,11 @@ class Validated:
     warnings: list[RowIssue]
     columns: list[ColumnReport]
     rejected_rows: int
-    # The ids of a big file's rows kept, as found while checking them for repeats (the
-    # engine links time logs to deals by them without hashing them again); None: not kept.
-    ids: tuple[IdIndex, np.ndarray] | None = None
+    # A big file's ids (its own, and those naming other records: ENCODED_ASIDE), hashed in
+    # a thread while the other columns were parsed, by field: the distinct ids and each kept
+    # row's position among them. The engine links deals, customers and time logs by them
+    # without hashing them again.
+    ids: dict[str, tuple[IdIndex, np.ndarray]] = field(default_factory=dict)
 
 
 class _Issues:
@@ -118,6 +120,7 @@ class _Issues:
         # An id column's ids hashed beside the parsing, to check them for repeats.
         self.distinct: dict[str, tuple[pa.Array, Future[tuple[IdIndex, np.ndarray]]]] = {}
         self.encoded: dict[str, tuple[IdIndex, np.ndarray]] = {}
+        self.checked: dict[str, pa.Array] = {}  # the text each of those was hashed from
 
     def add(
         self,
@@ -189,14 +192,14 @@ def validate(
     _check_currency(issues, cmap, columns, money_currency, text)
     RULES[kind](issues, cmap, columns, invalid, options)
     _check_total(raw.path, kind, cmap, columns, ~issues.bad)
-    encoded = issues.encoded.get(cmap.fields.get(ID_FIELDS.get(kind, ""), ""))
+    keep = ~issues.bad
     return Validated(
-        frame=_records(raw, cmap, columns, text, ~issues.bad),
+        frame=_records(raw, cmap, columns, text, keep),
         rejected=sorted(issues.errors, key=lambda i: i.row),
         warnings=sorted(issues.warnings, key=lambda i: i.row),
         columns=reports,
         rejected_rows=int(issues.bad.sum()),
-        ids=(encoded[0], encoded[1][~issues.bad]) if encoded is not None else None,
+        ids=_encoded_aside(issues, kind, cmap, columns, keep),
     )
 
 
@@ -575,18 +578,62 @@ ID_FIELDS = {
     InputKind.CUSTOMERS: "customer_id",
     InputKind.LEADS: "lead_id",
 }
+# Hashed in a thread beside the parsing, from this many rows: a file's own ids (checked for
+# repeats), and the ids by which the engine links its records to others'.
+ENCODED_ASIDE = {
+    InputKind.DEALS: ("deal_id", "customer_id"),
+    InputKind.CUSTOMERS: ("customer_id",),
+    InputKind.LEADS: ("lead_id",),
+    InputKind.TIME_LOGS: ("deal_id",),
+}
 ASIDE_FROM_ROWS = 100_000
 
 
 def _check_ids_aside(
     issues: _Issues, kind: InputKind, cmap: ColumnMap, text: dict[str, pa.Array]
 ) -> None:
-    header = cmap.fields.get(ID_FIELDS.get(kind, ""))
-    if header is None or header not in text or len(text[header]) < ASIDE_FROM_ROWS:
+    headers = [cmap.fields.get(name) for name in ENCODED_ASIDE.get(kind, ())]
+    wanted = [h for h in headers if h is not None and h in text]
+    if not wanted or len(text[wanted[0]]) < ASIDE_FROM_ROWS:
         return
-    pool = ThreadPoolExecutor(max_workers=1)
-    issues.distinct[header] = text[header], pool.submit(IdIndex.encode, text[header])
+    pool = ThreadPoolExecutor(max_workers=1)  # the own ids first: their check waits on them
+    for header in dict.fromkeys(wanted):
+        issues.distinct[header] = text[header], pool.submit(IdIndex.encode, text[header])
     pool.shutdown(wait=False)
+
+
+def _encoded_aside(
+    issues: _Issues,
+    kind: InputKind,
+    cmap: ColumnMap,
+    columns: dict[str, pa.Array],
+    keep: np.ndarray,
+) -> dict[str, tuple[IdIndex, np.ndarray]]:
+    """The ids hashed aside, by field, for the rows kept: only those whose column is still the
+    very text hashed. With rows rejected, numbered ids keep only the kept rows' (as hashing
+    those would give them); text ids keep all, marked not exact (see IdIndex.union)."""
+    out = {}
+    for name in ENCODED_ASIDE.get(kind, ()):
+        header = cmap.fields.get(name)
+        if header is None:
+            continue
+        if header in issues.encoded:  # the own ids, checked for repeats
+            index, codes = issues.encoded[header]
+            if columns.get(name) is not issues.checked.get(header):
+                continue
+        else:
+            hashed, aside = issues.distinct.pop(header, (None, None))
+            if aside is None or columns.get(name) is not hashed:
+                continue
+            index, codes = aside.result()
+        if keep.all():
+            out[name] = index, codes
+        elif (compact := index.compacted(codes[keep])) is not None:
+            out[name] = compact
+        else:  # text: the rejected rows' ids stay among the distinct ones
+            index.exact = False
+            out[name] = index, codes[keep]
+    return out
 
 
 def _first_kept(issues: _Issues, ids: pa.Array, column: str, label: str) -> None:
@@ -595,6 +642,7 @@ def _first_kept(issues: _Issues, ids: pa.Array, column: str, label: str) -> None
     checked, aside = issues.distinct.pop(column, (None, None))
     if aside is not None and checked is ids:
         issues.encoded[column] = aside.result()
+        issues.checked[column] = ids
         distinct = len(issues.encoded[column][0]) == present
     else:
         distinct = all_different(ids)
