@@ -1577,3 +1577,30 @@ def test_days_at_risk_are_counted_as_day_by_day(
                 if a <= day and (c is None or day < c)
             )
             assert risk[g, i] == expected
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 9), st.integers(0, 30)), max_size=60),
+    st.sampled_from([32 * 1024**2, 64, 31, 1]),
+)
+def test_distinct_members_per_group_as_a_set_counts_them(
+    pairs: list[tuple[int, int]], map_bytes: int
+) -> None:
+    """Active customers per group: the distinct customers of each group's rows, whether the
+    pairs seen are mapped in one pass, in a slice of the groups per pass (a small map), or
+    hashed (a map too small for even one group)."""
+    import numpy as np
+
+    from crm_roi.engine import sums
+    from crm_roi.engine.sums import distinct_per_group, group_sum
+
+    expected = [len({m for g, m in pairs if g == group}) for group in range(10)]
+    groups = np.array([g for g, _ in pairs], dtype=np.int64)
+    members = np.array([m for _, m in pairs], dtype=np.int64)
+    old = sums.SEEN_MAP_BYTES
+    sums.SEEN_MAP_BYTES = map_bytes
+    try:
+        found, weights = distinct_per_group(groups, members, 10, 31)
+    finally:
+        sums.SEEN_MAP_BYTES = old
+    assert group_sum(found, weights, 10).tolist() == expected

@@ -57,6 +57,7 @@ from crm_roi.engine.sums import (
     allocate,
     cost_segments,
     customer_sums,
+    distinct_per_group,
     lead_sums,
     trailing_deal_sums,
 )
@@ -361,12 +362,8 @@ def _deal_sums(prepared: Prepared, g_deal: np.ndarray, n_groups: int, add: Any) 
     cycles = pd.Series(rows.cycle_days).groupby(g_deal[rows.cycle]).median()
     n_cust = max(len(prepared.customers.ids), 1)
     active = g_deal[rows.active]
-    if n_groups * n_cust < 2**62:
-        pairs = pd.unique(active * n_cust + rows.active_customer)
-        add("active", pairs // n_cust, mark=False)  # won deals: marked
-    else:  # too many combinations for one number: distinct (group, customer) rows
-        both = pd.DataFrame({"g": active, "c": rows.active_customer})
-        add("active", both.drop_duplicates()["g"].to_numpy(), mark=False)
+    groups, weights = distinct_per_group(active, rows.active_customer, n_groups, n_cust)
+    add("active", groups, weights, mark=False)  # won deals: marked
     return {int(k): float(v) for k, v in cycles.items()}
 
 

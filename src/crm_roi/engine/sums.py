@@ -124,6 +124,44 @@ class GroupSums:
         return groups, sums, np.flatnonzero(has)
 
 
+SEEN_MAP_BYTES = 32 * 1024**2  # a map of which (group, member) pairs were seen, at most
+SEEN_MAP_PASSES = 8  # passes over the rows, a slice of the groups each, at most
+
+
+def distinct_per_group(
+    groups: np.ndarray, members: np.ndarray, n_groups: int, n_members: int
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """What to ``add`` to count the distinct members (customers) of each group, from one row
+    per (group, member) occurrence: groups and their counts, or one group per distinct pair.
+    With few groups, a map of the pairs seen (a byte per group and member) over a slice of
+    the groups at a time; else the pairs hashed.
+
+    >>> distinct_per_group(np.array([0, 0, 1, 0]), np.array([5, 5, 5, 7]), 2, 8)
+    (array([0, 1]), array([2, 1]))
+    """
+    per_pass = SEEN_MAP_BYTES // max(n_members, 1)
+    if per_pass and -(-n_groups // per_pass) <= SEEN_MAP_PASSES:
+        counts = np.zeros(n_groups, dtype=np.int64)
+        seen = np.zeros(min(per_pass, n_groups) * n_members, dtype=bool)
+        for lo in range(0, n_groups, per_pass):
+            hi = min(lo + per_pass, n_groups)
+            g, m = groups, members
+            if lo or hi < n_groups:
+                inside = (groups >= lo) & (groups < hi)
+                g, m = groups[inside] - lo, members[inside]
+            used = seen[: (hi - lo) * n_members]
+            used[:] = False
+            used[g * n_members + m] = True
+            counts[lo:hi] = np.count_nonzero(used.reshape(hi - lo, n_members), axis=1)
+        present = np.flatnonzero(counts)
+        return present, counts[present]
+    if n_groups * n_members < 2**62:
+        return pd.unique(groups * n_members + members) // n_members, None
+    # Too many combinations for one number: the distinct (group, member) rows.
+    both = pd.DataFrame({"g": groups, "m": members})
+    return both.drop_duplicates()["g"].to_numpy(), None
+
+
 def group_sum(groups: np.ndarray, weights: np.ndarray | None, n: int) -> np.ndarray:
     """Per-group sums; integer weights stay exact (bincount adds in float64, exact below 2^53)."""
     if weights is None:
