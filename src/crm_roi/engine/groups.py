@@ -28,9 +28,28 @@ from crm_roi.inputs.validate import ROW
 
 
 def arrow_text(values: pd.Series) -> pa.Array:
-    """A text column as one Arrow string array (zero-copy for pandas' Arrow-backed text)."""
+    """A text column as one Arrow string array (zero-copy for pandas' Arrow-backed text; a
+    categorical column's text is spelled out: where codes will do, see :func:`text_codes`)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        distinct, codes = text_codes(values)
+        return distinct.take(pa.array(codes, mask=codes < 0))
     arr = pa.array(values, type=pa.string(), from_pandas=True)
     return one_array(arr) if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def text_codes(values: pd.Series) -> tuple[pa.Array, np.ndarray]:
+    """The distinct texts of a column, and each row's position among them (-1 for none). A
+    categorical column (validation keeps text so) has them already: its categories and codes,
+    less the categories no row has (rows left out of a window)."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return encode_text(arrow_text(values))
+    codes = np.asarray(values.cat.codes, dtype=np.int64)
+    categories = pa.array(values.cat.categories, pa.string())
+    used = np.bincount(codes[codes >= 0], minlength=len(categories)) > 0
+    if used.all():
+        return categories, codes
+    renumbered = np.append(np.cumsum(used) - 1, -1)  # a code of -1 takes the last: -1
+    return categories.filter(pa.array(used)), renumbered[codes]
 
 
 if TYPE_CHECKING:
@@ -66,12 +85,11 @@ class Vocabulary:
 
     def codes(self, values: pd.Series | np.ndarray) -> np.ndarray:
         """The label index of every value; -1 where there is none."""
-        text = (
-            arrow_text(values)
+        distinct, found = (
+            text_codes(values)
             if isinstance(values, pd.Series)
-            else pa.array(values, pa.string(), from_pandas=True)
+            else encode_text(pa.array(values, pa.string(), from_pandas=True))
         )
-        distinct, found = encode_text(text)
         lookup = np.array([self.code(str(u)) for u in distinct.to_pylist()] + [-1], dtype=np.int64)
         return lookup.take(found)
 
@@ -159,7 +177,11 @@ DENSE_GROUPS = 1_000_000  # up to this many combinations, sums are indexed by th
 def group_labels(values: pd.Series, column: str, kind: InputKind) -> pd.Series:
     """A column of any type as group labels: money in units (``1234.50``), dates as
     ``YYYY-MM-DD``, numbers and flags as written; text as it is."""
-    if values.dtype == object or pd.api.types.is_string_dtype(values):
+    if (
+        values.dtype == object
+        or pd.api.types.is_string_dtype(values)
+        or isinstance(values.dtype, pd.CategoricalDtype)
+    ):
         return values
     spec = next((s for s in field_specs(kind) if s.name == column), None)
     if spec is not None and spec.kind is Kind.MONEY:

@@ -20,10 +20,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crm_roi.engine.calendar import day_numbers, epoch_day
-from crm_roi.engine.groups import arrow_text, take
+from crm_roi.engine.groups import arrow_text, take, text_codes
 from crm_roi.engine.money import time_cents
 from crm_roi.engine.settings import Settings
-from crm_roi.inputs.ids import IdIndex, encode_text
+from crm_roi.inputs.ids import IdIndex
 from crm_roi.inputs.links import LeadLinks, link_leads
 from crm_roi.inputs.parse import per_distinct
 from crm_roi.inputs.schema import RETENTION_WORDS, InputKind
@@ -350,8 +350,8 @@ def _campaign_channels(deals: pd.DataFrame) -> dict[str, str]:
     """Campaigns the deals tie to exactly one channel."""
     if "campaign" not in deals or "channel" not in deals:
         return {}
-    campaigns, campaign_codes = encode_text(arrow_text(deals["campaign"]))
-    channels, channel_codes = encode_text(arrow_text(deals["channel"]))
+    campaigns, campaign_codes = text_codes(deals["campaign"])
+    channels, channel_codes = text_codes(deals["channel"])
     both = (campaign_codes >= 0) & (channel_codes >= 0)
     pairs = pd.unique(campaign_codes[both] * len(channels) + channel_codes[both])
     campaign, channel = np.divmod(pairs, max(len(channels), 1))
@@ -364,13 +364,18 @@ def _with_channel(frame: pd.DataFrame, channel_of: dict[str, str]) -> pd.DataFra
     """A row with a campaign but no channel takes the campaign's channel from the deals."""
     if "campaign" not in frame or not channel_of:
         return frame
-    inferred = frame["campaign"].map(channel_of)
+    campaigns, codes = text_codes(frame["campaign"])
+    their = np.array([channel_of.get(c) for c in campaigns.to_pylist()] + [None], dtype=object)
+    inferred = pd.Series(pd.array(their[codes], dtype="str"), index=frame.index)
     frame = frame.copy()
-    frame["channel"] = (
-        frame["channel"].where(frame["channel"].notna(), inferred)
-        if "channel" in frame
-        else inferred
-    )
+    if "channel" not in frame:
+        frame["channel"] = inferred
+        return frame
+    channel = frame["channel"]
+    if isinstance(channel.dtype, pd.CategoricalDtype):
+        known = set(channel.cat.categories)
+        channel = channel.cat.add_categories(sorted(set(channel_of.values()) - known))
+    frame["channel"] = channel.where(channel.notna(), inferred)
     return frame
 
 
@@ -444,11 +449,7 @@ def _time(
     frame = _with_channel(_rows(logs, keep), channel_of)
     hours = frame["hours"].to_numpy(dtype=float)
     rate = frame["hourly_rate"].to_numpy(dtype=np.int64)
-    retention = (
-        is_retention(arrow_text(frame["activity"]))
-        if "activity" in frame
-        else np.zeros(len(frame), bool)
-    )
+    retention = _retention(frame["activity"]) if "activity" in frame else np.zeros(len(frame), bool)
     customer = (
         customer_ids.find(arrow_text(frame["customer_id"]))
         if "customer_id" in frame
@@ -457,6 +458,13 @@ def _time(
     return TimeLogs(
         frame, day[keep], hours, time_cents(hours, rate), retention, deal_links[keep], customer
     )
+
+
+def _retention(activities: pd.Series) -> np.ndarray:
+    """Which time logs are retention work: each distinct activity looked at once."""
+    distinct, codes = text_codes(activities)
+    flags = np.append(is_retention(distinct), False)
+    return np.asarray(flags[codes], dtype=bool)  # a code of -1 takes the last: no activity
 
 
 def is_retention(activities: pa.Array) -> np.ndarray:
