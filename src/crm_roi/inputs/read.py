@@ -473,7 +473,7 @@ def _fast_read(
                 skip_rows=header_index + 1,
                 column_names=names,
                 encoding="utf8" if encoding.startswith("utf-8") else encoding,
-                block_size=16 << 20,  # a thread per block; fewer blocks, fewer pieces to join
+                block_size=_block_size(raw),
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter,
@@ -498,6 +498,15 @@ def _fast_read(
     names, columns = table.column_names, table.columns
     del table  # the columns' pieces are held by ``columns`` alone: joined, they can go
     return _in_one_piece(names, columns)
+
+
+def _block_size(raw: Raw | pa.NativeFile) -> int:
+    """Arrow parses a block per thread. Fewer blocks, fewer pieces of each column to join:
+    16 MB for most files (a million deals read in 0.85 GB, not 1 GB with 64 MB blocks); 64 MB
+    from 512 MB, where the pieces' holes in the heap are then big enough to serve later
+    arrays (ten million deals: a peak of 4.2 GB, not 4.6 GB)."""
+    size = raw.size() if isinstance(raw, pa.NativeFile) else len(raw)
+    return (64 if size >= 512 << 20 else 16) << 20
 
 
 def _in_one_piece(names: list[str], columns: list[pa.ChunkedArray]) -> pa.Table:
