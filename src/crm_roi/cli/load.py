@@ -184,6 +184,8 @@ def engine_inputs(
         lead_links=leads.links if leads is not None else None,
         ids={(i.kind, name): hashed for i in loaded for name, hashed in i.ids.items()},
     )
+    for i in loaded:
+        i.ids = {}  # the engine's alone now: let go once it has prepared its arrays
     for dims in settings.by:
         for dim in dims:
             if not dimension_exists(dim, data):

@@ -98,6 +98,9 @@ def compute(inputs: Inputs, settings: Settings) -> Report:
     currency, inputs = convert_currencies(inputs, settings, warnings)
     start, end = window(inputs, settings)
     prepared = prepare(inputs, settings, start, end)
+    # The inputs are in the prepared arrays now: what only preparing needed (the ids hashed
+    # by validation, 0.65 GB on ten million deals) goes, unless the caller holds them too.
+    del inputs
     warnings += lead_notes(prepared)
     groupings: list[tuple[str, ...]] = [(), *settings.by]
     notes: list[list[str]] = [[] for _ in groupings]
