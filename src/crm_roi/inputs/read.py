@@ -22,7 +22,7 @@ import mmap
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,7 +72,18 @@ class RawTable:
 
     def column(self, header: str) -> pa.Array:
         """One column's text as one array (without copying what is already one piece)."""
+        assert header not in self.released, f"{header}: its text was let go"
         return one_array(self.data.column(self.headers.index(header)))
+
+    released: set[str] = field(default_factory=set)  # columns whose text was let go
+
+    def release_columns(self, headers: Iterable[str]) -> None:
+        """Let go of some columns' text (parsed into values, and needed no more) while the
+        others are still at work."""
+        for header in headers:
+            at = self.headers.index(header)
+            self.data = self.data.set_column(at, self.data.field(at).name, pa.nulls(len(self.data)))
+            self.released.add(header)
 
     def add_column(self, header: str, values: pa.Array) -> None:
         """A column derived from others (a CRM preset's), as if the file had it."""
