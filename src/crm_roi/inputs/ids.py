@@ -51,20 +51,20 @@ class IdIndex:
             distinct, codes = encode_text(values)
             return cls(distinct), codes
         number, ok = numbers
-        valid = number[ok]
-        codes = np.full(len(values), -1, dtype=np.int64)
+        every = bool(ok.all())
+        valid = number if every else number[ok]  # no copy when every value is an id
         if _sparse(valid):
             distinct = np.unique(valid)  # ascending: positions found by search
-            codes[ok] = np.searchsorted(distinct, valid)
-            return cls(None, prefix or "", distinct), codes
+            found = np.searchsorted(distinct, valid)
+            return cls(None, prefix or "", distinct), _spread(found, ok, every)
         # Dense: a table the size of the span of numbers gives each its position.
         lo = int(valid.min()) if len(valid) else 0
         present = np.zeros(int(valid.max()) - lo + 1 if len(valid) else 0, dtype=bool)
-        present[valid - lo] = True
+        valid -= lo  # in place: ``valid`` is ``number``, or a copy, never the caller's
+        present[valid] = True
         index = cls(None, prefix or "", np.flatnonzero(present) + lo)
         index._table = np.where(present, np.cumsum(present) - 1, -1)
-        codes[ok] = index._table[valid - lo]
-        return index, codes
+        return index, _spread(index._table[valid], ok, every)
 
     @classmethod
     def union(cls, a: IdIndex, b: IdIndex) -> tuple[IdIndex, np.ndarray, np.ndarray] | None:
@@ -197,6 +197,15 @@ class IdIndex:
         return out
 
 
+def _spread(found: np.ndarray, ok: np.ndarray, every: bool) -> np.ndarray:
+    """Each value's position: ``found`` for the values that are ids, -1 for the others."""
+    if every:
+        return found
+    codes = np.full(len(ok), -1, dtype=np.int64)
+    codes[ok] = found
+    return codes
+
+
 def encode_text(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """The distinct values, and each value's position among them (-1 for null), by hashing
     the text.
@@ -250,29 +259,31 @@ def _numbers(
     buffers = string_buffers(values)
     if buffers is None or not len(buffers[2]):
         return None if strict and n > values.null_count else none
-    starts, ends, data = buffers
+    starts, ends, data = buffers  # int32 offsets: every step below stays in 32 bits
     head = np.frombuffer(prefix.encode(), np.uint8)
-    digits_from = starts.astype(np.int64) + len(head)
+    digits_from = starts + np.int32(len(head))
     count = ends - digits_from
     ok = (count >= 1) & (count <= _MAX_DIGITS)
     if values.null_count:
         ok &= np.asarray(pc.is_valid(values).to_numpy(zero_copy_only=False), dtype=bool)
     last = len(data) - 1  # where a value that failed already looks, harmlessly
     for i, byte in enumerate(head):
-        ok &= data[np.where(ok, starts + i, last)] == byte
+        ok &= data[np.where(ok, starts + np.int32(i), last)] == byte
     first = data[np.where(ok, digits_from, last)]
     ok &= ((first - np.uint8(ord("1"))) <= 8) | ((first == ord("0")) & (count == 1))
     if strict and np.count_nonzero(ok) != n - values.null_count:
         return None
-    # The rest must be digits: Arrow's cast refuses anything else after a first digit. When it
-    # refuses, the values that are not all digits are found and left out.
-    digits = pc.utf8_slice_codeunits(values, len(prefix)) if prefix else values
-    text = pc.if_else(pa.array(ok), digits, "0")
-    try:
-        number = pc.cast(text, pa.int64())
-    except pa.ArrowInvalid:
-        if strict:
-            return None
-        ok &= np.asarray(pc.match_substring_regex(text, "^[0-9]+$").to_numpy(zero_copy_only=False))
-        number = pc.cast(pc.if_else(pa.array(ok), text, "0"), pa.int64())
-    return np.asarray(number.to_numpy(zero_copy_only=False)), ok
+    # The number, a digit at a time from the bytes (no copy of the text); a value with
+    # anything but digits after its first has none.
+    number = np.zeros(n, dtype=np.int64)
+    width = int(np.max(count, initial=0, where=ok))
+    for j in range(width):
+        inside = ok & (count > j)
+        digit = data[np.where(inside, digits_from + np.int32(j), last)] - np.uint8(ord("0"))
+        inside &= digit <= 9
+        ok &= inside | (count <= j)
+        np.multiply(number, 10, out=number, where=inside)
+        np.add(number, digit, out=number, where=inside)
+    if strict and np.count_nonzero(ok) != n - values.null_count:
+        return None
+    return number, ok
