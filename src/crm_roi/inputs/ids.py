@@ -62,9 +62,16 @@ class IdIndex:
         present = np.zeros(int(valid.max()) - lo + 1 if len(valid) else 0, dtype=bool)
         valid -= lo  # in place: ``valid`` is ``number``, or a copy, never the caller's
         present[valid] = True
-        index = cls(None, prefix or "", np.flatnonzero(present) + lo)
-        index._table = np.where(present, np.cumsum(present) - 1, -1)
-        return index, _spread(index._table[valid], ok, every)
+        index, table = cls._dense(prefix or "", lo, present)
+        return index, _spread(table[valid], ok, every)
+
+    @classmethod
+    def _dense(cls, prefix: str, lo: int, present: np.ndarray) -> tuple[IdIndex, np.ndarray]:
+        """Numbered ids from which numbers of a span (from ``lo``) are present, and the table
+        that gives each number its position (the index's own)."""
+        index = cls(None, prefix, np.flatnonzero(present) + lo)
+        index._table = table = np.where(present, np.cumsum(present) - 1, -1)
+        return index, table
 
     @classmethod
     def union(cls, a: IdIndex, b: IdIndex) -> tuple[IdIndex, np.ndarray, np.ndarray] | None:
@@ -104,9 +111,8 @@ class IdIndex:
         present = np.zeros(hi - lo + 1, dtype=bool)
         present[a._numbers - lo] = True
         present[b._numbers - lo] = True
-        index = cls(None, a._prefix, np.flatnonzero(present) + lo)
-        index._table = np.where(present, np.cumsum(present) - 1, -1)
-        return index, index._table[a._numbers - lo], index._table[b._numbers - lo]
+        index, table = cls._dense(a._prefix, lo, present)
+        return index, table[a._numbers - lo], table[b._numbers - lo]
 
     def compacted(self, codes: np.ndarray) -> tuple[IdIndex, np.ndarray] | None:
         """Only the ids ``codes`` name (some rows were dropped), as hashing those rows alone
@@ -125,11 +131,11 @@ class IdIndex:
         renumbered = np.cumsum(present) - 1
         kept = self._numbers[present]
         index = IdIndex(None, self._prefix, kept)
-        if self._table is not None and len(kept):
-            index._table = np.full(len(self._table), -1, dtype=np.int64)
-            numbers = kept - self._numbers[0]
-            index._table[numbers] = np.arange(len(numbers))
-            index._table = index._table[numbers[0] :]  # its lowest number is now numbers[0]
+        if self._table is not None and len(kept):  # dense before, dense still
+            lo = int(kept[0])
+            span = np.zeros(int(kept[-1]) - lo + 1, dtype=bool)
+            span[kept - lo] = True
+            index = IdIndex._dense(self._prefix, lo, span)[0]
         return index, np.where(codes >= 0, renumbered[codes], -1)
 
     def positions_of(self, other: IdIndex) -> np.ndarray:
